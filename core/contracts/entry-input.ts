@@ -1,0 +1,163 @@
+import { z } from "zod";
+import { isRunId } from "../ids.ts";
+
+/** The four models of pf-policy-v1's seed. */
+export const MODEL_IDS = ["chatgpt", "gemini", "copilot", "grok"] as const;
+export const ModelId = z.enum(MODEL_IDS);
+export type ModelId = z.infer<typeof ModelId>;
+
+export const RiskClass = z.enum(["low", "medium", "high"]);
+export type RiskClass = z.infer<typeof RiskClass>;
+
+export const Provider = z.enum(["gitlab", "github"]);
+export type Provider = z.infer<typeof Provider>;
+
+export const RedactionLevel = z.enum(["strict", "standard"]);
+export type RedactionLevel = z.infer<typeof RedactionLevel>;
+
+export const RunId = z
+  .string()
+  .refine(isRunId, { message: "must be `pf-` followed by a 26-character Crockford ULID" });
+
+/** Jira issue key, e.g. LOCATE-123. */
+export const IssueKey = z.string().regex(/^[A-Z][A-Z0-9_]{0,254}-[1-9][0-9]*$/, {
+  message: "must be a Jira issue key like LOCATE-123",
+});
+export const ProjectKey = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]{0,254}$/, { message: "must be a Jira project key like LOCATE" });
+
+/** http(s) URL, or file:// for local bare repositories of the local factory. */
+export const RepoUrl = z
+  .string()
+  .max(2048)
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === "https:" || u.protocol === "http:" || u.protocol === "file:";
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be an absolute https://, http:// or file:// URL" },
+  );
+
+export const HttpUrl = z
+  .string()
+  .max(2048)
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === "https:" || u.protocol === "http:";
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be an absolute https:// or http:// URL" },
+  );
+
+export const BranchName = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^(?!\/)(?!.*\/\/)(?!.*\.\.)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/, {
+    message: "must be a valid git branch name",
+  });
+
+export const Label = z.string().min(1).max(255).regex(/^\S+$/, { message: "labels contain no whitespace" });
+
+/** Where the trigger came from when it is a merge-request / pull-request comment command. */
+export const MrRef = z.strictObject({
+  provider: Provider,
+  /** GitLab project path or GitHub owner/repo. */
+  project: z.string().min(1).max(512),
+  /** MR iid (GitLab) or PR number (GitHub). */
+  number: z.number().int().positive(),
+  url: HttpUrl,
+});
+export type MrRef = z.infer<typeof MrRef>;
+
+export const Trigger = z.strictObject({
+  type: z.enum(["jira_issue", "mr_command"]),
+  key: IssueKey,
+  url: HttpUrl,
+  project: ProjectKey,
+  labels: z.array(Label).max(100),
+  risk_class: RiskClass,
+  /** Only for `mr_command`: the MR/PR the command was typed on, and the command itself. */
+  mr: MrRef.optional(),
+  command: z.enum(["run", "rerun"]).optional(),
+});
+export type Trigger = z.infer<typeof Trigger>;
+
+export const Repo = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9._-]+$/, { message: "must be a repository name (letters, digits, . _ -)" }),
+  provider: Provider,
+  url: RepoUrl,
+  default_branch: BranchName,
+});
+export type Repo = z.infer<typeof Repo>;
+
+export const EntryPolicy = z.strictObject({
+  policy_version: z.literal("pf-policy-v1"),
+  model_routing: z.string().min(1).max(64),
+  allow_models: z.array(ModelId).min(1).max(MODEL_IDS.length),
+  redaction: RedactionLevel,
+});
+export type EntryPolicy = z.infer<typeof EntryPolicy>;
+
+/** DESIGN.md §4.1 — the state machine's input. Unknown fields are rejected at every level. */
+export const EntryInput = z
+  .strictObject({
+    run_id: RunId,
+    trigger: Trigger,
+    repos: z.array(Repo).min(1).max(20),
+    policy: EntryPolicy,
+  })
+  .superRefine((value, ctx) => {
+    const names = new Set<string>();
+    value.repos.forEach((repo, i) => {
+      if (names.has(repo.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["repos", i, "name"],
+          message: `duplicate repository name "${repo.name}"`,
+        });
+      }
+      names.add(repo.name);
+    });
+    if (new Set(value.policy.allow_models).size !== value.policy.allow_models.length) {
+      ctx.addIssue({ code: "custom", path: ["policy", "allow_models"], message: "models must not repeat" });
+    }
+    if (value.trigger.type === "mr_command" && value.trigger.mr === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["trigger", "mr"],
+        message: "required when trigger.type is mr_command",
+      });
+    }
+    if (
+      value.trigger.type === "jira_issue" &&
+      (value.trigger.mr !== undefined || value.trigger.command !== undefined)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["trigger", value.trigger.mr !== undefined ? "mr" : "command"],
+        message: "only allowed when trigger.type is mr_command",
+      });
+    }
+    if (value.trigger.key.split("-")[0] !== value.trigger.project) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["trigger", "project"],
+        message: "must be the project part of trigger.key",
+      });
+    }
+  });
+export type EntryInput = z.infer<typeof EntryInput>;

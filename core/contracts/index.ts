@@ -1,0 +1,3 @@
+export * from "./entry-input.ts";
+export * from "./ledger-event.ts";
+export * from "./policy.ts";

@@ -1,0 +1,201 @@
+import { z } from "zod";
+import {
+  BranchName,
+  Label,
+  MODEL_IDS,
+  ModelId,
+  ProjectKey,
+  Provider,
+  RedactionLevel,
+  RepoUrl,
+  RiskClass,
+} from "./entry-input.ts";
+
+/** Phases that call a model (the verifier never does; `verifier` routing is for its summary). */
+export const PHASES = ["planner", "builder", "verifier", "summarizer"] as const;
+export const Phase = z.enum(PHASES);
+export type Phase = z.infer<typeof Phase>;
+
+export const GATES = ["spec", "plan", "risk", "release"] as const;
+export const Gate = z.enum(GATES);
+export type Gate = z.infer<typeof Gate>;
+
+export const COMMANDS = ["help", "status", "run", "rerun", "cancel", "approve", "revoke"] as const;
+export const CommandName = z.enum(COMMANDS);
+export type CommandName = z.infer<typeof CommandName>;
+
+/** Every detector the redaction engine implements; levels pick from these. */
+export const DETECTOR_IDS = [
+  "private_key",
+  "aws_access_key_id",
+  "aws_secret_access_key",
+  "github_token",
+  "gitlab_token",
+  "slack_token",
+  "slack_webhook_url",
+  "atlassian_api_token",
+  "openai_api_key",
+  "anthropic_api_key",
+  "xai_api_key",
+  "google_api_key",
+  "jwt",
+  "url_credentials",
+  "secret_assignment",
+  "email",
+  "phone_number",
+  "payment_card",
+  "ip_address",
+] as const;
+export const DetectorId = z.enum(DETECTOR_IDS);
+export type DetectorId = z.infer<typeof DetectorId>;
+
+/** Normalised forge roles: GitHub author_association and GitLab access levels map onto these. */
+export const FORGE_ROLES = [
+  "owner",
+  "maintainer",
+  "developer",
+  "member",
+  "collaborator",
+  "contributor",
+  "reporter",
+  "guest",
+] as const;
+export const ForgeRole = z.enum(FORGE_ROLES);
+export type ForgeRole = z.infer<typeof ForgeRole>;
+
+/** `github:alice`, `gitlab:bob` or `jira:<accountId>`. */
+export const Principal = z.string().regex(/^(github|gitlab|jira):[A-Za-z0-9._:@-]{1,128}$/, {
+  message: "must be `github:<login>`, `gitlab:<username>` or `jira:<accountId>`",
+});
+
+export const ModelConfig = z.strictObject({
+  /** Which wire API the provider speaks. */
+  api: z.enum(["openai", "xai", "gemini", "github_models", "replay"]),
+  model: z.string().min(1).max(128),
+  base_url: z.url().optional(),
+  /** Secrets Manager secret name (or local env var name) holding the API key — never the key itself. */
+  api_key_secret: z.string().min(1).max(512).optional(),
+  input_usd_per_mtok: z.number().nonnegative(),
+  output_usd_per_mtok: z.number().nonnegative(),
+  max_output_tokens: z.number().int().positive().max(200_000).default(8192),
+});
+
+export const Route = z.strictObject({
+  model: ModelId,
+  fallbacks: z
+    .array(ModelId)
+    .max(MODEL_IDS.length - 1)
+    .default([]),
+});
+export type Route = z.infer<typeof Route>;
+
+export const RoutingProfile = z.strictObject({
+  planner: Route,
+  builder: Route,
+  verifier: Route,
+  summarizer: Route,
+});
+
+export const RedactionLevelConfig = z.strictObject({
+  detectors: z.array(DetectorId).min(1),
+});
+
+export const ProjectRoute = z.strictObject({
+  repos: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .min(1)
+          .max(100)
+          .regex(/^[A-Za-z0-9._-]+$/),
+        provider: Provider,
+        url: RepoUrl,
+        default_branch: BranchName,
+      }),
+    )
+    .min(1)
+    .max(20),
+  model_routing: z.string().min(1).max(64).optional(),
+  redaction: RedactionLevel.optional(),
+});
+
+export const TriggerRules = z.strictObject({
+  /** A run starts only for issues carrying at least one of these labels. */
+  labels_any: z.array(Label).min(1),
+  /** Jira webhook events that may start a run. */
+  events: z.array(z.enum(["jira:issue_created", "jira:issue_updated"])).min(1),
+  /** On `jira:issue_updated`, start only when the changelog shows one of these (status name → run). */
+  transitions_to: z.array(z.string().min(1).max(255)).default([]),
+  /** On `jira:issue_updated`, also start when one of `labels_any` was just added. */
+  on_label_added: z.boolean().default(true),
+  /** Automation "Send web request" posts always count as a trigger when the label rule matches. */
+  automation: z.boolean().default(true),
+});
+
+export const RiskRule = z.strictObject({
+  when: z
+    .strictObject({
+      labels_any: z.array(Label).min(1).optional(),
+      priority_in: z.array(z.string().min(1)).min(1).optional(),
+      issue_type_in: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .refine((w) => Object.keys(w).length > 0, { message: "a risk rule needs at least one condition" }),
+  risk_class: RiskClass,
+});
+
+export const GateApprovers = z.strictObject({
+  users: z.array(Principal).default([]),
+  roles: z.array(ForgeRole).default([]),
+  /** Approvals required before the gate counts as passed. */
+  min_approvals: z.number().int().min(1).max(10).default(1),
+});
+
+export const CommandPermission = z.strictObject({
+  /** `true` lets anyone who can comment run it (only sensible for help/status). */
+  anyone: z.boolean().default(false),
+  users: z.array(Principal).default([]),
+  roles: z.array(ForgeRole).default([]),
+});
+
+export const Budgets = z.strictObject({
+  max_tokens_per_run: z.number().int().positive(),
+  max_cost_usd_per_run: z.number().positive(),
+  max_wall_clock_seconds: z.number().int().positive(),
+  max_model_attempts: z.number().int().min(1).max(10).default(3),
+});
+
+/** DESIGN.md §4.3 — the shape of `policies/pf-policy-v1.json`. Cross-field rules are in the engine. */
+export const PolicyDocument = z.strictObject({
+  policy_version: z.literal("pf-policy-v1"),
+  allow_models: z.array(ModelId).min(1),
+  models: z.partialRecord(ModelId, ModelConfig),
+  default_routing: z.string().min(1).max(64),
+  model_routing: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/), RoutingProfile),
+  redaction: z.strictObject({
+    default_level: RedactionLevel,
+    levels: z.strictObject({ strict: RedactionLevelConfig, standard: RedactionLevelConfig }),
+  }),
+  budgets: Budgets,
+  projects: z.record(ProjectKey, ProjectRoute),
+  triggers: TriggerRules,
+  risk: z.strictObject({ default: RiskClass, rules: z.array(RiskRule) }),
+  /** Gates that must pass before release, per risk class. */
+  required_gates: z.strictObject({
+    low: z.array(Gate).min(1),
+    medium: z.array(Gate).min(1),
+    high: z.array(Gate).min(1),
+  }),
+  approvers: z.strictObject({
+    spec: GateApprovers,
+    plan: GateApprovers,
+    risk: GateApprovers,
+    release: GateApprovers,
+  }),
+  commands: z.strictObject({
+    prefix: z.string().regex(/^\/[a-z][a-z0-9-]{0,15}$/, { message: "must look like /pf" }),
+    /** Commands missing here are denied to everyone (deny by default). */
+    permissions: z.partialRecord(CommandName, CommandPermission),
+  }),
+});
+export type PolicyDocument = z.infer<typeof PolicyDocument>;
