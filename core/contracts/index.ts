@@ -1,3 +1,4 @@
 export * from "./entry-input.ts";
 export * from "./ledger-event.ts";
 export * from "./policy.ts";
+export * from "./tasks.ts";
