@@ -10,7 +10,8 @@ import {
   type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { formatSeq, LedgerEvent, type LedgerEventDraft, type S3Ref } from "#core/contracts/ledger-event.ts";
-import { TransientError } from "#core/errors.ts";
+import { PermanentError, TransientError } from "#core/errors.ts";
+import { type BundleArtifact, EVIDENCE_MANIFEST_KIND, readManifest } from "#core/evidence/bundle.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { classifyServiceError } from "#core/storage-errors.ts";
 import { buildNextEvent, type IndexAttributes, type StoredItem, splitItem, verifyChain } from "./chain.ts";
@@ -164,8 +165,16 @@ export class DynamoLedger implements Ledger {
           problems.push({ seq: event.seq, problem });
           continue;
         }
-        if (ref.kind !== "evidence_manifest") continue;
-        for (const artifact of await manifestArtifacts(store, ref)) {
+        if (ref.kind !== EVIDENCE_MANIFEST_KIND) continue;
+        let artifacts: BundleArtifact[];
+        try {
+          artifacts = (await readManifest(store, ref)).artifacts;
+        } catch (err) {
+          if (!(err instanceof PermanentError)) throw err;
+          problems.push({ seq: event.seq, problem: err.message });
+          continue;
+        }
+        for (const artifact of artifacts) {
           const p = await check({ bucket: store.bucket, key: artifact.key, sha256: artifact.sha256 });
           if (p !== undefined)
             problems.push({ seq: event.seq, problem: `evidence artifact ${artifact.name}: ${p}` });
@@ -231,20 +240,4 @@ export class DynamoLedger implements Ledger {
     } while (startKey !== undefined && items.length < limit);
     return items;
   }
-}
-
-/** The artifacts of a stored evidence manifest (empty when the object is not a manifest). */
-async function manifestArtifacts(
-  store: EvidenceStore,
-  ref: Pick<S3Ref, "key">,
-): Promise<Array<{ name: string; key: string; sha256: string }>> {
-  const manifest = await store.getJson<{ artifacts?: unknown }>(ref);
-  if (!Array.isArray(manifest.artifacts)) return [];
-  return manifest.artifacts.filter(
-    (a): a is { name: string; key: string; sha256: string } =>
-      typeof a === "object" &&
-      a !== null &&
-      typeof (a as { key?: unknown }).key === "string" &&
-      typeof (a as { sha256?: unknown }).sha256 === "string",
-  );
 }
