@@ -93,14 +93,12 @@ t.test("DynamoDB throttling → TransientError, access denied → PermanentError
   t.teardown(() => mock.restore());
   const ledger = new DynamoLedger({ client: new DynamoDBClient({ region: "us-east-1" }), tableName: "t" });
   const input = normalized(entry());
-  mock
-    .on(QueryCommand)
-    .rejects(
-      Object.assign(new Error("slow down"), {
-        name: "ThrottlingException",
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+  mock.on(QueryCommand).rejects(
+    Object.assign(new Error("slow down"), {
+      name: "ThrottlingException",
+      $metadata: { httpStatusCode: 400 },
+    }),
+  );
   const transient = await initRunLedger(input, { ledger }).catch((x: unknown) => x);
   t.type(transient, TransientError);
   t.equal((transient as Error).name, "TransientError", "the name the ASL Retry matches");
