@@ -170,14 +170,12 @@ t.test("validation names the field; DynamoDB throttling is transient", async (t)
   const mock = mockClient(DynamoDBDocumentClient);
   t.teardown(() => mock.restore());
   mock.on(QueryCommand).resolves({ Items: [] });
-  mock
-    .on(PutCommand)
-    .rejects(
-      Object.assign(new Error("throttled"), {
-        name: "ProvisionedThroughputExceededException",
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+  mock.on(PutCommand).rejects(
+    Object.assign(new Error("throttled"), {
+      name: "ProvisionedThroughputExceededException",
+      $metadata: { httpStatusCode: 400 },
+    }),
+  );
   const transient = await failAndBundle(payload, deps).catch((x: unknown) => x);
   t.type(transient, TransientError);
   t.equal((transient as Error).name, "TransientError");
