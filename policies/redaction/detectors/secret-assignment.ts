@@ -10,6 +10,7 @@ const HEAD = new RegExp(
     "(?:(?:bearer|basic|token|bot)[ \\t]{1,4})?",
   "gi",
 );
+const SCHEME = /^(?:bearer|basic|token|bot)[ \t]{1,4}/i;
 const BARE = /[^\s"'`,;&<>()[\]{}]{1,512}/y;
 const MAX_QUOTED = 512;
 const BEARER = /(?<![A-Za-z0-9_-])bearer[ \t]{1,4}([A-Za-z0-9._~+/=-]{16,4096})(?![A-Za-z0-9._~+/=-])/gi;
@@ -45,7 +46,10 @@ function scanAssignments(text: string, emit: Emit): void {
     if (quote === '"' || quote === "'" || quote === "`") {
       const close = closer(quote, at + 1);
       if (text[close] !== quote || close - at - 1 > MAX_QUOTED) continue;
-      if (isSecretValue(text.slice(at + 1, close), true, keyword)) emit(at + 1, close);
+      // `"Bearer <token>"`: the scheme stays readable, the credential goes.
+      const scheme = SCHEME.exec(text.slice(at + 1, Math.min(close, at + 12)));
+      const from = at + 1 + (scheme?.[0].length ?? 0);
+      if (isSecretValue(text.slice(from, close), true, keyword)) emit(from, close);
       head.lastIndex = close + 1;
       continue;
     }
