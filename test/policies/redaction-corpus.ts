@@ -287,8 +287,10 @@ export const NEGATIVES: Negative[] = [
   { near: "aws_access_key_id", text: "arn:aws:iam::123456789012:role/factory-agent" },
   { near: "aws_secret_access_key", text: "commit 3f786850e387550fdab836ed7e6dc881de23001b" },
   { near: "aws_secret_access_key", text: "path packages/Core2/src/utils/HelperFormat is 40 chars" },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: literal ${…} (shell/CI syntax) under test
   { near: "aws_secret_access_key", text: "aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}" },
   { near: "github_token", text: "tokens start with ghp_ and github_pat_; see docs" },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: literal ${…} (shell/CI syntax) under test
   { near: "github_token", text: "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}" },
   { near: "github_token", text: "const token = process.env.GITHUB_TOKEN;" },
   { near: "gitlab_token", text: "glpat- tokens expire; see GitLab docs for gldt-" },
@@ -319,11 +321,16 @@ export const NEGATIVES: Negative[] = [
   { near: "secret_assignment", text: "password_hash: bcrypt\npassword: null\nsecret: true" },
   {
     near: "secret_assignment",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: literal ${…} (shell/CI syntax) under test
     text: "api_key: ${API_KEY}\npassword: '{{ vault_password }}'\ntoken: <your-token>",
   },
   { near: "secret_assignment", text: "secret: arn:aws:secretsmanager:eu-west-1:123456789012:secret:pf/jira" },
   { near: "secret_assignment", text: "Use Bearer authentication for the gateway" },
-  { near: "secret_assignment", text: "const headers = { Authorization: `Bearer ${token}` };" },
+  {
+    near: "secret_assignment",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: literal ${…} (shell/CI syntax) under test
+    text: "const headers = { Authorization: `Bearer ${token}` };",
+  },
   { near: "email", text: "npm i @secretlint/core lodash@4.17.21 && ping user@localhost" },
   { near: "email", text: "git clone git@github.com:acme/app.git" },
   { near: "email", text: "decorated with @Component and @alice mentioned it" },

@@ -38,6 +38,7 @@ t.test("a string under a sensitive key is replaced whole", async (t) => {
     Authorization: "Basic dXNlcjpwYXNz",
     token: ["one", "two"],
     config: { DB_PASSWORD: "x", password_hash: "bcrypt", max_tokens: "4096", tokenizer: "cl100k" },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: literal ${…} (shell/CI syntax) under test
     refs: { password: "${DB_PASSWORD}", token: "", secret: "[REDACTED:secret_assignment]" },
     count: { token: 3 },
   });
@@ -53,6 +54,7 @@ t.test("a string under a sensitive key is replaced whole", async (t) => {
       max_tokens: "4096",
       tokenizer: "cl100k",
     },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: literal ${…} (shell/CI syntax) under test
     refs: { password: "${DB_PASSWORD}", token: "", secret: "[REDACTED:secret_assignment]" },
     count: { token: 3 },
   });
