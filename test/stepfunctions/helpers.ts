@@ -164,7 +164,9 @@ export type AgentBehavior =
   | { kind: "succeed"; verdict?: "pass" | "fail" }
   | { kind: "fail"; error: string; cause: string }
   /** Never reports and never heart-beats: the endpoint must time it out. */
-  | { kind: "silent" };
+  | { kind: "silent" }
+  /** Keeps heart-beating, never reports, until stopped. */
+  | { kind: "hold" };
 
 export interface AgentLog {
   launches: Array<{ role: AgentRole; input: AgentInput; env: Record<string, string> }>;
@@ -195,9 +197,17 @@ export function testAgents(
       log.launches.push({ role, input, env });
       const attempt = log.launches.filter((l) => l.role === role).length;
       const behavior = behave(role, attempt);
+      let stopped = false;
       const report = async () => {
         const sfn = client();
         if (behavior.kind === "silent") return;
+        if (behavior.kind === "hold") {
+          while (!stopped) {
+            await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          return;
+        }
         await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
         if (behavior.kind === "fail") {
           await sfn.send(
@@ -221,6 +231,7 @@ export function testAgents(
       });
       return {
         stop() {
+          stopped = true;
           log.stops += 1;
         },
       };
@@ -289,6 +300,15 @@ export async function startTestSfn(
 }
 
 /** Poll DescribeExecution (as an SDK waiter would) until the execution closes. */
+/** Poll until `check` holds (e.g. an agent was launched), as a test would watch a process. */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export async function waitForEnd(client: SFNClient, executionArn: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
