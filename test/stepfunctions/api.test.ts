@@ -105,7 +105,7 @@ t.test("errors come back in the AWS shape the SDK maps to its exception classes"
   await t.rejects(env.client.send(new DescribeExecutionCommand({ executionArn: "not-an-arn" })), InvalidArn);
   await t.rejects(
     env.client.send(
-      new DescribeExecutionCommand({ executionArn: arn.replace(":stateMachine:", ":execution:") + ":nope" }),
+      new DescribeExecutionCommand({ executionArn: `${arn.replace(":stateMachine:", ":execution:")}:nope` }),
     ),
     ExecutionDoesNotExist,
   );
