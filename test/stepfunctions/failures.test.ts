@@ -145,7 +145,7 @@ t.test("VerificationFailed from the verifier goes to FailAndBundle without any r
         ? { kind: "fail", error: "VerificationFailed", cause: "npm test: 3 failing" }
         : { kind: "succeed" },
   });
-  const { entry, done } = await run(env);
+  const { entry, executionArn, done } = await run(env);
   const out = await done();
   t.equal(out.status, "FAILED");
   t.equal(out.error, "VerificationFailed");
@@ -167,6 +167,8 @@ t.test("VerificationFailed from the verifier goes to FailAndBundle without any r
     "collected references are bundled",
   );
   t.equal(env.lambdaLog.count("OpenPullRequest"), 0, "no PR for unverified work");
+  // The README's cost table: a single-repo run failing at the verifier.
+  t.equal(stateTransitions(await history(env.client, executionArn)), 17);
 });
 
 t.test("a failing verdict is a VerificationFailed from the Verdict choice", async (t) => {
