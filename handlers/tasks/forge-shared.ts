@@ -1,0 +1,64 @@
+// Shared by the forge-facing task handlers (FetchJiraIssue, CreateWorkingBranch, OpenPullRequest,
+// NotifyApprovers): idempotent ledger appends under Step Functions retries, and the redaction
+// port they use (the policy engine's redactor satisfies it).
+import type { RedactionLevel } from "#core/contracts/entry-input.ts";
+import type { LedgerEvent, LedgerEventDraft } from "#core/contracts/ledger-event.ts";
+import { sha256OfJson } from "#core/hash.ts";
+import type { Ledger } from "#core/ledger/types.ts";
+
+/** pf-policy-v1 redaction report (policies/redaction). */
+export interface RedactionReport {
+  policy_version: "pf-policy-v1";
+  detectors: readonly string[];
+  counts: Partial<Record<string, number>>;
+  total: number;
+}
+
+export interface Redactor {
+  redactText(text: string): { text: string; report: RedactionReport };
+  redactValue<T>(value: T): { value: T; report: RedactionReport };
+}
+
+/** `policy.redactor(level)` of the policy engine. */
+export type RedactorFor = (level: RedactionLevel) => Redactor;
+
+/** The key under `detail` that makes an event idempotent. */
+export const IDEMPOTENCY_FIELD = "idempotency_key";
+
+export function idempotencyKey(task: string, parts: unknown): string {
+  return sha256OfJson({ task, parts });
+}
+
+/**
+ * Append unless an event with the same idempotency key is already in the run's ledger (a retry of
+ * the same work): then the recorded event is returned and nothing is written, so retries never
+ * produce divergent events.
+ */
+export async function appendOnce(
+  ledger: Ledger,
+  draft: LedgerEventDraft & { detail: Record<string, unknown> },
+  key: string,
+  index?: { trigger_key?: string; mr_ref?: string },
+): Promise<{ event: LedgerEvent; appended: boolean }> {
+  const existing = await findByKey(ledger, draft.run_id, key);
+  if (existing !== undefined) return { event: existing, appended: false };
+  const event = await ledger.append(
+    { ...draft, detail: { ...draft.detail, [IDEMPOTENCY_FIELD]: key } },
+    index,
+  );
+  return { event, appended: true };
+}
+
+export async function findByKey(
+  ledger: Ledger,
+  runId: string,
+  key: string,
+): Promise<LedgerEvent | undefined> {
+  const events = await ledger.read(runId);
+  return events.find((e) => e.detail[IDEMPOTENCY_FIELD] === key);
+}
+
+/** ISO time from an injectable clock (handlers default to the wall clock). */
+export function isoAt(clock: (() => Date) | undefined): string | undefined {
+  return clock === undefined ? undefined : clock().toISOString();
+}
