@@ -86,7 +86,7 @@ export async function openPullRequest(
     },
   ];
   const listed = new Set(evidence.map((e) => e.sha256));
-  for (const a of manifestArtifacts(manifest, input.bundle.bundle_ref.bucket)) {
+  for (const a of manifestArtifacts(manifest)) {
     if (!listed.has(a.sha256)) {
       evidence.push(a);
       listed.add(a.sha256);

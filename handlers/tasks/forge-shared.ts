@@ -1,26 +1,30 @@
 // Shared by the forge-facing task handlers (FetchJiraIssue, CreateWorkingBranch, OpenPullRequest,
 // NotifyApprovers): idempotent ledger appends under Step Functions retries, and the redaction
-// port they use (the policy engine's redactor satisfies it).
+// per-level redactors they use (built from the policy's detector lists).
 import type { RedactionLevel } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent, LedgerEventDraft } from "#core/contracts/ledger-event.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import type { Ledger } from "#core/ledger/types.ts";
+import type { Policy } from "#policies/engine/index.ts";
+import { createRedactor, type Redactor } from "#policies/redaction/index.ts";
 
-/** pf-policy-v1 redaction report (policies/redaction). */
-export interface RedactionReport {
-  policy_version: "pf-policy-v1";
-  detectors: readonly string[];
-  counts: Partial<Record<string, number>>;
-  total: number;
-}
+export type { RedactionReport, Redactor } from "#policies/redaction/index.ts";
 
-export interface Redactor {
-  redactText(text: string): { text: string; report: RedactionReport };
-  redactValue<T>(value: T): { value: T; report: RedactionReport };
-}
-
-/** `policy.redactor(level)` of the policy engine. */
+/** A redactor per pf-policy-v1 level (the run's `policy.redaction`). */
 export type RedactorFor = (level: RedactionLevel) => Redactor;
+
+/** Redactors built from the loaded policy's detector lists, one per level, built once. */
+export function redactorsFromPolicy(policy: Pick<Policy, "redactionDetectors">): RedactorFor {
+  const cache = new Map<RedactionLevel, Redactor>();
+  return (level) => {
+    let r = cache.get(level);
+    if (r === undefined) {
+      r = createRedactor(policy.redactionDetectors(level));
+      cache.set(level, r);
+    }
+    return r;
+  };
+}
 
 /** The key under `detail` that makes an event idempotent. */
 export const IDEMPOTENCY_FIELD = "idempotency_key";

@@ -3,6 +3,7 @@
 // (`summary`/`title`, `steps`/`checks`/`results`, `artifacts`/`entries`) and degrade to "nothing
 // found" instead of failing the PR.
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EvidenceManifest } from "#core/evidence/bundle.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { EvidenceLink, VerificationStep } from "./pr-body.ts";
 
@@ -76,19 +77,16 @@ export function s3Location(ref: Pick<S3Ref, "bucket" | "key">): string {
   return `s3://${ref.bucket}/${ref.key}`;
 }
 
-/** Artifacts listed in a bundle manifest (`artifacts` or `entries`, each with a sha256). */
-export function manifestArtifacts(doc: unknown, bucket: string): EvidenceLink[] {
-  const root = obj(doc);
-  if (root === undefined) return [];
-  return firstArray(root, ["artifacts", "entries", "objects"]).flatMap((a) => {
-    const o = obj(a);
-    const ref = obj(o?.ref) ?? o;
-    const sha = text(ref?.sha256) ?? text(o?.sha256);
-    if (o === undefined || ref === undefined || sha === undefined || !/^[0-9a-f]{64}$/.test(sha)) return [];
-    const label = firstText(o, ["name", "label", "kind", "path"]) ?? firstText(ref, ["kind"]) ?? "artifact";
-    const key = text(ref.key) ?? `sha256/${sha}`;
-    return [{ label, sha256: sha, location: s3Location({ bucket: text(ref.bucket) ?? bucket, key }) }];
-  });
+/** Artifacts listed in an evidence bundle manifest (core/evidence/bundle.ts), as PR links. */
+export function manifestArtifacts(doc: unknown): EvidenceLink[] {
+  const parsed = EvidenceManifest.safeParse(doc);
+  if (!parsed.success) return [];
+  const m = parsed.data;
+  return m.artifacts.map((a) => ({
+    label: a.name === a.kind ? a.kind : `${a.kind} (${a.name})`,
+    sha256: a.sha256,
+    location: s3Location({ bucket: m.bucket, key: a.key }),
+  }));
 }
 
 /** Load a stored document: parsed JSON, or its text when it is not JSON (e.g. a Markdown plan). */
