@@ -47,12 +47,12 @@ export async function fetchJiraIssue(
   }
 
   const redactor = deps.redactor(input.policy.redaction);
-  // Key, URL and project identify the issue and stay as they are; every free-text field is redacted.
-  const { key: _k, url: _u, project: _p, ...text } = issue;
+  // Identifiers and timestamps stay as they are; every free-text field is redacted.
+  const { key: _k, url: _u, project: _p, updated, ...text } = issue;
   const redacted = redactor.redactValue(text);
   const document: JiraSnapshotDocument = {
     schema: SNAPSHOT_SCHEMA,
-    issue: { key: issue.key, url: issue.url, project: issue.project, ...redacted.value },
+    issue: { key: issue.key, url: issue.url, project: issue.project, updated, ...redacted.value },
     redaction: redacted.report,
   };
   const snapshotRef = await deps.evidence.putJson(document, { kind: "jira_snapshot" });
