@@ -96,7 +96,12 @@ export async function openPullRequest(
   const title = prTitle(input.jira.issue_key, input.jira.summary);
   const body = renderPrBody({
     run_id: input.run_id,
-    issue: { key: input.jira.issue_key, url: entry.trigger.url, summary: input.jira.summary },
+    issue: {
+      key: input.jira.issue_key,
+      url: entry.trigger.url,
+      summary: input.jira.summary,
+      snapshot_sha256: input.jira.snapshot_ref.sha256,
+    },
     risk_class: entry.trigger.risk_class,
     policy: {
       version: entry.policy.policy_version,

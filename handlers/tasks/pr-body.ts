@@ -17,7 +17,7 @@ export interface EvidenceLink {
 
 export interface PrBodyInput {
   run_id: string;
-  issue: { key: string; url: string; summary: string };
+  issue: { key: string; url: string; summary: string; snapshot_sha256: string };
   risk_class: string;
   policy: { version: string; routing: string; redaction: string; digest?: string };
   /** Gates the policy requires for this risk class (all four are listed; these are marked required). */
@@ -71,11 +71,6 @@ export function renderPrBody(input: PrBodyInput): string {
   lines.push(`${RUN_MARKER_PREFIX}${input.run_id} -->`);
   lines.push(`## Protocol Factory run \`${input.run_id}\``);
   lines.push("");
-  lines.push(`**Jira:** [${input.issue.key}](${input.issue.url}) — ${cell(input.issue.summary)}`);
-  lines.push(
-    `**Risk class:** ${input.risk_class} · **Policy:** ${input.policy.version} (routing \`${input.policy.routing}\`, redaction \`${input.policy.redaction}\`${input.policy.digest === undefined ? "" : `, digest \`${input.policy.digest.slice(0, 12)}\``})`,
-  );
-  lines.push("");
   lines.push("### Approval checklist");
   lines.push("");
   lines.push(...checklistLines(input.command_prefix, input.required_gates));
@@ -83,6 +78,11 @@ export function renderPrBody(input: PrBodyInput): string {
   lines.push(
     `Approve by commenting the command on this PR/MR. Approvals bind to the evidence bundle \`sha256:${input.bundle_sha256}\` and the head commit; a new commit voids them.`,
   );
+  lines.push("");
+  lines.push("### Spec");
+  lines.push("");
+  lines.push(`Jira [${input.issue.key}](${input.issue.url}): ${cell(input.issue.summary)}`);
+  lines.push(`Issue snapshot (redacted): \`sha256:${input.issue.snapshot_sha256}\``);
   lines.push("");
   lines.push("### Plan");
   lines.push("");
@@ -96,6 +96,15 @@ export function renderPrBody(input: PrBodyInput): string {
     });
     if (input.plan_steps.length > 50) lines.push(`… and ${input.plan_steps.length - 50} more steps`);
   }
+  lines.push("");
+  lines.push("### Risk");
+  lines.push("");
+  lines.push(
+    `Risk class **${input.risk_class}**; required gates: ${input.required_gates.map((g) => GATE_LABELS[g]).join(", ")}.`,
+  );
+  lines.push(
+    `Policy ${input.policy.version} (routing \`${input.policy.routing}\`, redaction \`${input.policy.redaction}\`${input.policy.digest === undefined ? "" : `, digest \`sha256:${input.policy.digest}\``}).`,
+  );
   lines.push("");
   lines.push("### Verification");
   lines.push("");

@@ -5,6 +5,7 @@ import { type FakeServer, startFake } from "./harness.ts";
 
 export interface AdfNode {
   type: string;
+  version?: number;
   text?: string;
   attrs?: Record<string, unknown>;
   marks?: Array<{ type: string; attrs?: Record<string, unknown> }>;
