@@ -68,7 +68,7 @@ function prComment(
 
 t.test("PR comment commands over GitHub", async (t) => {
   const h = await makeHarness(t);
-  const post = (body: string, delivery = randomUUID(), secret: string = SECRETS.github) =>
+  const post = (body: string, delivery: string = randomUUID(), secret: string = SECRETS.github) =>
     h.app.inject({
       method: "POST",
       url: "/webhooks/github",
