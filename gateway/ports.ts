@@ -3,19 +3,9 @@
 
 import type { MrRef } from "#core/contracts/entry-input.ts";
 import type { DetectorId, ForgeRole } from "#core/contracts/policy.ts";
+import type { Redactor } from "#policies/redaction/index.ts";
 
-/** `policies/redaction` shape: one redactor per detector set. */
-export interface RedactionReport {
-  policy_version: "pf-policy-v1";
-  detectors: DetectorId[];
-  counts: Partial<Record<DetectorId, number>>;
-  total: number;
-}
-
-export interface Redactor {
-  redactText(text: string): { text: string; report: RedactionReport };
-  redactValue<T>(value: T): { value: T; report: RedactionReport };
-}
+export type { RedactionReport, Redactor } from "#policies/redaction/index.ts";
 
 export type RedactorFactory = (detectors: readonly DetectorId[]) => Redactor;
 

@@ -15,8 +15,3 @@ export interface CommentContext {
   /** The delivery's dedupe key; each command line derives its own key from it. */
   dedupeKey: string;
 }
-
-/** Ledger GSI key of an MR (LEDGER_TABLE_LAYOUT.byMrIndex): `gitlab:group/proj!12`, `github:o/r#7`. */
-export function mrRefKey(mr: MrRef): string {
-  return mr.provider === "gitlab" ? `gitlab:${mr.project}!${mr.number}` : `github:${mr.project}#${mr.number}`;
-}

@@ -4,9 +4,9 @@
 import type { MrRef } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import type { Gate } from "#core/contracts/policy.ts";
+import { formatMrRef } from "#core/ledger/refs.ts";
 import type { RunRef } from "#core/ledger/types.ts";
 import type { CommentContext } from "#gateway/commands/context.ts";
-import { mrRefKey } from "#gateway/commands/context.ts";
 import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
 import { startRunOnce } from "#gateway/start-run.ts";
@@ -23,7 +23,7 @@ export interface LineResult {
 }
 
 async function latestRun(deps: GatewayDeps, mr: MrRef): Promise<RunRef | undefined> {
-  const runs = await deps.ledger.runsByMr(mrRefKey(mr));
+  const runs = await deps.ledger.runsByMr(formatMrRef(mr));
   // run_id is a ULID: lexicographic order is creation order.
   return [...runs].sort((a, b) => (a.run_id < b.run_id ? -1 : 1)).at(-1);
 }
@@ -138,13 +138,13 @@ async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
       message: `Run \`${run.run_id}\` is already ${execution.status}.`,
     };
   }
-  await deps.sfn.stop(arn, `cancelled by ${ctx.principal} on ${mrRefKey(ctx.mr)}`);
+  await deps.sfn.stop(arn, `cancelled by ${ctx.principal} on ${formatMrRef(ctx.mr)}`);
   await deps.ledger.append({
     run_id: run.run_id,
     event_type: "run_cancelled",
     phase: "gateway",
     actor: ctx.principal,
-    detail: { mr: mrRefKey(ctx.mr), execution_arn: arn },
+    detail: { mr: formatMrRef(ctx.mr), execution_arn: arn },
   });
   return { ...base, status: "done", run_id: run.run_id, message: `Cancelled run \`${run.run_id}\`.` };
 }
@@ -210,7 +210,7 @@ async function approve(
       gate,
       bundle_sha256: evidence.digest,
       head_commit: head,
-      mr: mrRefKey(ctx.mr),
+      mr: formatMrRef(ctx.mr),
       evidence_seq: evidence.seq,
     },
   });
@@ -249,7 +249,7 @@ async function revoke(deps: GatewayDeps, ctx: CommentContext, line: number, gate
     actor: ctx.principal,
     input_sha256: standing.input_sha256,
     git_refs: standing.git_refs,
-    detail: { gate, revokes_seq: standing.seq, mr: mrRefKey(ctx.mr) },
+    detail: { gate, revokes_seq: standing.seq, mr: formatMrRef(ctx.mr) },
   });
   return {
     ...base,

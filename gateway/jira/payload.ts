@@ -6,7 +6,7 @@ import { z } from "zod";
 import { IssueKey } from "#core/contracts/entry-input.ts";
 import { zodIssues } from "#core/validation.ts";
 import { GatewayError } from "#gateway/errors.ts";
-import { descriptionText, isAdfDocument } from "#gateway/jira/adf.ts";
+import { descriptionToText } from "#integrations/adf.ts";
 
 const Named = z.looseObject({ name: z.string().max(255).nullish() }).nullish();
 
@@ -18,7 +18,7 @@ const Issue = z.looseObject({
     description: z
       .union([z.string(), z.looseObject({ type: z.literal("doc") })])
       .nullish()
-      .refine((v) => v === null || v === undefined || typeof v === "string" || isAdfDocument(v), {
+      .refine((v) => v === null || v === undefined || typeof v === "string" || v.type === "doc", {
         message: "must be text or an ADF document",
       }),
     labels: z.array(z.string().max(255)).max(500).nullish(),
@@ -91,7 +91,7 @@ function fromIssue(
     project: issue.key.split("-")[0]!,
     url: browseUrl(issue.self, issue.key),
     summary: f.summary ?? "",
-    description: descriptionText(f.description),
+    description: descriptionToText(f.description),
     labels: [...(f.labels ?? [])],
     priority: f.priority?.name ?? null,
     issueType: f.issuetype?.name ?? null,

@@ -4,20 +4,15 @@ import { readFileSync } from "node:fs";
 import t from "tap";
 import { EntryInput } from "#core/contracts/entry-input.ts";
 import { sha256Hex } from "#core/hash.ts";
-import { mrRefKey } from "#gateway/commands/context.ts";
+import { formatMrRef } from "#core/ledger/refs.ts";
 import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
-import { makeHarness, POLICY_PATH } from "#test/gateway/helpers/harness.ts";
+import { makeHarness, type OpenedMr, openGitlabMr, POLICY_PATH } from "#test/gateway/helpers/harness.ts";
 import { gitlabHeaders } from "#test/gateway/helpers/sign.ts";
 
 const note = JSON.parse(readFileSync("test/fixtures/gateway/gitlab-note-merge-request.json", "utf8"));
-const MR = {
-  provider: "gitlab" as const,
-  project: "locate/locate-round-publisher",
-  number: 12,
-  url: "https://gitlab.example.com/locate/locate-round-publisher/-/merge_requests/12",
-};
-const H1 = "a".repeat(40);
 const H2 = "b".repeat(40);
+const PROJECT = "locate/locate-round-publisher";
+const BRANCH = "pf/LOCATE-123-a1b2c3d4";
 
 /** GitLab sends no roles: the policy names GitLab users explicitly. */
 function gitlabPolicy() {
@@ -32,8 +27,13 @@ function gitlabPolicy() {
   return parsePolicy(doc);
 }
 
-function noteBody(text: string, username = "alice") {
+function noteBody(text: string, username = "alice", mr?: OpenedMr) {
   const p = structuredClone(note);
+  if (mr !== undefined) {
+    p.merge_request.iid = mr.number;
+    p.merge_request.url = mr.url;
+    p.merge_request.source_branch = mr.branch;
+  }
   p.object_attributes.note = text;
   p.user.username = username;
   return JSON.stringify(p);
@@ -41,10 +41,14 @@ function noteBody(text: string, username = "alice") {
 
 t.test("GitLab MR commands", async (t) => {
   const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
-  h.forge.heads.set(`${MR.project}#${MR.number}`, H1);
+  const opened = await openGitlabMr(h, PROJECT, BRANCH, "Draft: LOCATE-123 publish round results");
+  const MR = { provider: "gitlab" as const, project: PROJECT, number: opened.number, url: opened.url };
+  const H1 = opened.head;
+  const lastReply = () => h.gl.notes(PROJECT, opened.number).at(-1)!.body;
+  const replyCount = () => h.gl.notes(PROJECT, opened.number).length;
   let n = 0;
   const post = (text: string, username?: string, uuid = `uuid-${++n}`) => {
-    const body = noteBody(text, username);
+    const body = noteBody(text, username, opened);
     return h.app.inject({
       method: "POST",
       url: "/webhooks/gitlab",
@@ -55,7 +59,7 @@ t.test("GitLab MR commands", async (t) => {
 
   const none = await post("/pf status");
   t.equal(none.statusCode, 200);
-  t.match(h.forge.comments.at(-1)!.body, /No runs for this merge request/);
+  t.match(lastReply(), /No runs for this merge request/);
 
   const run = await post("/pf run");
   t.equal(run.statusCode, 202);
@@ -73,7 +77,7 @@ t.test("GitLab MR commands", async (t) => {
   // What InitRunLedger and UploadEvidenceBundle record for this run.
   await h.ledger.append(
     { run_id: runId, event_type: "run_started", phase: "init", detail: {} },
-    { trigger_key: "LOCATE-123", mr_ref: mrRefKey(MR) },
+    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
   );
   const bundle = sha256Hex("bundle");
   await h.ledger.append({
@@ -87,7 +91,7 @@ t.test("GitLab MR commands", async (t) => {
 
   const status = await post("/pf status");
   t.equal(status.json().run_id, runId);
-  t.match(h.forge.comments.at(-1)!.body, new RegExp(`${runId}.*RUNNING; 2 ledger event`));
+  t.match(lastReply(), new RegExp(`${runId}.*RUNNING; 2 ledger event`));
 
   const approve = await post("/pf approve plan\n/pf approve spec");
   t.equal(approve.statusCode, 200);
@@ -102,17 +106,17 @@ t.test("GitLab MR commands", async (t) => {
   });
 
   // Redelivery of the same comment records nothing twice and replies once.
-  const replies = h.forge.comments.length;
+  const replies = replyCount();
   const dup = await post("/pf approve plan\n/pf approve spec", undefined, `uuid-${n}`);
   t.equal(dup.json().status, "duplicate");
   t.equal((await h.ledger.read(runId)).length, events.length);
-  t.equal(h.forge.comments.length, replies);
+  t.equal(replyCount(), replies);
 
   // A new commit: approvals for the old evidence are refused.
-  h.forge.heads.set(`${MR.project}#${MR.number}`, H2);
+  h.gl.setBranch(PROJECT, BRANCH, H2);
   const stale = await post("/pf approve risk");
   t.equal(stale.statusCode, 200);
-  t.match(h.forge.comments.at(-1)!.body, /newer than the evidence/);
+  t.match(lastReply(), /newer than the evidence/);
   t.equal((await h.ledger.read(runId)).length, events.length, "nothing recorded");
 
   const revoke = await post("/pf revoke plan");
@@ -121,7 +125,7 @@ t.test("GitLab MR commands", async (t) => {
   t.match(events.at(-1), { event_type: "approval_revoked", actor: "gitlab:alice", detail: { gate: "plan" } });
   const revokeAgain = await post("/pf revoke plan");
   t.equal(revokeAgain.statusCode, 200);
-  t.match(h.forge.comments.at(-1)!.body, /no plan approval to revoke/);
+  t.match(lastReply(), /no plan approval to revoke/);
 
   // Deny by default: bob is in no list; nothing happens but a denial reply.
   const before = (await h.ledger.read(runId)).length;
@@ -139,7 +143,7 @@ t.test("GitLab MR commands", async (t) => {
   t.match((await h.ledger.read(runId)).at(-1), { event_type: "run_cancelled", actor: "gitlab:alice" });
   const cancelAgain = await post("/pf cancel");
   t.equal(cancelAgain.statusCode, 200);
-  t.match(h.forge.comments.at(-1)!.body, /already ABORTED/);
+  t.match(lastReply(), /already ABORTED/);
 
   const rerun = await post("/pf rerun");
   t.equal(rerun.statusCode, 202);
@@ -179,7 +183,7 @@ t.test("GitLab: other notes and hooks are ignored; bot notes never trigger", asy
     t.equal(res.json().status, "ignored", what);
   }
   t.equal(h.sfn.startCalls, 0);
-  t.equal(h.forge.comments.length, 0);
+  t.equal(h.gl.requestsTo(/notes/).length, 0);
 });
 
 t.test("GitLab roles from an injected members lookup", async (t) => {
