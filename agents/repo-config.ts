@@ -14,7 +14,9 @@ const Toolchain = z.strictObject({
   /** Node major version the step needs, e.g. "20.x" (checked against the agent's node). */
   node: z
     .string()
-    .regex(/^\d{1,3}(\.x|\.\d+\.x|\.\d+\.\d+)?$/, { message: 'must look like "20.x", "20.19.x" or "20.19.2"' })
+    .regex(/^\d{1,3}(\.x|\.\d+\.x|\.\d+\.\d+)?$/, {
+      message: 'must look like "20.x", "20.19.x" or "20.19.2"',
+    })
     .optional(),
 });
 
@@ -42,7 +44,11 @@ export const VerifyConfig = z
     cfg.steps.forEach((step, i) => {
       const order = VERIFY_STEPS.indexOf(step.name);
       if (seen.has(step.name)) {
-        ctx.addIssue({ code: "custom", path: ["steps", i, "name"], message: `step "${step.name}" is repeated` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["steps", i, "name"],
+          message: `step "${step.name}" is repeated`,
+        });
       } else if (order < last) {
         ctx.addIssue({
           code: "custom",
@@ -59,7 +65,9 @@ export type VerifyConfig = z.infer<typeof VerifyConfig>;
 /** `.factory/config.json`: optional repo hints for the planner and builder. */
 export const RepoFactoryConfig = z.strictObject({
   /** Run after the builder applied a change, before committing (e.g. ["npx", "biome", "format", "--write", "."]). */
-  formatter: z.strictObject({ command: Argv, timeout_seconds: z.number().int().min(1).max(900).default(120) }).optional(),
+  formatter: z
+    .strictObject({ command: Argv, timeout_seconds: z.number().int().min(1).max(900).default(120) })
+    .optional(),
   /** Paths (prefix match) the planner always shows the model. */
   context_paths: z.array(z.string().min(1).max(1024)).max(50).default([]),
   /** Free-text guidance for the models (coding conventions, what not to touch). */
@@ -85,7 +93,9 @@ async function readJsonFile(dir: string, path: string): Promise<{ text: string; 
   }
 }
 
-export async function loadVerifyConfig(dir: string): Promise<{ config: VerifyConfig; text: string } | undefined> {
+export async function loadVerifyConfig(
+  dir: string,
+): Promise<{ config: VerifyConfig; text: string } | undefined> {
   const file = await readJsonFile(dir, VERIFY_CONFIG_PATH);
   if (file === undefined) return undefined;
   return { config: parseOrThrow(VerifyConfig, file.json, VERIFY_CONFIG_PATH), text: file.text };

@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { AgentInfrastructureError } from "#agents/runtime/errors.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { parseOrThrow } from "#core/validation.ts";
-import { AgentInfrastructureError } from "#agents/runtime/errors.ts";
 
 /** The Jira snapshot FetchJiraIssue stores (integrations/types.ts `JiraIssueSnapshot`). */
 export const JiraSnapshot = z.object({

@@ -111,13 +111,15 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
 
     await git(["add", "-A"], { cwd: dir });
     const finalDiff = await git(["diff", "--cached", "--binary", "--no-color"], { cwd: dir });
-    if (finalDiff.trim() === "") throw new InvalidModelOutput("the proposed change leaves the repository unchanged");
+    if (finalDiff.trim() === "")
+      throw new InvalidModelOutput("the proposed change leaves the repository unchanged");
     let files: string[];
     try {
       // The gate again on what will really be committed (formatter output included).
       files = inspectDiff(finalDiff, limits).paths;
     } catch (err) {
-      if (err instanceof PatchRejected) throw new InvalidModelOutput(`final change refused: ${err.message}`, { cause: err });
+      if (err instanceof PatchRejected)
+        throw new InvalidModelOutput(`final change refused: ${err.message}`, { cause: err });
       throw err;
     }
     const planSha = input.plan_ref.sha256;
@@ -125,7 +127,10 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
     await git(["commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, input: message });
     const head = await headCommit(dir);
     try {
-      await git(["push", "--quiet", "origin", `HEAD:refs/heads/${input.branch.branch}`], { cwd: dir, env: gitEnv });
+      await git(["push", "--quiet", "origin", `HEAD:refs/heads/${input.branch.branch}`], {
+        cwd: dir,
+        env: gitEnv,
+      });
     } catch (err) {
       throw new AgentInfrastructureError(`push of ${input.branch.branch} to ${input.repo.name} failed`, {
         cause: err,
@@ -151,8 +156,17 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
       output,
       kind: "build",
       head_commit: head,
-      git_refs: { repo: input.repo.name, branch: input.branch.branch, base_commit: input.branch.base_commit, head_commit: head },
-      detail: { model_id: generated.model_id, model_attempts: generated.attempts, files_changed: files.length },
+      git_refs: {
+        repo: input.repo.name,
+        branch: input.branch.branch,
+        base_commit: input.branch.base_commit,
+        head_commit: head,
+      },
+      detail: {
+        model_id: generated.model_id,
+        model_attempts: generated.attempts,
+        files_changed: files.length,
+      },
     };
   };
 }

@@ -1,7 +1,7 @@
 import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { git, GitError } from "#agents/git/git.ts";
+import { GitError, git } from "#agents/git/git.ts";
 import {
   assertNoSymlinkOnPath,
   DEFAULT_PATCH_LIMITS,
@@ -16,7 +16,11 @@ export const ProposedChange = z
   .strictObject({
     summary: z.string().min(1).max(4000),
     /** First line of the commit message (≤ 72 characters). */
-    commit_title: z.string().min(1).max(72).regex(/^[^\n]+$/, { message: "must be a single line" }),
+    commit_title: z
+      .string()
+      .min(1)
+      .max(72)
+      .regex(/^[^\n]+$/, { message: "must be a single line" }),
     diff: z.string().min(1).optional(),
     files: z
       .array(
@@ -40,12 +44,19 @@ export type ProposedChange = z.infer<typeof ProposedChange>;
  * Everything that can be checked without changing the worktree. Throws PatchRejected.
  * For diffs this ends with `git apply --check`, so an accepted diff is known to apply.
  */
-export async function checkChange(dir: string, change: ProposedChange, limits: PatchLimits = DEFAULT_PATCH_LIMITS) {
+export async function checkChange(
+  dir: string,
+  change: ProposedChange,
+  limits: PatchLimits = DEFAULT_PATCH_LIMITS,
+) {
   if (change.diff !== undefined) {
     const { paths } = inspectDiff(change.diff, limits);
     for (const p of paths) await assertNoSymlinkOnPath(dir, p);
     try {
-      await git(["apply", "--check", "--whitespace=nowarn", "-"], { cwd: dir, input: ensureNewline(change.diff) });
+      await git(["apply", "--check", "--whitespace=nowarn", "-"], {
+        cwd: dir,
+        input: ensureNewline(change.diff),
+      });
     } catch (err) {
       const reason = err instanceof GitError ? err.message.replace(/^git apply failed: /, "") : String(err);
       throw new PatchRejected(`diff does not apply (git apply --check): ${reason}`, { cause: err });
@@ -65,7 +76,8 @@ export async function checkChange(dir: string, change: ProposedChange, limits: P
     seen.add(f.path);
     await assertNoSymlinkOnPath(dir, f.path);
     if (f.content !== null) {
-      if (f.content.includes("\0")) throw new PatchRejected(`"${f.path}" has binary content (NUL bytes): refused`);
+      if (f.content.includes("\0"))
+        throw new PatchRejected(`"${f.path}" has binary content (NUL bytes): refused`);
       bytes += Buffer.byteLength(f.content);
     }
   }

@@ -24,21 +24,24 @@ export function pathProblem(path: string): string | undefined {
   if (path.length > 4096) return "path longer than 4096 characters";
   if (path.includes("\0")) return `path "${path.replaceAll("\0", "\\0")}" contains a NUL byte`;
   if (path.includes("\\")) return `path "${path}" contains a backslash`;
-  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return `path "${path}" is absolute (outside the repository)`;
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path))
+    return `path "${path}" is absolute (outside the repository)`;
   const segments = path.split("/");
   for (const segment of segments) {
     if (segment === "..") return `path "${path}" escapes the repository (..)`;
     if (segment === "" || segment === ".") return `path "${path}" is not normalised`;
     if (segment.toLowerCase() === ".git") return `path "${path}" writes into .git/ (refused)`;
   }
-  if (segments[0] === ".factory") return `path "${path}" changes the factory config (.factory/ is read-only for agents)`;
+  if (segments[0] === ".factory")
+    return `path "${path}" changes the factory config (.factory/ is read-only for agents)`;
   return undefined;
 }
 
 function stripPrefix(raw: string, prefix: "a/" | "b/"): string | undefined {
   const path = raw.replace(/\t.*$/, "");
   if (path === "/dev/null") return undefined;
-  if (path.startsWith('"')) throw new PatchRejected(`quoted path ${path} (unusual characters) is not accepted`);
+  if (path.startsWith('"'))
+    throw new PatchRejected(`quoted path ${path} (unusual characters) is not accepted`);
   return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
@@ -101,9 +104,12 @@ export async function assertNoSymlinkOnPath(root: string, path: string): Promise
       throw err;
     }
     if (stats.isSymbolicLink()) {
-      throw new PatchRejected(`path "${path}" goes through the symlink "${prefix}" (symlink escape refused)`, {
-        context: { path, symlink: prefix },
-      });
+      throw new PatchRejected(
+        `path "${path}" goes through the symlink "${prefix}" (symlink escape refused)`,
+        {
+          context: { path, symlink: prefix },
+        },
+      );
     }
   }
 }

@@ -86,10 +86,13 @@ export async function cloneBranch(options: {
   depth?: number;
 }): Promise<void> {
   const depth = options.depth === undefined ? [] : ["--depth", String(options.depth)];
-  await git(["clone", "--quiet", "--single-branch", "--branch", options.branch, ...depth, options.url, options.dir], {
-    cwd: dirname(options.dir),
-    env: options.env,
-  });
+  await git(
+    ["clone", "--quiet", "--single-branch", "--branch", options.branch, ...depth, options.url, options.dir],
+    {
+      cwd: dirname(options.dir),
+      env: options.env,
+    },
+  );
 }
 
 export async function headCommit(dir: string): Promise<string> {

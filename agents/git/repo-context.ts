@@ -32,10 +32,20 @@ const README = /^readme(\.(md|markdown|txt|rst))?$/i;
 
 /** Words worth matching against paths: lower-case, 4+ characters, no stop words. */
 export function keywords(text: string): Set<string> {
-  const stop = new Set(["this", "that", "with", "from", "when", "should", "would", "have", "into", "there", "what"]);
-  return new Set(
-    (text.toLowerCase().match(/[a-z][a-z0-9_-]{3,}/g) ?? []).filter((w) => !stop.has(w)),
-  );
+  const stop = new Set([
+    "this",
+    "that",
+    "with",
+    "from",
+    "when",
+    "should",
+    "would",
+    "have",
+    "into",
+    "there",
+    "what",
+  ]);
+  return new Set((text.toLowerCase().match(/[a-z][a-z0-9_-]{3,}/g) ?? []).filter((w) => !stop.has(w)));
 }
 
 async function readTextFile(dir: string, path: string, maxBytes: number): Promise<ContextFile | undefined> {
@@ -87,7 +97,11 @@ export async function gatherRepoContext(options: {
   let total = 0;
   for (const path of ordered) {
     if (files.length >= limits.maxFiles || total >= limits.maxTotalBytes) break;
-    const file = await readTextFile(options.dir, path, Math.min(limits.maxFileBytes, limits.maxTotalBytes - total));
+    const file = await readTextFile(
+      options.dir,
+      path,
+      Math.min(limits.maxFileBytes, limits.maxTotalBytes - total),
+    );
     if (file === undefined) continue;
     files.push(file);
     total += Buffer.byteLength(file.content);
@@ -110,7 +124,12 @@ export function renderContext(repo: string, ctx: RepoContext): string {
     "",
   ];
   for (const f of ctx.files) {
-    parts.push(`--- file: ${f.path}${f.truncated ? " (truncated)" : ""} ---`, f.content, `--- end of ${f.path} ---`, "");
+    parts.push(
+      `--- file: ${f.path}${f.truncated ? " (truncated)" : ""} ---`,
+      f.content,
+      `--- end of ${f.path} ---`,
+      "",
+    );
   }
   return parts.join("\n");
 }

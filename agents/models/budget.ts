@@ -1,6 +1,6 @@
+import { BudgetExceeded } from "#agents/runtime/errors.ts";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import type { PolicyDocument } from "#core/contracts/policy.ts";
-import { BudgetExceeded } from "#agents/runtime/errors.ts";
 
 export interface RunUsage {
   tokens: number;

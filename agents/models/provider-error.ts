@@ -7,7 +7,10 @@ import { FactoryError } from "#core/errors.ts";
  */
 export class ProviderError extends FactoryError {
   readonly status: number | undefined;
-  constructor(message: string, options: { status?: number; cause?: unknown; context?: Record<string, unknown> }) {
+  constructor(
+    message: string,
+    options: { status?: number; cause?: unknown; context?: Record<string, unknown> },
+  ) {
     super(message, options);
     this.status = options.status;
   }

@@ -1,7 +1,7 @@
 import type { ModelId } from "#core/contracts/entry-input.ts";
 import { OpenAICompatibleProvider } from "./openai-compatible.ts";
 import { ProviderError } from "./provider-error.ts";
-import { RecordingProvider, type Recording, ReplayProvider } from "./replay.ts";
+import { type Recording, RecordingProvider, ReplayProvider } from "./replay.ts";
 import type { SecretSource } from "./secrets.ts";
 import type { AgentPolicy, ModelConfigValue, ModelProvider } from "./types.ts";
 

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { Sha256 } from "#core/contracts/ledger-event.ts";
 import type { ModelId } from "#core/contracts/entry-input.ts";
+import { Sha256 } from "#core/contracts/ledger-event.ts";
 import { parseOrThrow } from "#core/validation.ts";
 import { ProviderError } from "./provider-error.ts";
 import type { ChatRequest, ChatResult, ModelProvider } from "./types.ts";
@@ -14,7 +14,10 @@ export const Recording = z.strictObject({
   model_id: z.string().optional(),
   response: z.string(),
   usage: z
-    .strictObject({ input_tokens: z.number().int().nonnegative(), output_tokens: z.number().int().nonnegative() })
+    .strictObject({
+      input_tokens: z.number().int().nonnegative(),
+      output_tokens: z.number().int().nonnegative(),
+    })
     .default({ input_tokens: 0, output_tokens: 0 }),
 });
 export type Recording = z.infer<typeof Recording>;
@@ -89,7 +92,10 @@ export class RecordingProvider implements ModelProvider {
       usage: result.usage,
     };
     await mkdir(this.dir, { recursive: true });
-    await writeFile(join(this.dir, `${request.promptSha256}.json`), `${JSON.stringify(recording, null, 2)}\n`);
+    await writeFile(
+      join(this.dir, `${request.promptSha256}.json`),
+      `${JSON.stringify(recording, null, 2)}\n`,
+    );
     return result;
   }
 }

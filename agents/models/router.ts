@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { AgentInfrastructureError, InvalidModelOutput, ModelError } from "#agents/runtime/errors.ts";
 import type { EntryPolicy, ModelId } from "#core/contracts/entry-input.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import type { Phase } from "#core/contracts/policy.ts";
@@ -6,13 +7,14 @@ import type { EvidenceStore } from "#core/evidence/types.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { zodIssues } from "#core/validation.ts";
-import { AgentInfrastructureError, InvalidModelOutput, ModelError } from "#agents/runtime/errors.ts";
 import { assertWithinBudget, costUsd, runUsage } from "./budget.ts";
 import type { ProviderFactory } from "./registry.ts";
-import type { AgentPolicy, ChatMessage, ChatResult, ModelProvider } from "./types.ts";
+import type { AgentPolicy, ChatMessage, ChatResult, ModelProvider, Redactor } from "./types.ts";
 
 export interface ModelRouterOptions {
   policy: AgentPolicy;
+  /** The run's redactor: every prompt is redacted again here, right before it leaves. */
+  redactor: Redactor;
   ledger: Ledger;
   evidence: EvidenceStore;
   providers: ProviderFactory;
@@ -126,8 +128,7 @@ export class ModelRouter {
   }
 
   async #call(phase: Phase, messages: readonly ChatMessage[], attempt: number, signal?: AbortSignal) {
-    const { policy, ledger, evidence, runId, entryPolicy, actor } = this.#o;
-    const redactor = policy.redactor(entryPolicy.redaction);
+    const { policy, ledger, evidence, runId, entryPolicy, actor, redactor } = this.#o;
     let redactions = 0;
     const redacted = messages.map((m) => {
       const r = redactor.redactText(m.content);
@@ -174,7 +175,10 @@ export class ModelRouter {
         continue;
       }
       const responseText = redactor.redactText(result.text).text;
-      const response_ref = await evidence.put(responseText, { kind: "model_response", contentType: "text/plain" });
+      const response_ref = await evidence.put(responseText, {
+        kind: "model_response",
+        contentType: "text/plain",
+      });
       const config = policy.modelConfig(modelId);
       const cost = costUsd(result.usage, config);
       await ledger.append({

@@ -54,10 +54,12 @@ export interface Redactor {
   redactValue<T>(value: T): { value: T; report: RedactionReport };
 }
 
-/** What the agents need from the policy engine (policies/engine `Policy`). */
+/** What the agents need from the policy engine (policies/engine `Policy` satisfies it). */
 export interface AgentPolicy {
   readonly doc: PolicyDocument;
   routeChain(profile: string, phase: Phase, allowModels?: readonly ModelId[]): ModelId[];
   modelConfig(id: ModelId): ModelConfigValue;
-  redactor(level: RedactionLevel): Redactor;
 }
+
+/** Builds the redactor for a redaction level (policy detectors → policies/redaction). */
+export type RedactorFactory = (level: RedactionLevel) => Redactor;

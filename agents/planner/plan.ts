@@ -57,7 +57,16 @@ function cell(text: string): string {
 
 /** Render the plan for the MR/PR description (deterministic: same plan, same bytes). */
 export function renderPlanMarkdown(plan: Plan, meta: { issueKey: string; runId: string }): string {
-  const lines: string[] = [`# Plan for ${meta.issueKey}`, "", `Run: \`${meta.runId}\``, "", "## Summary", "", plan.summary, ""];
+  const lines: string[] = [
+    `# Plan for ${meta.issueKey}`,
+    "",
+    `Run: \`${meta.runId}\``,
+    "",
+    "## Summary",
+    "",
+    plan.summary,
+    "",
+  ];
   lines.push("## Steps", "");
   plan.steps.forEach((step, i) => {
     lines.push(`${i + 1}. **${step.title}**${step.repo === undefined ? "" : ` (\`${step.repo}\`)`}`);
@@ -73,7 +82,8 @@ export function renderPlanMarkdown(plan: Plan, meta: { issueKey: string; runId: 
   }
   lines.push("", "## Risks", "");
   if (plan.risks.length === 0) lines.push("_None identified._");
-  else for (const r of plan.risks) lines.push(`- **${r.severity}**: ${r.risk} — _mitigation:_ ${r.mitigation}`);
+  else
+    for (const r of plan.risks) lines.push(`- **${r.severity}**: ${r.risk} — _mitigation:_ ${r.mitigation}`);
   lines.push("", "## Acceptance checks", "");
   for (const check of plan.acceptance_checks) lines.push(`- [ ] ${check}`);
   lines.push("");

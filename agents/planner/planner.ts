@@ -1,7 +1,7 @@
 import { join } from "node:path";
+import { pathProblem } from "#agents/builder/patch-safety.ts";
 import { cloneBranch } from "#agents/git/git.ts";
 import { gatherRepoContext, renderContext } from "#agents/git/repo-context.ts";
-import { pathProblem } from "#agents/builder/patch-safety.ts";
 import { loadRepoConfig } from "#agents/repo-config.ts";
 import type { RoleHandler } from "#agents/runtime/context.ts";
 import { loadSnapshot } from "#agents/snapshot.ts";
@@ -38,7 +38,8 @@ export const planner: RoleHandler<"planner"> = async (ctx) => {
     const config = await loadRepoConfig(dir);
     const context = await gatherRepoContext({ dir, query, contextPaths: config.context_paths });
     blocks.push(renderContext(repo.name, context));
-    if (config.guidance !== undefined) blocks.push(`Guidance from ${repo.name}/.factory/config.json:\n${config.guidance}\n`);
+    if (config.guidance !== undefined)
+      blocks.push(`Guidance from ${repo.name}/.factory/config.json:\n${config.guidance}\n`);
     repos.push({
       repo: repo.name,
       branch: branch.branch,
@@ -69,12 +70,14 @@ export const planner: RoleHandler<"planner"> = async (ctx) => {
     schema: Plan,
     check: async (plan) => {
       for (const [i, f] of plan.files_to_touch.entries()) {
-        if (!repoNames.has(f.repo)) return `files_to_touch[${i}].repo "${f.repo}" is not one of ${[...repoNames].join(", ")}`;
+        if (!repoNames.has(f.repo))
+          return `files_to_touch[${i}].repo "${f.repo}" is not one of ${[...repoNames].join(", ")}`;
         const problem = pathProblem(f.path);
         if (problem !== undefined) return `files_to_touch[${i}].path: ${problem}`;
       }
       for (const [i, s] of plan.steps.entries()) {
-        if (s.repo !== undefined && !repoNames.has(s.repo)) return `steps[${i}].repo "${s.repo}" is not a run repository`;
+        if (s.repo !== undefined && !repoNames.has(s.repo))
+          return `steps[${i}].repo "${s.repo}" is not a run repository`;
       }
       return undefined;
     },

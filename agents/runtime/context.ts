@@ -1,17 +1,18 @@
+import type { ProviderFactory } from "#agents/models/registry.ts";
+import type { ModelRouter } from "#agents/models/router.ts";
+import type { AgentPolicy, RedactorFactory } from "#agents/models/types.ts";
 import type { Repo } from "#core/contracts/entry-input.ts";
 import type { GitRefs } from "#core/contracts/ledger-event.ts";
 import type { AgentInput, AgentRole } from "#core/contracts/tasks.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { Ledger } from "#core/ledger/types.ts";
-import type { ProviderFactory } from "#agents/models/registry.ts";
-import type { ModelRouter } from "#agents/models/router.ts";
-import type { AgentPolicy } from "#agents/models/types.ts";
 
 /** Long-lived dependencies, built once per process by the entrypoint (or by a test). */
 export interface AgentDeps {
   ledger: Ledger;
   evidence: EvidenceStore;
   policy: AgentPolicy;
+  redactorFor: RedactorFactory;
   providers: ProviderFactory;
   /** Token for a repository's https remote (from env / Secrets Manager), undefined for file://. */
   repoToken(repo: Repo): Promise<string | undefined>;

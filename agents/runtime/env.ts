@@ -49,9 +49,10 @@ export function parseAgentEnv(raw: NodeJS.ProcessEnv, argvRole?: string): Parsed
   const env = parseOrThrow(AgentEnv, raw, "agent environment");
   const roleText = argvRole ?? env.AGENT_ROLE;
   if (roleText === undefined) {
-    throw new ValidationError("agent role missing: pass planner|builder|verifier as argument or set AGENT_ROLE", [
-      { path: "AGENT_ROLE", message: "required" },
-    ]);
+    throw new ValidationError(
+      "agent role missing: pass planner|builder|verifier as argument or set AGENT_ROLE",
+      [{ path: "AGENT_ROLE", message: "required" }],
+    );
   }
   const role = parseOrThrow(AgentRole, roleText, "agent role");
   if (env.AGENT_ROLE !== undefined && env.AGENT_ROLE !== role) {
@@ -63,9 +64,13 @@ export function parseAgentEnv(raw: NodeJS.ProcessEnv, argvRole?: string): Parsed
   try {
     json = JSON.parse(env.INPUT_REF);
   } catch (err) {
-    throw new ValidationError("INPUT_REF is not valid JSON", [{ path: "INPUT_REF", message: "must be JSON" }], {
-      cause: err,
-    });
+    throw new ValidationError(
+      "INPUT_REF is not valid JSON",
+      [{ path: "INPUT_REF", message: "must be JSON" }],
+      {
+        cause: err,
+      },
+    );
   }
   const input = parseOrThrow(AgentInput, json, "INPUT_REF");
   if (input.role !== role) {

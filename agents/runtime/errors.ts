@@ -35,7 +35,10 @@ export interface ClassifiedFailure {
  * errors: the run fails loudly rather than reporting a model or verification problem it did not have.
  * `redact` scrubs the cause because it leaves the agent (Step Functions history, failure bundle).
  */
-export function classifyFailure(err: unknown, redact: (text: string) => string = (s) => s): ClassifiedFailure {
+export function classifyFailure(
+  err: unknown,
+  redact: (text: string) => string = (s) => s,
+): ClassifiedFailure {
   const error: AgentErrorName =
     err instanceof ModelError
       ? "ModelError"

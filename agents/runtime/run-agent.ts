@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { gitAuthEnv } from "#agents/git/git.ts";
+import { ModelRouter } from "#agents/models/router.ts";
 import { type AgentInput, AgentOutput } from "#core/contracts/tasks.ts";
 import { sha256OfJson } from "#core/hash.ts";
-import { ModelRouter } from "#agents/models/router.ts";
-import { gitAuthEnv } from "#agents/git/git.ts";
 import type { AgentContext, AgentDeps, RoleHandler } from "./context.ts";
 import { AgentInfrastructureError, type ClassifiedFailure, classifyFailure } from "./errors.ts";
 import { TASK_GONE_ERRORS, type TaskCallbacks } from "./task-callbacks.ts";
@@ -18,7 +18,9 @@ export interface RunAgentOptions {
   signal?: AbortSignal;
 }
 
-export type RunAgentResult = { status: "succeeded"; output: AgentOutput } | { status: "failed"; failure: ClassifiedFailure };
+export type RunAgentResult =
+  | { status: "succeeded"; output: AgentOutput }
+  | { status: "failed"; failure: ClassifiedFailure };
 
 /**
  * The runtime-neutral core of every agent: ledger phase events, heartbeats, the role's work,
@@ -28,7 +30,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   const { input, deps, callbacks } = options;
   const phase = input.role;
   const actor = `agent:${input.role}`;
-  const redactor = deps.policy.redactor(input.entry.policy.redaction);
+  const redactor = deps.redactorFor(input.entry.policy.redaction);
   const redact = (text: string) => redactor.redactText(text).text;
 
   const controller = new AbortController();
@@ -72,6 +74,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     workDir = await mkdtemp(join(deps.workRoot, `${input.role}-`));
     const router = new ModelRouter({
       policy: deps.policy,
+      redactor,
       ledger: deps.ledger,
       evidence: deps.evidence,
       providers: deps.providers,
@@ -90,7 +93,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       gitEnv: async (repo) => gitAuthEnv(repo.provider, repo.url, await deps.repoToken(repo)),
     };
     const result = await Promise.race([options.handler(ctx as never), aborted]);
-    const ref = await deps.evidence.putJson(result.output, { kind: result.kind, contentType: "application/json" });
+    const ref = await deps.evidence.putJson(result.output, {
+      kind: result.kind,
+      contentType: "application/json",
+    });
     await deps.ledger.append({
       run_id: input.run_id,
       event_type: "phase_end",

@@ -34,7 +34,8 @@ function attr(tag: string, name: string): number {
 /** Summarise a JUnit XML report: the root `<testsuites>` totals, else the sum of `<testsuite>`s. */
 export function parseJunit(xml: string): TestSummary | undefined {
   const root = /<testsuites\b[^>]*>/.exec(xml)?.[0];
-  const suites = root !== undefined && /\stests="/.test(root) ? [root] : (xml.match(/<testsuite\b[^>]*>/g) ?? []);
+  const suites =
+    root !== undefined && /\stests="/.test(root) ? [root] : (xml.match(/<testsuite\b[^>]*>/g) ?? []);
   if (suites.length === 0) return undefined;
   let total = 0;
   let failed = 0;

@@ -1,10 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
 import { BuildOutput } from "#agents/builder/builder.ts";
 import { cloneBranch, git } from "#agents/git/git.ts";
 import { runCommand } from "#agents/process/run-command.ts";
-import { loadVerifyConfig, VERIFY_CONFIG_PATH, VERIFY_STEPS, type VerifyStep } from "#agents/repo-config.ts";
+import {
+  loadVerifyConfig,
+  VERIFY_CONFIG_PATH,
+  type VERIFY_STEPS,
+  type VerifyStep,
+} from "#agents/repo-config.ts";
 import type { AgentContext, RoleHandler } from "#agents/runtime/context.ts";
 import { VerificationFailed } from "#agents/runtime/errors.ts";
 import { getVerifiedJson } from "#agents/snapshot.ts";
@@ -38,7 +42,11 @@ export interface VerifyReport {
   steps: StepReport[];
 }
 
-async function runStep(ctx: AgentContext<{ role: "verifier" } & AgentContext["input"]>, dir: string, step: VerifyStep) {
+async function runStep(
+  ctx: AgentContext<{ role: "verifier" } & AgentContext["input"]>,
+  dir: string,
+  step: VerifyStep,
+) {
   const base = { name: step.name, command: step.command };
   const nodePin = step.toolchain?.node;
   if (nodePin !== undefined && !nodeSatisfies(nodePin)) {
@@ -97,7 +105,12 @@ export const verifier: RoleHandler<"verifier"> = async (ctx) => {
   const { input, deps } = ctx;
   const build = await getVerifiedJson(deps.evidence, input.build_ref, BuildOutput, "build output");
   const dir = join(ctx.workDir, input.repo.name);
-  await cloneBranch({ url: input.repo.url, branch: input.branch.branch, dir, env: await ctx.gitEnv(input.repo) });
+  await cloneBranch({
+    url: input.repo.url,
+    branch: input.branch.branch,
+    dir,
+    env: await ctx.gitEnv(input.repo),
+  });
   await git(["checkout", "--quiet", "--detach", build.head_commit], { cwd: dir });
   await git(["clean", "-ffdx"], { cwd: dir });
 
@@ -114,7 +127,8 @@ export const verifier: RoleHandler<"verifier"> = async (ctx) => {
   let loaded: Awaited<ReturnType<typeof loadVerifyConfig>>;
   try {
     loaded = await loadVerifyConfig(dir);
-    if (loaded === undefined) report.error = `${VERIFY_CONFIG_PATH} is missing: nothing defines how to verify ${input.repo.name}`;
+    if (loaded === undefined)
+      report.error = `${VERIFY_CONFIG_PATH} is missing: nothing defines how to verify ${input.repo.name}`;
   } catch (err) {
     report.error = ctx.redact((err as Error).message);
   }
@@ -161,11 +175,22 @@ export const verifier: RoleHandler<"verifier"> = async (ctx) => {
   const failed = report.steps.find((s) => s.verdict === "fail");
   if (report.error !== undefined || failed !== undefined) report.verdict = "fail";
   if (report.verdict === "fail") {
-    const report_ref = await deps.evidence.putJson(report, { kind: "verify_report", contentType: "application/json" });
-    const why = report.error ?? `step ${failed?.name} failed: ${failed?.reason}`;
-    throw new VerificationFailed(`verification of ${input.repo.name}@${build.head_commit.slice(0, 12)} failed: ${why}`, {
-      context: { report_ref, repo: input.repo.name, head_commit: build.head_commit, failed_step: failed?.name ?? null },
+    const report_ref = await deps.evidence.putJson(report, {
+      kind: "verify_report",
+      contentType: "application/json",
     });
+    const why = report.error ?? `step ${failed?.name} failed: ${failed?.reason}`;
+    throw new VerificationFailed(
+      `verification of ${input.repo.name}@${build.head_commit.slice(0, 12)} failed: ${why}`,
+      {
+        context: {
+          report_ref,
+          repo: input.repo.name,
+          head_commit: build.head_commit,
+          failed_step: failed?.name ?? null,
+        },
+      },
+    );
   }
   return {
     output: report,
@@ -176,4 +201,3 @@ export const verifier: RoleHandler<"verifier"> = async (ctx) => {
     detail: { steps: report.steps.map((s) => `${s.name}:${s.verdict}`) },
   };
 };
-
