@@ -43,6 +43,8 @@ export const EvidenceManifest = z.strictObject({
   ledger_head: z.strictObject({ seq: Seq, event_hash: Sha256 }).nullable(),
   artifacts: z.array(BundleArtifact),
   failure: FailureInfo.optional(),
+  /** Failure bundles: referenced artifacts that were missing or did not match their digest. */
+  missing: z.array(z.string().max(1100)).optional(),
 });
 export type EvidenceManifest = z.infer<typeof EvidenceManifest>;
 
