@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { ModelId, RedactionLevel } from "#core/contracts/entry-input.ts";
-import type { DetectorId, ModelConfig, Phase, PolicyDocument } from "#core/contracts/policy.ts";
+import type { ModelConfig, Phase, PolicyDocument } from "#core/contracts/policy.ts";
+import type { Redactor } from "#policies/redaction/index.ts";
 
 /** One chat message; content is plain text (already redacted when it reaches a provider). */
 export interface ChatMessage {
@@ -41,18 +42,7 @@ export interface ModelProvider {
 
 export type ModelConfigValue = z.infer<typeof ModelConfig>;
 
-export interface RedactionReport {
-  policy_version: "pf-policy-v1";
-  detectors: DetectorId[];
-  counts: Partial<Record<DetectorId, number>>;
-  total: number;
-}
-
-/** The redaction engine's redactor (policies/redaction). */
-export interface Redactor {
-  redactText(text: string): { text: string; report: RedactionReport };
-  redactValue<T>(value: T): { value: T; report: RedactionReport };
-}
+export type { RedactionReport, Redactor } from "#policies/redaction/index.ts";
 
 /** What the agents need from the policy engine (policies/engine `Policy` satisfies it). */
 export interface AgentPolicy {

@@ -5,10 +5,14 @@ import type { VerifyReport } from "#agents/verifier/verifier.ts";
 import { verifier } from "#agents/verifier/verifier.ts";
 import { AgentOutput } from "#core/contracts/tasks.ts";
 import { sha256Hex } from "#core/hash.ts";
+import { withEngines } from "#test/helpers/engines.ts";
 import { withCallbacks } from "./helpers/callbacks.ts";
 import { startFakeModel } from "./helpers/fake-model.ts";
 import { createRemote } from "./helpers/git-fixtures.ts";
 import { entryFor, makeWorld } from "./helpers/world.ts";
+
+// One dynalite + s3rver for the whole file; every test uses its own run id.
+const sharedEngines = withEngines(t);
 
 const BRANCH = "pf/LOCATE-123";
 const NODE_MAJOR = process.versions.node.split(".")[0];
@@ -30,7 +34,7 @@ const JUNIT_SCRIPT = `require("node:fs").writeFileSync("junit.xml", '<?xml versi
 async function verifierSetup(tt: { teardown(fn: () => unknown): void }, files: Record<string, string>) {
   const fake = await startFakeModel(() => ({ status: 500 }));
   tt.teardown(() => fake.close());
-  const world = await makeWorld(tt, { baseUrl: fake.baseUrl });
+  const world = await makeWorld(tt, { engines: await sharedEngines, baseUrl: fake.baseUrl });
   const remote = createRemote(tt, { branch: BRANCH, files: { "README.md": "# svc\n", ...files } });
   const entry = entryFor(world.runId, [{ name: "svc", url: remote.url }]);
   const build: BuildOutput = {

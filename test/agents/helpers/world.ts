@@ -13,8 +13,8 @@ import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { newRunId } from "#core/ids.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { parsePolicy } from "#policies/engine/index.ts";
+import { createRedactor } from "#policies/redaction/index.ts";
 import { type TestEngines, withEngines } from "#test/helpers/engines.ts";
-import { testRedactorFor } from "./redactor.ts";
 
 export const TEST_KEYS: Record<ModelId, string> = {
   chatgpt: "test-key-chatgpt-0001",
@@ -51,9 +51,11 @@ export async function makeWorld(
     budgets?: Partial<PolicyDocument["budgets"]>;
     recordings?: Recording[];
     forceReplay?: boolean;
+    /** Share one set of engines across a file's tests (each test still gets its own run id). */
+    engines?: TestEngines;
   },
 ): Promise<World> {
-  const engines = await withEngines(t);
+  const engines = options.engines ?? (await withEngines(t));
   const evidence = new S3EvidenceStore({ client: engines.s3, bucket: engines.bucket });
   const ledger = new DynamoLedger({ client: engines.dynamo, tableName: engines.ledgerTable, evidence });
   const policy = parsePolicy(testPolicyDoc(options.baseUrl, options.budgets), "test policy");
@@ -66,7 +68,7 @@ export async function makeWorld(
     ledger,
     evidence,
     policy,
-    redactorFor: testRedactorFor(policy),
+    redactorFor: (level) => createRedactor(policy.redactionDetectors(level)),
     providers: createProviderFactory({
       policy,
       secrets,
