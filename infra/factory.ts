@@ -23,6 +23,8 @@ export interface FactoryDeps {
   /** infra/stepfunctions/protocol_factory_mvp.asl.json as text. */
   aslTemplate: string;
   substitute: SubstituteFn;
+  /** Secrets Manager names of the allowed models' API keys (pf-policy-v1 `api_key_secret`). */
+  modelSecretNames: string[];
   /** Lambda deployment packages; defaults to the `npm run build` bundles in dist/lambda. */
   lambdaCode?: (task: LambdaTask) => pulumi.asset.Archive;
 }
@@ -73,6 +75,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     prefix: `pf/${deps.stack}`,
     recoveryWindowInDays: isDev ? 7 : 30,
     gitlabSigning: config.gitlabSigning,
+    modelSecretNames: deps.modelSecretNames,
     tags,
   });
   const notifications = new Notifications(n("notifications"), {

@@ -11,13 +11,17 @@ import {
   serviceTrustPolicy,
   tableResources,
 } from "#infra/iam.ts";
-import { MODEL_SECRETS, SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
+import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
-/** Secrets each agent gets as ECS secrets: model keys and forge tokens (push branches, read code). */
+/**
+ * Secrets each agent gets as ECS secrets (forge tokens: read code, push the working branch).
+ * Model API keys are not injected: agents fetch them by the name pf-policy-v1 gives, through
+ * their task role, and only the routed model's key is ever loaded.
+ */
 export const AGENT_SECRETS: Record<AgentRole, SecretId[]> = {
-  planner: [...MODEL_SECRETS, "github-token", "gitlab-token"],
-  builder: [...MODEL_SECRETS, "github-token", "gitlab-token"],
-  verifier: [...MODEL_SECRETS, "github-token", "gitlab-token"],
+  planner: ["github-token", "gitlab-token"],
+  builder: ["github-token", "gitlab-token"],
+  verifier: ["github-token", "gitlab-token"],
 };
 
 export interface AgentsArgs {
@@ -106,6 +110,16 @@ export class Agents extends pulumi.ComponentResource {
             },
             { Sid: "EvidenceList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [args.bucket.arn] },
             { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
+            ...(args.secrets.modelSecrets.length === 0
+              ? []
+              : [
+                  {
+                    Sid: "ReadModelKeys",
+                    Effect: "Allow" as const,
+                    Action: ["secretsmanager:GetSecretValue"],
+                    Resource: args.secrets.modelSecrets.map((s) => s.arn),
+                  },
+                ]),
           ]),
         },
         child,

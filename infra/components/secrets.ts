@@ -29,18 +29,8 @@ export const SECRET_SPECS = {
     env: "SLACK_WEBHOOK_URL",
     description: "Slack incoming-webhook URL for approver notices",
   },
-  "openai-api-key": { env: "OPENAI_API_KEY", description: "Model API key: chatgpt" },
-  "gemini-api-key": { env: "GEMINI_API_KEY", description: "Model API key: gemini" },
-  "copilot-api-key": { env: "COPILOT_API_KEY", description: "Model API key: copilot" },
-  "xai-api-key": { env: "XAI_API_KEY", description: "Model API key: grok" },
 } as const;
 export type SecretId = keyof typeof SECRET_SPECS;
-export const MODEL_SECRETS: readonly SecretId[] = [
-  "openai-api-key",
-  "gemini-api-key",
-  "copilot-api-key",
-  "xai-api-key",
-];
 
 export interface SecretsArgs {
   kmsKeyArn: pulumi.Input<string>;
@@ -48,11 +38,17 @@ export interface SecretsArgs {
   prefix: string;
   recoveryWindowInDays: number;
   gitlabSigning: boolean;
+  /**
+   * Model API-key secrets, named exactly as pf-policy-v1 names them (`models.*.api_key_secret`):
+   * the agents resolve them by that name at runtime.
+   */
+  modelSecretNames: string[];
   tags: Record<string, string>;
 }
 
 export class Secrets extends pulumi.ComponentResource {
   readonly secrets: Partial<Record<SecretId, aws.secretsmanager.Secret>> = {};
+  readonly modelSecrets: aws.secretsmanager.Secret[] = [];
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pf:secrets:Secrets", name, {}, opts);
@@ -68,6 +64,21 @@ export class Secrets extends pulumi.ComponentResource {
           tags: args.tags,
         },
         { parent: this },
+      );
+    }
+    for (const secretName of [...new Set(args.modelSecretNames)]) {
+      this.modelSecrets.push(
+        new aws.secretsmanager.Secret(
+          `${name}-model-${secretName.replace(/[^A-Za-z0-9-]+/g, "-")}`,
+          {
+            name: secretName,
+            description: "Model API key (named by pf-policy-v1 models.*.api_key_secret)",
+            kmsKeyId: args.kmsKeyArn,
+            recoveryWindowInDays: args.recoveryWindowInDays,
+            tags: args.tags,
+          },
+          { parent: this },
+        ),
       );
     }
     this.registerOutputs({
