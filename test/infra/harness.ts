@@ -109,8 +109,13 @@ export function installMocks(): void {
     {
       newResource(args) {
         const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>);
+        // Ids as AWS reports them where other resources refer to them (bucket id = bucket name).
         const id =
-          args.type === "aws:ec2/securityGroup:SecurityGroup" ? `sg-${short(args.name)}` : `${args.name}-id`;
+          args.type === "aws:ec2/securityGroup:SecurityGroup"
+            ? `sg-${short(args.name)}`
+            : args.type === "aws:s3/bucket:Bucket"
+              ? String(state.bucket)
+              : `${args.name}-id`;
         recorded.push({
           type: args.type,
           name: args.name,
