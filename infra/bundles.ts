@@ -3,8 +3,12 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LambdaTask } from "#core/contracts/tasks.ts";
 
-/** Where `npm run build` (scripts/build.mjs) writes the Lambda bundles. */
-export const DEFAULT_LAMBDA_DIST = new URL("../dist/lambda", import.meta.url).pathname;
+/**
+ * Where `npm run build` (scripts/build.mjs) writes the Lambda bundles; `PF_LAMBDA_DIST` points
+ * elsewhere (a CI artifact directory, or a test's fake bundles).
+ */
+export const DEFAULT_LAMBDA_DIST =
+  process.env.PF_LAMBDA_DIST ?? new URL("../dist/lambda", import.meta.url).pathname;
 
 export class MissingBundleError extends Error {
   readonly task: LambdaTask;

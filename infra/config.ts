@@ -62,8 +62,10 @@ export const StackConfig = z
     logRetentionDays: z.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
       message: `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
     }),
-    /** Defaults to on everywhere except dev. */
-    deletionProtection: z.boolean().optional(),
+    /** `auto` (the default): on everywhere except dev. */
+    deletionProtection: z
+      .union([z.boolean(), z.literal("auto")], { error: "must be true, false or auto" })
+      .default("auto"),
     natGateways: z.enum(["None", "Single", "OnePerAz"]).default("Single"),
     availabilityZones: z.number().int().min(2).max(3).default(2),
     /** CIDRs allowed to reach the gateway's HTTPS listener (webhook senders). */
@@ -123,7 +125,10 @@ export const StackConfig = z
       });
     }
   })
-  .transform((c) => ({ ...c, deletionProtection: c.deletionProtection ?? c.environment !== "dev" }));
+  .transform((c) => ({
+    ...c,
+    deletionProtection: c.deletionProtection === "auto" ? c.environment !== "dev" : c.deletionProtection,
+  }));
 
 export type StackConfig = z.output<typeof StackConfig>;
 
@@ -159,7 +164,8 @@ export function readRawConfig(get: (key: string) => string | undefined): Record<
   const raw: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const value = get(key);
-    if (value === undefined) continue;
+    // Pulumi.yaml declares optional keys with an empty default: empty means "not set".
+    if (value === undefined || value === "") continue;
     if (!NON_STRING_KEYS.has(key)) {
       raw[key] = value;
       continue;

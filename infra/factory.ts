@@ -13,9 +13,19 @@ import { Secrets } from "#infra/components/secrets.ts";
 import { Security } from "#infra/components/security.ts";
 import { StateMachine, type SubstituteFn } from "#infra/components/state-machine.ts";
 import type { StackConfig } from "#infra/config.ts";
+import type { Policy } from "#policies/engine/index.ts";
 
 /** Path of pf-policy-v1 inside the Lambda bundles and the container images. */
 export const FACTORY_POLICY_PATH = "policies/pf-policy-v1.json";
+
+/** Secrets Manager names of the allowed models' API keys, as pf-policy-v1 declares them. */
+export function modelSecretNames(policy: Policy): string[] {
+  const names = policy.doc.allow_models.flatMap((m) => {
+    const secret = policy.doc.models[m]?.api_key_secret;
+    return secret === undefined ? [] : [secret];
+  });
+  return [...new Set(names)];
+}
 
 export interface FactoryDeps {
   /** Stack name (`pulumi.getStack()`), used in names and tags. */

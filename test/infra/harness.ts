@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import type { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { modelSecretNames as modelSecretNamesOf } from "#infra/factory.ts";
+import { ASL_TEMPLATE_PATH } from "#infra/stepfunctions/substitute.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 
 /**
@@ -167,18 +169,13 @@ export function stackValues(stack: string): Map<string, string> {
   return out;
 }
 
-/** The real ASL file once it exists, else the test definition that uses every placeholder. */
+/** The real ASL template, exactly as `pulumi up` reads it. */
 export function aslTemplate(): string {
-  const real = repoPath("infra/stepfunctions/protocol_factory_mvp.asl.json");
-  return readFileSync(existsSync(real) ? real : repoPath("test/fixtures/infra/minimal.asl.json"), "utf8");
+  return readFileSync(ASL_TEMPLATE_PATH, "utf8");
 }
 
 export function modelSecretNames(): string[] {
-  const policy = loadPolicyFile(repoPath("policies/pf-policy-v1.json"));
-  return policy.doc.allow_models.flatMap((m) => {
-    const s = policy.doc.models[m]?.api_key_secret;
-    return s === undefined ? [] : [s];
-  });
+  return modelSecretNamesOf(loadPolicyFile(repoPath("policies/pf-policy-v1.json")));
 }
 
 /** Inline archives stand in for dist/lambda bundles (the build is not part of these tests). */
@@ -206,20 +203,6 @@ export function parsePolicy(doc: unknown): { Statement: Array<Record<string, unk
 
 export const asArray = <T>(v: T | T[] | undefined): T[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
-
-/** Test-side `${Name}` substitution with the same contract as infra/stepfunctions/substitute.ts. */
-export function substituteForTests(template: string, values: Record<string, string>): string {
-  const used = new Set<string>();
-  const out = template.replace(/\$\{([A-Za-z0-9]+)\}/g, (_m, key: string) => {
-    const v = values[key];
-    if (v === undefined) throw new Error(`missing value for placeholder \${${key}}`);
-    used.add(key);
-    return v;
-  });
-  const unused = Object.keys(values).filter((k) => !used.has(k));
-  if (unused.length > 0) throw new Error(`unused placeholder values: ${unused.join(", ")}`);
-  return out;
-}
 
 /** Loosely typed view of recorded inputs (tests navigate provider input shapes freely). */
 // biome-ignore lint/suspicious/noExplicitAny: recorded provider inputs are untyped JSON

@@ -1,5 +1,6 @@
 import { parseStackConfig, readRawConfig, type StackConfig } from "#infra/config.ts";
 import { createFactory, type FactoryOutputs } from "#infra/factory.ts";
+import { substitutePlaceholders } from "#infra/stepfunctions/substitute.ts";
 import {
   aslTemplate,
   fakeCode,
@@ -9,7 +10,6 @@ import {
   recorded,
   settle,
   stackValues,
-  substituteForTests,
 } from "./harness.ts";
 
 export interface StackRun {
@@ -36,7 +36,7 @@ export async function runStack(
     createFactory(config, {
       stack,
       aslTemplate: aslTemplate(),
-      substitute: substituteForTests,
+      substitute: substitutePlaceholders,
       modelSecretNames: modelSecretNames(),
       lambdaCode: fakeCode,
     }),
