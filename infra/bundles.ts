@@ -5,10 +5,11 @@ import type { LambdaTask } from "#core/contracts/tasks.ts";
 
 /**
  * Where `npm run build` (scripts/build.mjs) writes the Lambda bundles; `PF_LAMBDA_DIST` points
- * elsewhere (a CI artifact directory, or a test's fake bundles).
+ * elsewhere (a CI artifact directory, or a test's fake bundles). Read when the program runs.
  */
-export const DEFAULT_LAMBDA_DIST =
-  process.env.PF_LAMBDA_DIST ?? new URL("../dist/lambda", import.meta.url).pathname;
+export function defaultLambdaDist(): string {
+  return process.env.PF_LAMBDA_DIST ?? new URL("../dist/lambda", import.meta.url).pathname;
+}
 
 export class MissingBundleError extends Error {
   readonly task: LambdaTask;
@@ -25,7 +26,7 @@ export class MissingBundleError extends Error {
 
 /** Deployment package of a task: the bundle directory `dist/lambda/<Task>` (index.mjs + map). */
 export function lambdaBundles(
-  distDir: string = DEFAULT_LAMBDA_DIST,
+  distDir: string = defaultLambdaDist(),
 ): (task: LambdaTask) => pulumi.asset.Archive {
   return (task) => {
     const dir = join(distDir, task);

@@ -79,7 +79,7 @@ t.test("each placeholder resolves to the resource made for it", async (t) => {
       const want = tpl.replace(/\$\{([A-Za-z0-9]+)\}/g, (_m, name: string) => expected[name] ?? `<${name}?>`);
       t.equal(got, want, path);
     } else if (Array.isArray(tpl)) {
-      tpl.forEach((v, i) => walk(v, (got as unknown[])[i], `${path}[${i}]`));
+      for (const [i, v] of tpl.entries()) walk(v, (got as unknown[])[i], `${path}[${i}]`);
     } else if (tpl !== null && typeof tpl === "object") {
       for (const [k, v] of Object.entries(tpl)) walk(v, (got as Record<string, unknown>)[k], `${path}.${k}`);
     }
