@@ -1,0 +1,12 @@
+export {
+  type Actor,
+  DEFAULT_POLICY_PATH,
+  loadPolicyFile,
+  Policy,
+  type ProjectRouting,
+  parsePolicy,
+} from "./policy.ts";
+export { classifyRisk, type RiskFacts } from "./risk.ts";
+export { roleFromGithubAssociation, roleFromGitlabAccessLevel } from "./roles.ts";
+export { type ChangelogItem, decideTrigger, type TriggerDecision, type TriggerFacts } from "./triggers.ts";
+export { validatePolicyDocument } from "./validate.ts";
