@@ -1,0 +1,377 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { PolicyDeniedError, PolicyLoadError } from "#core/errors.ts";
+import {
+  loadPolicyFile,
+  parsePolicy,
+  roleFromGithubAssociation,
+  roleFromGitlabAccessLevel,
+} from "#policies/engine/index.ts";
+import seed from "#policies/pf-policy-v1.json" with { type: "json" };
+
+const clone = (): Record<string, any> => structuredClone(seed) as Record<string, any>;
+
+t.test("the shipped policy loads", async (t) => {
+  const policy = loadPolicyFile("policies/pf-policy-v1.json");
+  t.same(policy.doc.allow_models, ["chatgpt", "gemini", "copilot", "grok"]);
+  t.match(policy.digest, /^[0-9a-f]{64}$/);
+  t.ok(Object.keys(policy.doc.model_routing).length >= 2, "default and at least one other profile");
+  t.equal(policy.commandPrefix, "/pf");
+});
+
+t.test("load errors name the field path", async (t) => {
+  const cases: Array<[string, (d: Record<string, any>) => void, string]> = [
+    [
+      "wrong version",
+      (d) => {
+        d.policy_version = "pf-policy-v2";
+      },
+      "policy_version",
+    ],
+    [
+      "unknown model in allow list",
+      (d) => {
+        d.allow_models.push("claude");
+      },
+      "allow_models[4]",
+    ],
+    [
+      "route outside allow_models",
+      (d) => {
+        d.allow_models = ["chatgpt", "gemini", "copilot"];
+      },
+      "model_routing.default.planner.fallbacks[1]",
+    ],
+    [
+      "primary outside allow_models",
+      (d) => {
+        d.allow_models = ["gemini", "copilot", "grok"];
+      },
+      "model_routing.default.planner.model",
+    ],
+    [
+      "allowed model without config",
+      (d) => {
+        delete d.models.grok;
+      },
+      "models.grok",
+    ],
+    [
+      "missing default profile",
+      (d) => {
+        d.default_routing = "nope";
+      },
+      "default_routing",
+    ],
+    [
+      "project names unknown profile",
+      (d) => {
+        d.projects.LOCATE.model_routing = "ghost";
+      },
+      "projects.LOCATE.model_routing",
+    ],
+    [
+      "repeated fallback",
+      (d) => {
+        d.model_routing.default.builder.fallbacks = ["copilot", "copilot"];
+      },
+      "model_routing.default.builder.fallbacks",
+    ],
+    [
+      "unknown detector",
+      (d) => {
+        d.redaction.levels.strict.detectors.push("ssn");
+      },
+      "redaction.levels.strict.detectors[19]",
+    ],
+    [
+      "bad project key",
+      (d) => {
+        d.projects.locate = d.projects.LOCATE;
+      },
+      "projects.locate",
+    ],
+    [
+      "repo url",
+      (d) => {
+        d.projects.LOCATE.repos[0].url = "gitlab.example.com/x";
+      },
+      "projects.LOCATE.repos[0].url",
+    ],
+    [
+      "unknown field",
+      (d) => {
+        d.triggers.label = ["x"];
+      },
+      "triggers",
+    ],
+    [
+      "risk rule without conditions",
+      (d) => {
+        d.risk.rules[0].when = {};
+      },
+      "risk.rules[0].when",
+    ],
+    [
+      "bad principal",
+      (d) => {
+        d.approvers.spec.users = ["alice"];
+      },
+      "approvers.spec.users[0]",
+    ],
+    [
+      "bad prefix",
+      (d) => {
+        d.commands.prefix = "pf";
+      },
+      "commands.prefix",
+    ],
+    [
+      "unknown command",
+      (d) => {
+        d.commands.permissions.merge = { anyone: true };
+      },
+      "commands.permissions",
+    ],
+    [
+      "negative budget",
+      (d) => {
+        d.budgets.max_cost_usd_per_run = -1;
+      },
+      "budgets.max_cost_usd_per_run",
+    ],
+  ];
+  for (const [name, mutate, path] of cases) {
+    const doc = clone();
+    mutate(doc);
+    try {
+      parsePolicy(doc, "test");
+      t.fail(`${name}: accepted`);
+    } catch (err) {
+      t.type(err, PolicyLoadError, name);
+      const paths = (err as PolicyLoadError).issues.map((i) => i.path);
+      t.ok(paths.includes(path), `${name} → ${path}`, { paths });
+      t.match((err as Error).message, path.split(/[.[]/)[0] ?? "", `${name}: message names the field`);
+    }
+  }
+});
+
+t.test("unreadable and non-JSON files stop start-up with a clear message", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "pf-policy-"));
+  t.throws(() => loadPolicyFile(join(dir, "missing.json")), {
+    name: "PolicyLoadError",
+    message: /cannot read policy file/,
+  });
+  const bad = join(dir, "bad.json");
+  writeFileSync(bad, "{ not json");
+  t.throws(() => loadPolicyFile(bad), { name: "PolicyLoadError", message: /not valid JSON/ });
+});
+
+t.test("routing: fallback order, run allow-list, refusal outside allow_models", async (t) => {
+  const policy = parsePolicy(clone());
+  t.same(policy.routeChain("default", "planner"), ["chatgpt", "gemini", "grok"]);
+  t.same(policy.routeChain("default", "builder"), ["chatgpt", "copilot", "gemini"]);
+  t.same(policy.routeChain("conservative", "builder"), ["copilot", "chatgpt"]);
+  t.same(
+    policy.routeChain("default", "planner", ["grok", "gemini"]),
+    ["gemini", "grok"],
+    "run allow-list keeps order",
+  );
+  t.throws(
+    () => policy.routeChain("conservative", "verifier", ["grok"]),
+    PolicyDeniedError,
+    "nothing allowed → refused",
+  );
+  t.throws(() => policy.routeChain("nope", "planner"), {
+    name: "PolicyDeniedError",
+    message: /unknown model routing profile/,
+  });
+  for (const profile of Object.keys(policy.doc.model_routing)) {
+    for (const phase of ["planner", "builder", "verifier", "summarizer"] as const) {
+      for (const m of policy.routeChain(profile, phase))
+        t.ok(policy.doc.allow_models.includes(m), `${profile}/${phase}: ${m} allowed`);
+    }
+  }
+  const narrowed = clone();
+  narrowed.allow_models = ["gemini", "copilot"];
+  delete narrowed.models.chatgpt;
+  delete narrowed.models.grok;
+  narrowed.model_routing = {
+    default: {
+      planner: { model: "gemini", fallbacks: ["copilot"] },
+      builder: { model: "copilot" },
+      verifier: { model: "gemini" },
+      summarizer: { model: "gemini" },
+    },
+  };
+  narrowed.projects.PAY.model_routing = "default";
+  const p2 = parsePolicy(narrowed);
+  t.same(p2.routeChain("default", "builder"), ["copilot"], "fallbacks default to none");
+  t.throws(() => p2.modelConfig("chatgpt"), PolicyDeniedError);
+  t.equal(p2.modelConfig("gemini").api, "gemini");
+});
+
+t.test("project routing and entry policy", async (t) => {
+  const policy = parsePolicy(clone());
+  const locate = policy.projectRoute("LOCATE");
+  t.equal(locate?.repos[0]?.name, "locate-round-publisher");
+  t.equal(locate?.model_routing, "default");
+  t.equal(policy.projectRoute("PAY")?.repos.length, 2);
+  t.equal(policy.projectRoute("NOPE"), undefined);
+  t.same(policy.entryPolicy("PAY"), {
+    policy_version: "pf-policy-v1",
+    model_routing: "conservative",
+    allow_models: ["chatgpt", "gemini", "copilot", "grok"],
+    redaction: "strict",
+  });
+});
+
+t.test("trigger rules", async (t) => {
+  const policy = parsePolicy(clone());
+  const cases: Array<[string, Parameters<typeof policy.shouldTrigger>[0], boolean, RegExp]> = [
+    [
+      "created with label",
+      { source: "webhook", event: "jira:issue_created", labels: ["factory"] },
+      true,
+      /created/,
+    ],
+    [
+      "created without label",
+      { source: "webhook", event: "jira:issue_created", labels: ["sdd"] },
+      false,
+      /none of the trigger labels/,
+    ],
+    [
+      "deleted event",
+      { source: "webhook", event: "jira:issue_deleted", labels: ["factory"] },
+      false,
+      /not a trigger event/,
+    ],
+    [
+      "update: transition",
+      {
+        source: "webhook",
+        event: "jira:issue_updated",
+        labels: ["factory"],
+        changelog: [{ field: "status", fromString: "To Do", toString: "Ready for Factory" }],
+      },
+      true,
+      /transitioned/,
+    ],
+    [
+      "update: other transition",
+      {
+        source: "webhook",
+        event: "jira:issue_updated",
+        labels: ["factory"],
+        changelog: [{ field: "status", fromString: "To Do", toString: "In Progress" }],
+      },
+      false,
+      /neither/,
+    ],
+    [
+      "update: label added",
+      {
+        source: "webhook",
+        event: "jira:issue_updated",
+        labels: ["factory", "sdd"],
+        changelog: [{ field: "labels", fromString: "sdd", toString: "factory sdd" }],
+      },
+      true,
+      /label added/,
+    ],
+    [
+      "update: label already there",
+      {
+        source: "webhook",
+        event: "jira:issue_updated",
+        labels: ["factory"],
+        changelog: [{ field: "labels", fromString: "factory", toString: "factory x" }],
+      },
+      false,
+      /neither/,
+    ],
+    [
+      "update: summary edit",
+      {
+        source: "webhook",
+        event: "jira:issue_updated",
+        labels: ["factory"],
+        changelog: [{ field: "summary", fromString: "a", toString: "b" }],
+      },
+      false,
+      /neither/,
+    ],
+    ["automation", { source: "automation", labels: ["factory"] }, true, /automation/],
+    ["automation without label", { source: "automation", labels: [] }, false, /none of the trigger labels/],
+  ];
+  for (const [name, facts, start, reason] of cases) {
+    const d = policy.shouldTrigger(facts);
+    t.equal(d.start, start, name);
+    t.match(d.reason, reason, `${name}: reason`);
+  }
+  const noAuto = clone();
+  noAuto.triggers.automation = false;
+  t.match(parsePolicy(noAuto).shouldTrigger({ source: "automation", labels: ["factory"] }), {
+    start: false,
+    reason: /disabled/,
+  });
+});
+
+t.test("risk rules: highest match wins, default otherwise", async (t) => {
+  const policy = parsePolicy(clone());
+  t.equal(policy.riskClass({ labels: ["factory"] }), "medium");
+  t.equal(policy.riskClass({ labels: ["factory", "security"] }), "high");
+  t.equal(policy.riskClass({ labels: ["docs"] }), "low");
+  t.equal(policy.riskClass({ labels: ["docs"], priority: "Highest" }), "high", "high beats low");
+  t.equal(policy.riskClass({ labels: [], priority: "Lowest" }), "low");
+  t.equal(policy.riskClass({ labels: [], priority: null }), "medium");
+  t.same(policy.requiredGates("low"), ["spec", "release"]);
+  t.same(policy.requiredGates("high"), ["spec", "plan", "risk", "release"]);
+});
+
+t.test("permissions: deny by default", async (t) => {
+  const doc = clone();
+  doc.approvers.release.users = ["gitlab:rel-manager"];
+  delete doc.commands.permissions.cancel;
+  const policy = parsePolicy(doc);
+  const nobody = { principal: "github:stranger", roles: [] };
+  const contributor = { principal: "github:c", roles: ["contributor" as const] };
+  const dev = { principal: "gitlab:dev", roles: ["developer" as const] };
+  const maint = { principal: "gitlab:m", roles: ["maintainer" as const] };
+  t.ok(policy.canRunCommand("help", nobody));
+  t.ok(policy.canRunCommand("status", nobody));
+  t.notOk(policy.canRunCommand("run", nobody));
+  t.notOk(policy.canRunCommand("run", contributor));
+  t.ok(policy.canRunCommand("run", dev));
+  t.notOk(policy.canRunCommand("cancel", maint), "command missing from policy → denied even to maintainers");
+  t.ok(policy.canApprove("spec", maint));
+  t.notOk(policy.canApprove("spec", dev), "developers are not spec approvers");
+  t.notOk(
+    policy.canApprove("risk", { principal: "github:m", roles: ["member"] }),
+    "members cannot approve risk",
+  );
+  t.notOk(
+    policy.canApprove("release", { principal: "gitlab:rel-manager", roles: [] }),
+    "listed approver still needs the approve command permission",
+  );
+  t.ok(policy.canRevoke("plan", maint));
+  t.equal(policy.minApprovals("spec"), 1);
+});
+
+t.test("forge role normalisation", async (t) => {
+  t.equal(roleFromGithubAssociation("OWNER"), "owner");
+  t.equal(roleFromGithubAssociation("MEMBER"), "member");
+  t.equal(roleFromGithubAssociation("COLLABORATOR"), "collaborator");
+  t.equal(roleFromGithubAssociation("FIRST_TIME_CONTRIBUTOR"), "contributor");
+  t.equal(roleFromGithubAssociation("NONE"), undefined);
+  t.equal(roleFromGithubAssociation(undefined), undefined);
+  t.equal(roleFromGitlabAccessLevel(50), "owner");
+  t.equal(roleFromGitlabAccessLevel(40), "maintainer");
+  t.equal(roleFromGitlabAccessLevel(30), "developer");
+  t.equal(roleFromGitlabAccessLevel(20), "reporter");
+  t.equal(roleFromGitlabAccessLevel(10), "guest");
+  t.equal(roleFromGitlabAccessLevel(0), undefined);
+});
