@@ -4,11 +4,14 @@ import { z } from "zod";
 import { zodIssues } from "#core/validation.ts";
 import { StartupError } from "./errors.ts";
 
-const Port = z.coerce
-  .number()
-  .int()
-  .min(0, { message: "must be a TCP port 0-65535 (0 = any free port)" })
-  .max(65535, { message: "must be a TCP port 0-65535 (0 = any free port)" });
+const PORT_MESSAGE = "must be a TCP port 0-65535 (0 = any free port)";
+const port = (fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,5}$/, { message: PORT_MESSAGE })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .refine((n) => n <= 65535, { message: PORT_MESSAGE });
 
 const Secret = z.string().min(16, { message: "must be at least 16 characters" }).optional();
 
@@ -18,7 +21,7 @@ const ResourceName = z
 
 /** Every environment variable the local factory reads (documented in docs/local.md). */
 export const LocalEnv = z.object({
-  PORT: Port.default(8080),
+  PORT: port(8080),
   HOST: z.string().min(1).default("127.0.0.1"),
   FACTORY_DATA_DIR: z.string().min(1).default(".factory"),
   FACTORY_POLICY: z.string().min(1).default("policies/pf-policy-v1.json"),
@@ -29,9 +32,9 @@ export const LocalEnv = z.object({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be a valid S3 bucket name" })
     .default("pf-evidence"),
   /** Ports of the local engines; 0 picks a free one (they are written to endpoints.json). */
-  FACTORY_DYNAMODB_PORT: Port.default(0),
-  FACTORY_S3_PORT: Port.default(0),
-  FACTORY_SFN_PORT: Port.default(0),
+  FACTORY_DYNAMODB_PORT: port(0),
+  FACTORY_S3_PORT: port(0),
+  FACTORY_SFN_PORT: port(0),
   /** The folder copied into the local bare remote on first start. */
   FACTORY_SAMPLE_REPO: z.string().min(1).default("examples/sample-service"),
   /** Recorded model responses for the replay provider. */

@@ -4,7 +4,7 @@
 // DEPENDENCY_MISSING start-up error naming the file. When a module is on main, the loader can be
 // replaced by a static import with the module's real types (see docs/local.md, "Wiring").
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AgentRole, LambdaTask } from "#core/contracts/tasks.ts";
 import type { AgentLauncher } from "./agent-launcher.ts";
@@ -77,7 +77,7 @@ export async function loadFactoryModules(root: string): Promise<FactoryModules> 
     if (!existsSync(file)) {
       throw new StartupError(
         "DEPENDENCY_MISSING",
-        `${file.slice(root.length + 1)} (${what}) is missing`,
+        `${relative(root, file)} (${what}) is missing`,
         "merge main; see docs/local.md, Wiring",
       );
     }

@@ -6,7 +6,7 @@ import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
 import { S3Ref } from "#core/contracts/ledger-event.ts";
 import { CliError, EXIT, type Io, printJson, processIo, runAction } from "../lib/cli.ts";
-import { executionArnFor, executionHistory } from "../lib/executions.ts";
+import { executionHistory, resolveRun } from "../lib/executions.ts";
 import { resolveTarget } from "../lib/target.ts";
 
 /** Every S3Ref found anywhere in a JSON value (bundle manifests list their parts this way). */
@@ -69,7 +69,10 @@ export function evidenceCommand(io: Io = processIo): Command {
       runAction(io, async () => {
         const target = resolveTarget();
         try {
-          const events = await executionHistory(target.sfn, executionArnFor(target.stateMachineArn, runId));
+          const events = await executionHistory(
+            target.sfn,
+            await resolveRun(target.sfn, target.stateMachineArn, runId),
+          );
           const bundles = bundleRefs(events);
           if (bundles.length === 0)
             throw new CliError(`run ${runId} has no evidence bundle yet`, EXIT.NOT_FOUND);

@@ -2,10 +2,10 @@ import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
 import { EXIT, type Io, printJson, processIo, runAction } from "../lib/cli.ts";
 import {
-  executionArnFor,
   executionHistory,
   followExecution,
   formatMs,
+  resolveRun,
   type StateVisit,
   stateVisits,
 } from "../lib/executions.ts";
@@ -29,7 +29,7 @@ export function statusCommand(io: Io = processIo): Command {
       runAction(io, async () => {
         const target = resolveTarget();
         try {
-          const arn = executionArnFor(target.stateMachineArn, runId);
+          const arn = await resolveRun(target.sfn, target.stateMachineArn, runId);
           let desc = await target.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
           if (opts.watch) {
             if (!opts.json) io.out(`${runId}  ${desc.status}\n`);

@@ -1,5 +1,6 @@
-// Runs as Step Functions executions: the execution name is the run_id (the gateway and `pf run`
-// start them that way), so a run_id maps to its execution ARN without a lookup.
+// Runs as Step Functions executions. `pf run` names an execution after its run_id; the gateway
+// names it after the delivery's dedupe key (so a redelivery cannot start a second one), so the
+// run_id of an execution is read from its input.
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -54,15 +55,63 @@ export async function listRuns(
     items.push(...(page.executions ?? []));
     nextToken = page.nextToken;
   } while (nextToken !== undefined && items.length < limit);
-  return items
-    .map((x) => ({
-      run_id: x.name ?? "",
-      status: x.status ?? "UNKNOWN",
-      started_at: x.startDate?.toISOString() ?? null,
-      stopped_at: x.stopDate?.toISOString() ?? null,
-      execution_arn: x.executionArn ?? "",
-    }))
-    .sort((a, b) => (b.started_at ?? "").localeCompare(a.started_at ?? ""));
+  const runs = await mapLimit(items, 8, async (x) => ({
+    run_id: isRunId(x.name ?? "") ? x.name! : await runIdOf(sfn, x.executionArn ?? ""),
+    status: x.status ?? "UNKNOWN",
+    started_at: x.startDate?.toISOString() ?? null,
+    stopped_at: x.stopDate?.toISOString() ?? null,
+    execution_arn: x.executionArn ?? "",
+  }));
+  return runs.sort((a, b) => (b.started_at ?? "").localeCompare(a.started_at ?? ""));
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** The entry input's run_id of an execution ("" when the input has none, e.g. a foreign execution). */
+async function runIdOf(sfn: SFNClient, executionArn: string): Promise<string> {
+  const desc = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  try {
+    const input = JSON.parse(desc.input ?? "{}") as { run_id?: unknown };
+    return typeof input.run_id === "string" ? input.run_id : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The execution of a run: by name first (runs started by `pf run`), else the newest executions
+ * whose input carries the run_id (runs started by the gateway). NOT_FOUND when there is none.
+ */
+export async function resolveRun(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  runId: string,
+  opts: { scan?: number } = {},
+): Promise<string> {
+  const byName = executionArnFor(stateMachineArn, runId);
+  try {
+    await sfn.send(new DescribeExecutionCommand({ executionArn: byName }));
+    return byName;
+  } catch (err) {
+    if ((err as { name?: string }).name !== "ExecutionDoesNotExist") throw err;
+  }
+  const runs = await listRuns(sfn, stateMachineArn, { limit: opts.scan ?? 200 });
+  const hit = runs.find((r) => r.run_id === runId);
+  if (hit === undefined) {
+    throw new CliError(
+      `run ${runId} not found among the last ${opts.scan ?? 200} executions`,
+      EXIT.NOT_FOUND,
+    );
+  }
+  return hit.execution_arn;
 }
 
 export interface StateVisit {
