@@ -69,6 +69,10 @@ export interface StartFactoryOptions {
   /** Injected in tests; by default loaded from the repository (local/modules.ts). */
   modules?: FactoryModules;
   log?: (line: string) => void;
+  /** Applied to the derived local policy document before validation (record-demo points models at a scripted API). */
+  policyTransform?: (doc: unknown) => unknown;
+  /** Extra environment for the agents (added last). */
+  childEnv?: Record<string, string>;
 }
 
 /** Substitute every `${Placeholder}` of the ASL with a local ARN the local SFN endpoint routes. */
@@ -217,6 +221,7 @@ export async function startFactory(
       ...(config.modelProvider === "replay"
         ? { PF_FORCE_REPLAY: "1", PF_REPLAY_DIR: config.recordingsDir }
         : {}),
+      ...opts.childEnv,
     };
 
     // 5. Agents as child processes, the handlers in-process, the local Step Functions endpoint.

@@ -23,7 +23,12 @@ export function deriveLocalPolicy(baseDoc: unknown, routes: readonly LocalRoute[
 }
 
 /** Read the base policy, route `routes` locally, validate, write `outPath`; returns the policy. */
-export function writeLocalPolicy(basePath: string, outPath: string, routes: readonly LocalRoute[]): Policy {
+export function writeLocalPolicy(
+  basePath: string,
+  outPath: string,
+  routes: readonly LocalRoute[],
+  transform: (doc: unknown) => unknown = (doc) => doc,
+): Policy {
   let base: unknown;
   try {
     base = JSON.parse(readFileSync(basePath, "utf8"));
@@ -35,7 +40,7 @@ export function writeLocalPolicy(basePath: string, outPath: string, routes: read
       { cause: err },
     );
   }
-  const derived = deriveLocalPolicy(base, routes);
+  const derived = transform(deriveLocalPolicy(base, routes));
   let policy: Policy;
   try {
     policy = parsePolicy(derived, basePath);
