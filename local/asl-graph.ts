@@ -169,7 +169,7 @@ export function renderAslGraph(definition: unknown): string {
         else lines.push(`${indent}   ✗ catch ${e.label} → ${e.to}`);
       }
       if (node.end) lines.push(`${indent}   ■ end`);
-      if (i < nodes.length - 1) lines.push("");
+      if (i < nodes.length - 1) lines.push(indent.trimEnd());
     });
   };
   lines.push(`start → ${graph.startAt}`, "");
