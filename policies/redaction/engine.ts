@@ -1,0 +1,79 @@
+import { FactoryError } from "#core/errors.ts";
+import { placeholder, placeholderRanges } from "./placeholder.ts";
+import { findSpans, type Span } from "./spans.ts";
+import type { Detector, DetectorId } from "./types.ts";
+
+export type Counts = Partial<Record<DetectorId, number>>;
+
+/**
+ * Each pass removes at least one character of non-placeholder text, and in practice a second
+ * pass finds nothing; this bound only turns a bug into an error instead of a loop.
+ */
+const MAX_PASSES = 64;
+
+/** Replace spans (sorted, disjoint) with placeholders; return the new text and where they went. */
+function apply(text: string, spans: readonly Span[], counts: Counts): { text: string; at: number[] } {
+  const parts: string[] = [];
+  const at: number[] = [];
+  let cursor = 0;
+  let length = 0;
+  for (const span of spans) {
+    const before = text.slice(cursor, span.start);
+    parts.push(before);
+    length += before.length;
+    at.push(length);
+    const p = placeholder(span.id);
+    parts.push(p);
+    length += p.length;
+    cursor = span.end;
+    counts[span.id] = (counts[span.id] ?? 0) + 1;
+  }
+  parts.push(text.slice(cursor));
+  return { text: parts.join(""), at };
+}
+
+/** The whole lines around each new placeholder, merged: the only places a later pass can find more. */
+function dirtyLines(text: string, at: readonly number[]): Array<[number, number]> {
+  const windows: Array<[number, number]> = [];
+  let coveredUntil = -1;
+  for (const pos of at) {
+    if (pos < coveredUntil) continue;
+    const start = pos === 0 ? 0 : text.lastIndexOf("\n", pos - 1) + 1;
+    const nl = text.indexOf("\n", pos);
+    const end = nl === -1 ? text.length : nl;
+    const last = windows[windows.length - 1];
+    if (last !== undefined && start <= last[1]) last[1] = end;
+    else windows.push([start, end]);
+    coveredUntil = end + 1;
+  }
+  return windows;
+}
+
+/**
+ * Redact `text` until nothing more is found. A replacement changes the neighbourhood of the
+ * text around it (a boundary that was a secret's character is now `[` or `]`), so the lines that
+ * received a placeholder are scanned again; the result is a fixed point, which makes redaction
+ * idempotent. Every detector treats a line break like the start/end of the text, so scanning a
+ * line on its own finds the same as scanning it in place.
+ */
+export function redactWith(detectors: readonly Detector[], text: string, counts: Counts): string {
+  let current = text;
+  let windows: Array<[number, number]> = [[0, text.length]];
+  for (let pass = 0; windows.length > 0; pass++) {
+    if (pass === MAX_PASSES) {
+      throw new FactoryError("redaction did not converge", { context: { passes: pass } });
+    }
+    const spans: Span[] = [];
+    for (const [from, to] of windows) {
+      const chunk = from === 0 && to === current.length ? current : current.slice(from, to);
+      for (const s of findSpans(chunk, detectors, placeholderRanges(chunk))) {
+        spans.push({ start: s.start + from, end: s.end + from, id: s.id });
+      }
+    }
+    if (spans.length === 0) break;
+    const next = apply(current, spans, counts);
+    current = next.text;
+    windows = dirtyLines(current, next.at);
+  }
+  return current;
+}

@@ -1,0 +1,34 @@
+import type { DetectorId } from "#core/contracts/policy.ts";
+
+export type { DetectorId };
+
+/** Receives one finding: the half-open range `[start, end)` of the text to replace. */
+export type Emit = (start: number, end: number) => void;
+
+/**
+ * One detector. `scan` must run in time linear in `text.length` (bounded quantifiers, no nested
+ * or overlapping quantifiers, or a hand-written scanner) and must treat `\n` exactly like the
+ * start or end of the text: the engine re-scans single lines after a replacement.
+ */
+export interface Detector {
+  readonly id: DetectorId;
+  /** Cheap check run once per text; `false` means `scan` cannot find anything. */
+  readonly mayMatch: (text: string) => boolean;
+  readonly scan: (text: string, emit: Emit) => void;
+}
+
+/** What a redaction found: counts per detector, never the secret itself. */
+export interface RedactionReport {
+  policy_version: "pf-policy-v1";
+  /** Detectors that were active (the level's list). */
+  detectors: DetectorId[];
+  /** Placeholders written per detector; detectors that found nothing are absent. */
+  counts: Partial<Record<DetectorId, number>>;
+  total: number;
+}
+
+export interface Redactor {
+  readonly detectors: readonly DetectorId[];
+  redactText(text: string): { text: string; report: RedactionReport };
+  redactValue<T>(value: T): { value: T; report: RedactionReport };
+}
