@@ -1,12 +1,15 @@
 // The local factory: everything `npm start` runs, on loopback, in one call. The same gateway,
 // handlers and agents as in AWS; only the AWS_ENDPOINT_URL_* values and the configuration differ.
 // Tests start it in-process with port 0 and a temp data dir.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { ASL_PLACEHOLDERS, type AslPlaceholder, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
+import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import { createTaskRegistry } from "#handlers/registry.ts";
+import { LocalForge } from "#integrations/local-forge.ts";
 import type { Policy } from "#policies/engine/index.ts";
+import { createRedactor } from "#policies/redaction/index.ts";
 import { createAgentPool } from "./agent-launcher.ts";
 import type { FactoryConfig } from "./config.ts";
 import {
@@ -32,10 +35,12 @@ import {
 } from "./engines.ts";
 import { StartupError } from "./errors.ts";
 import { LocalJira, seedLocalJira } from "./local-jira.ts";
+import { LocalNotifier } from "./local-notifier.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
 import { type FactoryModules, type GatewayApp, type LocalSfn, loadFactoryModules } from "./modules.ts";
 import { ensureSampleRemote, type SampleRemote } from "./sample-remote.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
+import { loadLocalDefinition } from "./sfn/placeholders.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -73,27 +78,6 @@ export interface StartFactoryOptions {
   policyTransform?: (doc: unknown) => unknown;
   /** Extra environment for the agents (added last). */
   childEnv?: Record<string, string>;
-}
-
-/** Substitute every `${Placeholder}` of the ASL with a local ARN the local SFN endpoint routes. */
-export function localAslDefinition(template: string): string {
-  const account = "000000000000";
-  const values: Record<AslPlaceholder, string> = Object.fromEntries(
-    ASL_PLACEHOLDERS.map((p) => [p, `arn:aws:lambda:${LOCAL_REGION}:${account}:function:pf-local-${p}`]),
-  ) as Record<AslPlaceholder, string>;
-  for (const task of LAMBDA_TASKS) {
-    values[`${task}FunctionArn`] = `arn:aws:lambda:${LOCAL_REGION}:${account}:function:pf-local-${task}`;
-  }
-  values.ClusterArn = `arn:aws:ecs:${LOCAL_REGION}:${account}:cluster/pf-local`;
-  for (const role of ["Planner", "Builder", "Verifier"] as const) {
-    values[`${role}TaskDefinitionArn`] =
-      `arn:aws:ecs:${LOCAL_REGION}:${account}:task-definition/pf-local-${role.toLowerCase()}:1`;
-  }
-  values.AgentSubnetIds = "subnet-local";
-  values.AgentSecurityGroupIds = "sg-local";
-  return template.replace(/\$\{([A-Za-z]+)\}/g, (whole, name: string) =>
-    name in values ? values[name as AslPlaceholder] : whole,
-  );
 }
 
 async function listenGateway(app: GatewayApp, host: string, port: number): Promise<string> {
@@ -242,23 +226,34 @@ export async function startFactory(
       },
     });
     cleanup.push(() => pool.stopAll());
+    // The same adapters as in AWS over the local engines, plus the local Jira, forge and notifier.
+    const evidence = new S3EvidenceStore({ client: s3, bucket: config.bucket });
+    const ledger = new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence });
     const jira = new LocalJira({ dir: jiraDir, baseUrl: "https://jira.local.invalid" });
+    const forge = new LocalForge({ dataDir: config.dataDir });
+    const notifier = new LocalNotifier(join(config.dataDir, "notifications.jsonl"));
+    const redactor = createRedactor(policy.redactionDetectors(policy.doc.redaction.default_level));
+    const knownSecrets = Object.values(secrets.values).filter((v): v is string => v !== undefined);
     const runtime = {
       dataDir: config.dataDir,
       policy,
+      ledger,
+      evidence,
+      jira,
+      forge,
+      forges: { gitlab: forge, github: forge },
+      notifier,
+      redactor,
+      knownSecrets,
       dynamo,
       s3,
-      ledgerTable: config.ledgerTable,
-      dedupeTable: config.dedupeTable,
-      bucket: config.bucket,
-      jira,
       clock: () => new Date(),
     };
-    const lambdas = modules.createTaskRegistry(runtime);
+    const lambdas = createTaskRegistry(runtime);
     const sfn: LocalSfn = await startEngine("local Step Functions", config.enginePorts.sfn, () =>
       modules.startLocalSfn({
         dataDir: dataPath(config.dataDir, "sfn"),
-        definition: localAslDefinition(readFileSync(modules.aslPath, "utf8")),
+        definition: loadLocalDefinition(),
         lambdas,
         agents: pool.launchers,
         host: "127.0.0.1",
@@ -278,11 +273,16 @@ export async function startFactory(
     log(`step functions ${sfn.endpoint} (${sfn.stateMachineArn})`);
 
     // 6. The gateway on PORT.
-    const app = await modules.buildApp({
-      ...runtime,
+    const app = await modules.buildGateway({
+      secrets: secrets.values,
+      policy,
       sfn: sfnClient,
       stateMachineArn: sfn.stateMachineArn,
-      secrets: secrets.values,
+      dynamo,
+      dedupeTable: config.dedupeTable,
+      ledger,
+      forge,
+      jira,
       logLevel: config.logLevel,
     });
     cleanup.push(async () => {
