@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { buildAslGraph, renderAslGraph } from "#local/asl-graph.ts";
-import { CliError, EXIT, type Io, printJson, processIo, runAction } from "../lib/cli.ts";
+import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 
 export const DEFAULT_ASL = "infra/stepfunctions/protocol_factory_mvp.asl.json";
 
-export function aslCommand(io: Io = processIo): Command {
+export function aslCommand(io: Io, setExit: SetExit): Command {
   const asl = new Command("asl").description("inspect the state machine definition");
   asl
     .command("graph")
@@ -14,7 +14,7 @@ export function aslCommand(io: Io = processIo): Command {
     .option("--json", "nodes and edges as JSON")
     .addHelpText("after", "\nExit codes: 0 drawn, 2 file missing or not JSON.")
     .action((opts: { file: string; json?: boolean }) =>
-      runAction(io, async () => {
+      runAction(io, setExit, async () => {
         let definition: unknown;
         try {
           definition = JSON.parse(readFileSync(opts.file, "utf8"));
@@ -24,7 +24,7 @@ export function aslCommand(io: Io = processIo): Command {
           });
         }
         if (opts.json) printJson(io, buildAslGraph(definition));
-        else io.out(renderAslGraph(definition));
+        else io.stdout(renderAslGraph(definition));
         return EXIT.OK;
       }),
     );

@@ -5,7 +5,7 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
 import { S3Ref } from "#core/contracts/ledger-event.ts";
-import { CliError, EXIT, type Io, printJson, processIo, runAction } from "../lib/cli.ts";
+import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 import { executionHistory, resolveRun } from "../lib/executions.ts";
 import { resolveTarget } from "../lib/target.ts";
 
@@ -55,7 +55,7 @@ async function fetchVerified(s3: S3Client, ref: S3Ref): Promise<{ bytes: Uint8Ar
   return { bytes, ok };
 }
 
-export function evidenceCommand(io: Io = processIo): Command {
+export function evidenceCommand(io: Io, setExit: SetExit): Command {
   return new Command("evidence")
     .description("locate a run's evidence bundle and check every object's SHA-256")
     .argument("<run_id>", "the run id (pf-…)")
@@ -63,11 +63,11 @@ export function evidenceCommand(io: Io = processIo): Command {
     .option("--json", "machine-readable output")
     .addHelpText(
       "after",
-      "\nExit codes: 0 bundle found and every digest matches, 1 a digest does not match or an object is\nmissing, 2 bad arguments, 3 no such run or no bundle yet, 4 factory unreachable.",
+      "\nExit codes: 0 bundle found and every digest matches; 1 no such run, no bundle yet, a digest does\nnot match or an object is missing; 2 bad arguments or factory unreachable.",
     )
     .action((runId: string, opts: { out?: string; json?: boolean }) =>
-      runAction(io, async () => {
-        const target = resolveTarget();
+      runAction(io, setExit, async () => {
+        const target = resolveTarget(io.env);
         try {
           const events = await executionHistory(
             target.sfn,
@@ -75,7 +75,7 @@ export function evidenceCommand(io: Io = processIo): Command {
           );
           const bundles = bundleRefs(events);
           if (bundles.length === 0)
-            throw new CliError(`run ${runId} has no evidence bundle yet`, EXIT.NOT_FOUND);
+            throw new CliError(`run ${runId} has no evidence bundle yet`, EXIT.FAILED);
           const report: Array<{
             state: string;
             location: string;
@@ -113,15 +113,15 @@ export function evidenceCommand(io: Io = processIo): Command {
           if (opts.json) printJson(io, { run_id: runId, bundles: report });
           else {
             for (const b of report) {
-              io.out(`${b.state}: ${b.location}  sha256 ${b.ref.sha256}  ${b.ref.size} bytes\n`);
+              io.stdout(`${b.state}: ${b.location}  sha256 ${b.ref.sha256}  ${b.ref.size} bytes\n`);
               for (const o of b.objects as Array<{ ref: S3Ref; ok: boolean }>) {
-                io.out(
+                io.stdout(
                   `  ${o.ok ? "ok " : "BAD"} ${o.ref.kind.padEnd(22)} s3://${o.ref.bucket}/${o.ref.key}\n`,
                 );
               }
-              io.out(b.ok ? "  every digest matches\n" : "  DIGEST MISMATCH or missing object\n");
+              io.stdout(b.ok ? "  every digest matches\n" : "  DIGEST MISMATCH or missing object\n");
             }
-            if (opts.out !== undefined) io.out(`downloaded to ${opts.out}\n`);
+            if (opts.out !== undefined) io.stdout(`downloaded to ${opts.out}\n`);
           }
           return report.every((b) => b.ok) ? EXIT.OK : EXIT.FAILED;
         } finally {

@@ -4,14 +4,14 @@ import { Command, Option } from "commander";
 import type { RiskClass } from "#core/contracts/entry-input.ts";
 import { PolicyLoadError } from "#core/errors.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
-import { CliError, EXIT, type Io, printJson, processIo, runAction } from "../lib/cli.ts";
+import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 import { buildEntryInput } from "../lib/entry.ts";
 import { followExecution, formatMs } from "../lib/executions.ts";
 import { resolveTarget } from "../lib/target.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function runCommand(io: Io = processIo): Command {
+export function runCommand(io: Io, setExit: SetExit): Command {
   return new Command("run")
     .description(
       "start a run for a Jira issue directly through the Step Functions API (no webhook): the entry\ninput is built from the policy's route for the issue's project",
@@ -27,7 +27,7 @@ export function runCommand(io: Io = processIo): Command {
     .option("--json", "machine-readable output")
     .addHelpText(
       "after",
-      "\nExit codes: 0 started (with --watch: succeeded), 1 run failed (--watch), 2 bad arguments or\nunrouted project, 4 factory unreachable.",
+      "\nExit codes: 0 started (with --watch: succeeded); 1 the run failed (--watch); 2 bad arguments,\nunrouted project or factory unreachable.",
     )
     .action(
       (opts: {
@@ -41,13 +41,13 @@ export function runCommand(io: Io = processIo): Command {
         watch?: boolean;
         json?: boolean;
       }) =>
-        runAction(io, async () => {
-          const target = resolveTarget();
+        runAction(io, setExit, async () => {
+          const target = resolveTarget(io.env);
           try {
             const policyPath =
               opts.policy ??
               (target.dataDir === undefined
-                ? (process.env.FACTORY_POLICY ?? "policies/pf-policy-v1.json")
+                ? (io.env.FACTORY_POLICY ?? "policies/pf-policy-v1.json")
                 : join(target.dataDir, "policy.json"));
             let policy: ReturnType<typeof loadPolicyFile>;
             try {
@@ -63,7 +63,7 @@ export function runCommand(io: Io = processIo): Command {
               priority: opts.priority,
               risk: opts.risk,
               url: opts.url,
-              jiraBaseUrl: process.env.JIRA_BASE_URL ?? "https://jira.example.invalid",
+              jiraBaseUrl: io.env.JIRA_BASE_URL ?? "https://jira.example.invalid",
             });
             const started = await target.sfn.send(
               new StartExecutionCommand({
@@ -74,18 +74,18 @@ export function runCommand(io: Io = processIo): Command {
             );
             if (!opts.watch) {
               if (opts.json) printJson(io, { run_id: entry.run_id, execution_arn: started.executionArn });
-              else io.out(`started ${entry.run_id}\n  ${started.executionArn}\n`);
+              else io.stdout(`started ${entry.run_id}\n  ${started.executionArn}\n`);
               return EXIT.OK;
             }
-            if (!opts.json) io.out(`started ${entry.run_id}\n`);
+            if (!opts.json) io.stdout(`started ${entry.run_id}\n`);
             const desc = await followExecution(target.sfn, started.executionArn!, {
               onState: (v) =>
                 opts.json
-                  ? io.out(`${JSON.stringify(v)}\n`)
-                  : io.out(`  +${formatMs(v.elapsed_ms).padStart(9)}  ${v.name}\n`),
+                  ? io.stdout(`${JSON.stringify(v)}\n`)
+                  : io.stdout(`  +${formatMs(v.elapsed_ms).padStart(9)}  ${v.name}\n`),
             });
-            if (opts.json) io.out(`${JSON.stringify({ run_id: entry.run_id, status: desc.status })}\n`);
-            else io.out(`${entry.run_id}  ${desc.status}\n`);
+            if (opts.json) io.stdout(`${JSON.stringify({ run_id: entry.run_id, status: desc.status })}\n`);
+            else io.stdout(`${entry.run_id}  ${desc.status}\n`);
             return desc.status === "SUCCEEDED" ? EXIT.OK : EXIT.FAILED;
           } finally {
             target.close();

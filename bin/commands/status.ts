@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
-import { EXIT, type Io, printJson, processIo, runAction } from "../lib/cli.ts";
+import { EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 import {
   executionHistory,
   followExecution,
@@ -15,7 +15,7 @@ function line(v: StateVisit): string {
   return `  +${formatMs(v.elapsed_ms).padStart(9)}  ${v.name.padEnd(28)} ${v.type.padEnd(9)} ${formatMs(v.duration_ms)}\n`;
 }
 
-export function statusCommand(io: Io = processIo): Command {
+export function statusCommand(io: Io, setExit: SetExit): Command {
   return new Command("status")
     .description("show a run: status and every state entered, with elapsed times")
     .argument("<run_id>", "the run id (pf-…)")
@@ -23,21 +23,21 @@ export function statusCommand(io: Io = processIo): Command {
     .option("--json", "machine-readable output (with --watch: one JSON line per state)")
     .addHelpText(
       "after",
-      "\nExit codes: 0 run succeeded or still running, 1 run failed/aborted/timed out, 2 bad arguments,\n3 no such run, 4 factory unreachable.",
+      "\nExit codes: 0 run succeeded (or still running, without --watch); 1 run failed/aborted/timed out\nor no such run; 2 bad arguments or factory unreachable.",
     )
     .action((runId: string, opts: { watch?: boolean; json?: boolean }) =>
-      runAction(io, async () => {
-        const target = resolveTarget();
+      runAction(io, setExit, async () => {
+        const target = resolveTarget(io.env);
         try {
           const arn = await resolveRun(target.sfn, target.stateMachineArn, runId);
           let desc = await target.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
           if (opts.watch) {
-            if (!opts.json) io.out(`${runId}  ${desc.status}\n`);
+            if (!opts.json) io.stdout(`${runId}  ${desc.status}\n`);
             desc = await followExecution(target.sfn, arn, {
-              onState: (v) => (opts.json ? io.out(`${JSON.stringify(v)}\n`) : io.out(line(v))),
+              onState: (v) => (opts.json ? io.stdout(`${JSON.stringify(v)}\n`) : io.stdout(line(v))),
             });
-            if (opts.json) io.out(`${JSON.stringify({ run_id: runId, status: desc.status })}\n`);
-            else io.out(`${runId}  ${desc.status}\n`);
+            if (opts.json) io.stdout(`${JSON.stringify({ run_id: runId, status: desc.status })}\n`);
+            else io.stdout(`${runId}  ${desc.status}\n`);
           } else {
             const visits = stateVisits(await executionHistory(target.sfn, arn));
             if (opts.json) {
@@ -51,9 +51,9 @@ export function statusCommand(io: Io = processIo): Command {
                 states: visits,
               });
             } else {
-              io.out(`${runId}  ${desc.status}  started ${desc.startDate?.toISOString() ?? "?"}\n`);
-              for (const v of visits) io.out(line(v));
-              if (desc.error !== undefined) io.out(`  error: ${desc.error}: ${desc.cause ?? ""}\n`);
+              io.stdout(`${runId}  ${desc.status}  started ${desc.startDate?.toISOString() ?? "?"}\n`);
+              for (const v of visits) io.stdout(line(v));
+              if (desc.error !== undefined) io.stdout(`  error: ${desc.error}: ${desc.cause ?? ""}\n`);
             }
           }
           return desc.status === "SUCCEEDED" || desc.status === "RUNNING" ? EXIT.OK : EXIT.FAILED;

@@ -1,17 +1,13 @@
 // Shared CLI plumbing: exit codes (documented in docs/local.md), errors that carry one, and
 // output in human or `--json` form.
 
-/** Exit codes of every `pf` command. */
+/** Exit codes of every `pf` command (the same three as `pf ledger`). */
 export const EXIT = {
   OK: 0,
-  /** The command ran and the answer is "no": a failed run, a broken ledger, a bad digest. */
+  /** The answer is "no": a failed run, a missing run or bundle, a digest that does not match. */
   FAILED: 1,
-  /** Bad arguments or configuration. */
+  /** Bad arguments, configuration, or the factory (local endpoints or AWS) cannot be reached. */
   USAGE: 2,
-  /** The run (execution, evidence) does not exist. */
-  NOT_FOUND: 3,
-  /** The factory (local endpoints or AWS) cannot be reached. */
-  UNREACHABLE: 4,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -24,18 +20,17 @@ export class CliError extends Error {
   }
 }
 
+/** Same shape as bin/commands/types.ts `CliIo`, so these commands plug into `pf` as they are. */
 export interface Io {
-  out(text: string): void;
-  err(text: string): void;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
 }
 
-export const processIo: Io = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
+export type SetExit = (code: number) => void;
 
 export function printJson(io: Io, value: unknown): void {
-  io.out(`${JSON.stringify(value, null, 2)}\n`);
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Map SDK errors to exit codes: a missing execution is NOT_FOUND, a refused socket UNREACHABLE. */
@@ -44,28 +39,28 @@ export function toCliError(err: unknown): CliError {
   const e = err as { name?: string; code?: string; message?: string };
   const name = e.name ?? "";
   if (name === "ExecutionDoesNotExist" || name === "StateMachineDoesNotExist" || name === "NoSuchKey") {
-    return new CliError(e.message ?? name, EXIT.NOT_FOUND, { cause: err });
+    return new CliError(e.message ?? name, EXIT.FAILED, { cause: err });
   }
   if (e.code === "ECONNREFUSED" || name === "TimeoutError" || /ECONNREFUSED/.test(e.message ?? "")) {
     return new CliError(
       `cannot reach the factory (${e.message ?? name}): is \`npm start\` running, or are the AWS endpoints right?`,
-      EXIT.UNREACHABLE,
+      EXIT.USAGE,
       { cause: err },
     );
   }
   if (name === "CredentialsProviderError" || name === "UnrecognizedClientException") {
-    return new CliError(`AWS credentials: ${e.message}`, EXIT.UNREACHABLE, { cause: err });
+    return new CliError(`AWS credentials: ${e.message}`, EXIT.USAGE, { cause: err });
   }
   return new CliError(e.message ?? String(err), EXIT.FAILED, { cause: err });
 }
 
 /** Run a command body, turning any error into a message on stderr and the documented exit code. */
-export async function runAction(io: Io, body: () => Promise<ExitCode | undefined>): Promise<void> {
+export async function runAction(io: Io, setExit: SetExit, body: () => Promise<ExitCode | undefined>) {
   try {
-    process.exitCode = (await body()) ?? EXIT.OK;
+    setExit((await body()) ?? EXIT.OK);
   } catch (err) {
     const cli = toCliError(err);
-    io.err(`pf: ${cli.message}\n`);
-    process.exitCode = cli.exitCode;
+    io.stderr(`pf: ${cli.message}\n`);
+    setExit(cli.exitCode);
   }
 }

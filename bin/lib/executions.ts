@@ -106,10 +106,7 @@ export async function resolveRun(
   const runs = await listRuns(sfn, stateMachineArn, { limit: opts.scan ?? 200 });
   const hit = runs.find((r) => r.run_id === runId);
   if (hit === undefined) {
-    throw new CliError(
-      `run ${runId} not found among the last ${opts.scan ?? 200} executions`,
-      EXIT.NOT_FOUND,
-    );
+    throw new CliError(`run ${runId} not found among the last ${opts.scan ?? 200} executions`, EXIT.FAILED);
   }
   return hit.execution_arn;
 }

@@ -79,7 +79,7 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env, opts: { data
   if (e.STATE_MACHINE_ARN === undefined) {
     throw new CliError(
       `no local factory is running on ${dataDir} and STATE_MACHINE_ARN is not set: start one with \`npm start\`, or set STATE_MACHINE_ARN (and AWS credentials) to use AWS`,
-      EXIT.UNREACHABLE,
+      EXIT.USAGE,
     );
   }
   const sfn = new SFNClient({});

@@ -2,38 +2,26 @@ import { Command } from "commander";
 import t from "tap";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { registerFactoryCommands } from "../../bin/commands/factory.ts";
-import { EXIT, type Io } from "../../bin/lib/cli.ts";
+import { EXIT } from "../../bin/lib/cli.ts";
 import { buildEntryInput } from "../../bin/lib/entry.ts";
 import { executionArnFor, stateVisits } from "../../bin/lib/executions.ts";
 
-function capture(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (s: string) => {
-      io.stdout += s;
-    },
-    err: (s: string) => {
-      io.stderr += s;
-    },
-  };
-  return io;
-}
-
 async function pf(args: string[], env: Record<string, string | undefined> = {}) {
-  const io = capture();
-  const saved = { ...process.env };
-  const savedExit = process.exitCode;
-  Object.assign(process.env, env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  try {
-    const program = registerFactoryCommands(new Command("pf").exitOverride(), io);
-    await program.parseAsync(args, { from: "user" });
-    return { ...io, code: process.exitCode ?? 0 };
-  } finally {
-    process.env = saved;
-    process.exitCode = savedExit;
-  }
+  const out = { stdout: "", stderr: "", code: -1 };
+  const io = {
+    stdout: (s: string) => {
+      out.stdout += s;
+    },
+    stderr: (s: string) => {
+      out.stderr += s;
+    },
+    env: { ...env },
+  };
+  const program = registerFactoryCommands(new Command("pf").exitOverride(), io, (c) => {
+    out.code = c;
+  });
+  await program.parseAsync(args, { from: "user" });
+  return out;
 }
 
 t.test("pf asl graph draws every state in flow order, nested scopes, transitions", async (t) => {
@@ -78,9 +66,9 @@ t.test("pf asl graph --json and a missing file", async (t) => {
   t.match(missing.stderr, /cannot read ASL nope\.json/);
 });
 
-t.test("commands without a factory say how to get one (exit 4)", async (t) => {
-  const r = await pf(["runs"], { FACTORY_DATA_DIR: "/nonexistent/pf", STATE_MACHINE_ARN: undefined });
-  t.equal(r.code, EXIT.UNREACHABLE);
+t.test("commands without a factory say how to get one (exit 2)", async (t) => {
+  const r = await pf(["runs"], { FACTORY_DATA_DIR: "/nonexistent/pf" });
+  t.equal(r.code, EXIT.USAGE);
   t.match(r.stderr, /npm start/);
   const bad = await pf(["runs"], { STATE_MACHINE_ARN: "not-an-arn" });
   t.equal(bad.code, EXIT.USAGE);
