@@ -9,7 +9,6 @@ import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { createTaskRegistry } from "#handlers/registry.ts";
 import { LocalForge } from "#integrations/local-forge.ts";
 import type { Policy } from "#policies/engine/index.ts";
-import { createRedactor } from "#policies/redaction/index.ts";
 import { createAgentPool } from "./agent-launcher.ts";
 import type { FactoryConfig } from "./config.ts";
 import {
@@ -232,7 +231,7 @@ export async function startFactory(
     const jira = new LocalJira({ dir: jiraDir, baseUrl: "https://jira.local.invalid" });
     const forge = new LocalForge({ dataDir: config.dataDir });
     const notifier = new LocalNotifier(join(config.dataDir, "notifications.jsonl"));
-    const redactor = createRedactor(policy.redactionDetectors(policy.doc.redaction.default_level));
+    const redactor = policy.redactor(policy.doc.redaction.default_level);
     const knownSecrets = Object.values(secrets.values).filter((v): v is string => v !== undefined);
     const runtime = {
       dataDir: config.dataDir,
