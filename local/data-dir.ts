@@ -55,12 +55,26 @@ function alive(pid: number): boolean {
  * One factory per data dir (dynalite's LevelDB and s3rver's files are single-writer). A lock
  * left by a process that died is taken over.
  */
+/** Lock files this process holds (a second in-process factory on the same dir must not take over). */
+const heldHere = new Set<string>();
+
 export function acquireLock(dataDir: string): () => void {
   const file = dataPath(dataDir, "lock");
+  if (heldHere.has(file)) {
+    throw new StartupError(
+      "ALREADY_RUNNING",
+      `a local factory in this process (pid ${process.pid}) is using ${dataDir}`,
+      "close it first, or use another FACTORY_DATA_DIR",
+    );
+  }
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
-      return () => rmSync(file, { force: true });
+      heldHere.add(file);
+      return () => {
+        heldHere.delete(file);
+        rmSync(file, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const pid = Number.parseInt(readFileSync(file, "utf8").trim(), 10);

@@ -1,6 +1,7 @@
 // The local factory: everything `npm start` runs, on loopback, in one call. The same gateway,
 // handlers and agents as in AWS; only the AWS_ENDPOINT_URL_* values and the configuration differ.
 // Tests start it in-process with port 0 and a temp data dir.
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
@@ -106,6 +107,38 @@ async function listenGateway(app: GatewayApp, host: string, port: number): Promi
   }
 }
 
+/** Fail before starting anything when the gateway port is taken (PORT=0 always works). */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE") {
+        reject(
+          new StartupError(
+            "PORT_IN_USE",
+            `port ${port} on ${host} is already in use`,
+            `stop what is using it (\`lsof -i :${port}\`), or start with PORT=<another port>`,
+            { cause: err },
+          ),
+        );
+      } else {
+        reject(
+          new StartupError(
+            "CONFIG_INVALID",
+            `cannot listen on ${host}:${port} (${err.code})`,
+            "check HOST and PORT",
+            {
+              cause: err,
+            },
+          ),
+        );
+      }
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 async function startEngine<T>(what: string, port: number, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
@@ -148,6 +181,7 @@ export async function startFactory(
   try {
     // 1. Data dir, single owner, secrets.
     prepareDataDir(config.dataDir);
+    await assertPortFree(config.host, config.port);
     cleanup.push(acquireLock(config.dataDir));
     const secrets = loadOrCreateSecrets(config.dataDir, config.suppliedSecrets);
     const modules = opts.modules ?? (await loadFactoryModules(root));
