@@ -8,7 +8,9 @@ import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { createTaskRegistry } from "#handlers/registry.ts";
+import { createForgeResolver } from "#integrations/forge-for-repo.ts";
 import { LocalForge } from "#integrations/local-forge.ts";
+import { Notifier } from "#integrations/notifier.ts";
 import type { Policy } from "#policies/engine/index.ts";
 import { createAgentPool } from "./agent-launcher.ts";
 import type { FactoryConfig } from "./config.ts";
@@ -35,8 +37,8 @@ import {
 } from "./engines.ts";
 import { StartupError } from "./errors.ts";
 import { LocalJira, seedLocalJira } from "./local-jira.ts";
-import { LocalNotifier } from "./local-notifier.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
+import { startLocalSlack } from "./local-slack.ts";
 import { type FactoryModules, type GatewayApp, type LocalSfn, loadFactoryModules } from "./modules.ts";
 import { ensureSampleRemote, type SampleRemote } from "./sample-remote.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
@@ -264,7 +266,10 @@ export async function startFactory(
     const ledger = new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence });
     const jira = new LocalJira({ dir: jiraDir, baseUrl: "https://jira.local.invalid" });
     const forge = new LocalForge({ dataDir: config.dataDir });
-    const notifier = new LocalNotifier(join(config.dataDir, "notifications.jsonl"));
+    const forges = createForgeResolver({}, { local: forge });
+    const slack = await startLocalSlack({ file: join(config.dataDir, "notifications.jsonl") });
+    cleanup.push(() => slack.close());
+    const notifier = new Notifier({ slack: { webhookUrl: slack.webhookUrl } });
     const redactor = policy.redactor(policy.doc.redaction.default_level);
     const knownSecrets = Object.values(secrets.values).filter((v): v is string => v !== undefined);
     const runtime = {
@@ -273,8 +278,7 @@ export async function startFactory(
       ledger,
       evidence,
       jira,
-      forge,
-      forges: { gitlab: forge, github: forge },
+      forges,
       notifier,
       redactor,
       knownSecrets,
