@@ -224,14 +224,19 @@ export async function startFactory(
       name: SAMPLE_REPO_NAME,
     });
     const policyFile = dataPath(config.dataDir, "policy");
-    const policy = writeLocalPolicy(config.policyPath, policyFile, [
-      {
-        project: SAMPLE_PROJECT,
-        repos: [
-          { name: remote.name, provider: "gitlab", url: remote.url, default_branch: remote.defaultBranch },
-        ],
-      },
-    ]);
+    const policy = writeLocalPolicy(
+      config.policyPath,
+      policyFile,
+      [
+        {
+          project: SAMPLE_PROJECT,
+          repos: [
+            { name: remote.name, provider: "gitlab", url: remote.url, default_branch: remote.defaultBranch },
+          ],
+        },
+      ],
+      opts.policyTransform,
+    );
     const jiraDir = join(config.dataDir, "jira");
     seedLocalJira(jiraDir, join(root, "examples", "jira"));
 
