@@ -1,0 +1,243 @@
+// DynamoDB adapter of the run ledger. Items: one per event (partition run_id, sort seq), written
+// with `attribute_not_exists` so nothing is ever overwritten; a lost race re-reads the head and
+// retries, which keeps concurrent writers on one linear chain.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from "@aws-sdk/lib-dynamodb";
+import { formatSeq, LedgerEvent, type LedgerEventDraft, type S3Ref } from "#core/contracts/ledger-event.ts";
+import { PermanentError, TransientError } from "#core/errors.ts";
+import { type BundleArtifact, EVIDENCE_MANIFEST_KIND, readManifest } from "#core/evidence/bundle.ts";
+import type { EvidenceStore } from "#core/evidence/types.ts";
+import { classifyServiceError } from "#core/storage-errors.ts";
+import { buildNextEvent, type IndexAttributes, type StoredItem, splitItem, verifyChain } from "./chain.ts";
+import {
+  LEDGER_TABLE_LAYOUT,
+  type Ledger,
+  type RunRef,
+  type VerifyProblem,
+  type VerifyResult,
+} from "./types.ts";
+
+export interface DynamoLedgerOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** When attached, `verify` also checks the digest of every object the events reference. */
+  evidence?: EvidenceStore;
+  clock?: () => Date;
+  /** Conditional-write attempts before giving up with a TransientError (default 40). */
+  maxAppendAttempts?: number;
+  /** Upper bound of the jittered back-off between attempts, in ms (default 50). */
+  maxBackoffMs?: number;
+}
+
+const L = LEDGER_TABLE_LAYOUT;
+
+export class DynamoLedger implements Ledger {
+  readonly tableName: string;
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly evidence: EvidenceStore | undefined;
+  private readonly clock: () => Date;
+  private readonly maxAttempts: number;
+  private readonly maxBackoffMs: number;
+
+  constructor(options: DynamoLedgerOptions) {
+    this.tableName = options.tableName;
+    this.doc = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+    this.evidence = options.evidence;
+    this.clock = options.clock ?? (() => new Date());
+    this.maxAttempts = options.maxAppendAttempts ?? 40;
+    this.maxBackoffMs = options.maxBackoffMs ?? 50;
+  }
+
+  async append(draft: LedgerEventDraft, index: IndexAttributes = {}): Promise<LedgerEvent> {
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.head(draft.run_id);
+      const event = buildNextEvent(draft, head, this.clock(), index);
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...event, ...index },
+            ConditionExpression: "attribute_not_exists(#pk)",
+            ExpressionAttributeNames: { "#pk": L.partitionKey },
+          }),
+        );
+        return event;
+      } catch (err) {
+        if ((err as { name?: unknown }).name !== "ConditionalCheckFailedException") {
+          throw classifyServiceError(err, "ledger append", { run_id: draft.run_id, seq: event.seq });
+        }
+        if (attempt >= this.maxAttempts) {
+          throw new TransientError(
+            `ledger append for run ${draft.run_id} lost the race ${attempt} times; retry later`,
+            { cause: err, context: { run_id: draft.run_id, attempts: attempt } },
+          );
+        }
+        // Full jitter: writers that collided spread out instead of colliding again.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(this.maxBackoffMs, 2 * attempt)));
+      }
+    }
+  }
+
+  async read(runId: string): Promise<LedgerEvent[]> {
+    const items = await this.readItems(runId);
+    return items.map((item) => LedgerEvent.parse(splitItem(item).event));
+  }
+
+  async head(runId: string): Promise<LedgerEvent | undefined> {
+    const out = await this.query(
+      {
+        KeyConditionExpression: "#pk = :run",
+        ExpressionAttributeNames: { "#pk": L.partitionKey },
+        ExpressionAttributeValues: { ":run": runId },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      },
+      "ledger head",
+      1,
+    );
+    const item = out[0];
+    return item === undefined ? undefined : LedgerEvent.parse(splitItem(item).event);
+  }
+
+  runsByTrigger(triggerKey: string): Promise<RunRef[]> {
+    return this.runsByIndex(L.byTriggerIndex.name, L.byTriggerIndex.partitionKey, triggerKey);
+  }
+
+  runsByMr(mrRef: string): Promise<RunRef[]> {
+    return this.runsByIndex(L.byMrIndex.name, L.byMrIndex.partitionKey, mrRef);
+  }
+
+  /**
+   * `expectedHead` is an event hash the caller learnt earlier (a PR body, an evidence manifest,
+   * a status response): a chain alone cannot show that events were cut off its end, an anchor can.
+   */
+  async verify(runId: string, options: { expectedHead?: string } = {}): Promise<VerifyResult> {
+    const items = await this.readItems(runId);
+    const { problems, events } = verifyChain(runId, items);
+    if (items.length === 0) problems.push({ seq: "-", problem: "no ledger events for this run" });
+    const anchor = options.expectedHead;
+    if (anchor !== undefined && items.length > 0 && !items.some((item) => item.event_hash === anchor)) {
+      problems.push({
+        seq: formatSeq(items.length + 1),
+        problem: `expected head ${anchor} is not in the chain (events after seq ${formatSeq(items.length)} were removed?)`,
+      });
+    }
+    if (this.evidence !== undefined) problems.push(...(await this.checkObjects(events, this.evidence)));
+    problems.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    const last = items.at(-1);
+    return {
+      ok: problems.length === 0,
+      run_id: runId,
+      events: items.length,
+      head_hash: typeof last?.event_hash === "string" ? last.event_hash : null,
+      problems,
+    };
+  }
+
+  /** Every referenced object, and every artifact listed by a referenced evidence manifest. */
+  private async checkObjects(events: LedgerEvent[], store: EvidenceStore): Promise<VerifyProblem[]> {
+    const problems: VerifyProblem[] = [];
+    const checked = new Map<string, boolean>();
+    const check = async (ref: Pick<S3Ref, "bucket" | "key" | "sha256">): Promise<string | undefined> => {
+      if (ref.bucket !== store.bucket)
+        return `object s3://${ref.bucket}/${ref.key} is outside the evidence bucket`;
+      const id = `${ref.key}\n${ref.sha256}`;
+      let ok = checked.get(id);
+      if (ok === undefined) {
+        ok = await store.check(ref);
+        checked.set(id, ok);
+      }
+      return ok ? undefined : `object ${ref.key} is missing or does not match sha256 ${ref.sha256}`;
+    };
+    for (const event of events) {
+      for (const ref of event.s3_refs) {
+        const problem = await check(ref);
+        if (problem !== undefined) {
+          problems.push({ seq: event.seq, problem });
+          continue;
+        }
+        if (ref.kind !== EVIDENCE_MANIFEST_KIND) continue;
+        let artifacts: BundleArtifact[];
+        try {
+          artifacts = (await readManifest(store, ref)).artifacts;
+        } catch (err) {
+          if (!(err instanceof PermanentError)) throw err;
+          problems.push({ seq: event.seq, problem: err.message });
+          continue;
+        }
+        for (const artifact of artifacts) {
+          const p = await check({ bucket: store.bucket, key: artifact.key, sha256: artifact.sha256 });
+          if (p !== undefined)
+            problems.push({ seq: event.seq, problem: `evidence artifact ${artifact.name}: ${p}` });
+        }
+      }
+    }
+    return problems;
+  }
+
+  private async readItems(runId: string): Promise<StoredItem[]> {
+    return this.query(
+      {
+        KeyConditionExpression: "#pk = :run",
+        ExpressionAttributeNames: { "#pk": L.partitionKey },
+        ExpressionAttributeValues: { ":run": runId },
+        ScanIndexForward: true,
+        ConsistentRead: true,
+      },
+      "ledger read",
+    );
+  }
+
+  private async runsByIndex(indexName: string, key: string, value: string): Promise<RunRef[]> {
+    const items = await this.query(
+      {
+        IndexName: indexName,
+        KeyConditionExpression: "#k = :v",
+        ExpressionAttributeNames: { "#k": key },
+        ExpressionAttributeValues: { ":v": value },
+        ScanIndexForward: true,
+      },
+      `ledger ${indexName} lookup`,
+    );
+    return items.map((item) => {
+      const ref: RunRef = {
+        run_id: String(item.run_id),
+        trigger_key: String(item.trigger_key ?? ""),
+        at: String(item.at),
+      };
+      if (typeof item.mr_ref === "string") ref.mr_ref = item.mr_ref;
+      return ref;
+    });
+  }
+
+  private async query(
+    input: Omit<QueryCommandInput, "TableName">,
+    what: string,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<StoredItem[]> {
+    const items: StoredItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let page: QueryCommandOutput;
+      try {
+        page = await this.doc.send(
+          new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }),
+        );
+      } catch (err) {
+        throw classifyServiceError(err, what, { table: this.tableName });
+      }
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && items.length < limit);
+    return items;
+  }
+}

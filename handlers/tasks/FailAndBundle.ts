@@ -1,0 +1,166 @@
+// FailAndBundle: every Catch of the state machine ends here. Bundles the failure with whatever
+// the run had produced, records `run_failed`, then tells people (notifier, Jira comment). A
+// notification problem is recorded and logged but never replaces the run's own failure.
+
+import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { FailAndBundleInput, type FailureInfo } from "#core/contracts/tasks.ts";
+import {
+  BundleBuilder,
+  EVIDENCE_MANIFEST_KIND,
+  MANIFEST_SCHEMA,
+  writeBundle,
+} from "#core/evidence/bundle.ts";
+import { isRunId } from "#core/ids.ts";
+import { addLedgerRefs, headSection, policySection } from "./bundle-common.ts";
+import { inputHash, now, parseTaskInput, priorEvent, scrubber, truncate } from "./common.ts";
+import type { LedgerTaskDeps } from "./deps.ts";
+
+const TASK = "FailAndBundle";
+export const RUN_FAILED = "run_failed";
+export const NOTIFICATION_SENT = "notification_sent";
+/** Ledger details stay small; the full (scrubbed) cause is in the bundle. */
+const CAUSE_IN_LEDGER = 2000;
+
+export interface FailAndBundleResult {
+  bundle_ref: S3Ref | null;
+  failure: FailureInfo;
+}
+
+export async function failAndBundle(
+  payload: unknown,
+  baseDeps: LedgerTaskDeps,
+): Promise<FailAndBundleResult> {
+  const input = parseTaskInput(FailAndBundleInput, payload, TASK);
+  const sha = inputHash(input);
+  // Error causes are free text from anywhere (agent stderr, HTTP bodies): the run's redaction
+  // level applies, strict when the run never got that far.
+  const redactor = baseDeps.redactor ?? baseDeps.policy?.redactor(input.entry?.policy.redaction ?? "strict");
+  const deps = redactor === undefined ? baseDeps : { ...baseDeps, redactor };
+  const scrub = scrubber(deps);
+  const failure: FailureInfo = {
+    state: scrub(input.failure.state),
+    error: scrub(input.failure.error),
+    cause: scrub(input.failure.cause),
+    run_id: input.failure.run_id,
+  };
+  // A run whose id never validated has no ledger; it still gets a bundle and a notification.
+  const hasLedger = isRunId(input.run_id);
+
+  const prior = hasLedger ? await priorEvent(deps.ledger, input.run_id, RUN_FAILED, sha) : undefined;
+  let bundleRef = prior?.s3_refs.find((r) => r.kind === EVIDENCE_MANIFEST_KIND) ?? null;
+  if (prior === undefined) {
+    bundleRef = await bundleFailure(input, failure, hasLedger, deps);
+    if (hasLedger) {
+      await deps.ledger.append({
+        run_id: input.run_id,
+        event_type: RUN_FAILED,
+        phase: "failure",
+        input_sha256: sha,
+        output_sha256: bundleRef.sha256,
+        s3_refs: [bundleRef],
+        actor: TASK,
+        detail: {
+          state: failure.state,
+          error: failure.error,
+          cause: truncate(failure.cause, CAUSE_IN_LEDGER),
+        },
+      });
+    }
+  }
+
+  const notified = hasLedger
+    ? await priorEvent(deps.ledger, input.run_id, NOTIFICATION_SENT, sha)
+    : undefined;
+  if (notified === undefined) await notifyFailure(input, failure, bundleRef, sha, hasLedger, deps);
+  return { bundle_ref: bundleRef, failure };
+}
+
+async function bundleFailure(
+  input: ReturnType<typeof FailAndBundleInput.parse>,
+  failure: FailureInfo,
+  hasLedger: boolean,
+  deps: LedgerTaskDeps,
+): Promise<S3Ref> {
+  const scrub = scrubber(deps);
+  const builder = new BundleBuilder();
+  const failureRef = await deps.evidence.putJson(failure, { kind: "failure" });
+  builder.add(failureRef, "failure");
+  // Partial results are whatever the state machine had collected; keep only what still checks out.
+  const candidates = new BundleBuilder().addAll(input.partial, "partial");
+  const events = hasLedger ? await deps.ledger.read(input.run_id) : [];
+  addLedgerRefs(candidates, events);
+  const missing: string[] = [];
+  for (const a of candidates.list()) {
+    if (await deps.evidence.check(a)) builder.add({ ...a, bucket: deps.evidence.bucket }, a.name);
+    else missing.push(`${a.name} (${a.key})`);
+  }
+  const policy = await policySection(builder, deps.evidence, deps.policy, input.entry?.policy);
+  const runId = scrub(input.run_id).slice(0, 128);
+  const bundle = await writeBundle(deps.evidence, {
+    schema: MANIFEST_SCHEMA,
+    run_id: runId === "" ? "unknown" : runId,
+    outcome: "failure",
+    created_at: now(deps).toISOString(),
+    bucket: deps.evidence.bucket,
+    policy,
+    ledger_head: headSection(events.at(-1)),
+    artifacts: builder.list(),
+    failure,
+    ...(missing.length > 0 ? { missing } : {}),
+  });
+  return bundle.ref;
+}
+
+async function notifyFailure(
+  input: ReturnType<typeof FailAndBundleInput.parse>,
+  failure: FailureInfo,
+  bundleRef: S3Ref | null,
+  sha: string,
+  hasLedger: boolean,
+  deps: LedgerTaskDeps,
+): Promise<void> {
+  const scrub = scrubber(deps);
+  const issueKey = input.entry?.trigger.key;
+  const evidence = bundleRef === null ? "" : `\nEvidence bundle: s3://${bundleRef.bucket}/${bundleRef.key}`;
+  const text = `Protocol Factory run ${input.run_id} failed in ${failure.state}: ${failure.error}\n${truncate(failure.cause, 1000)}${evidence}`;
+  const channels: string[] = [];
+  const errors: Record<string, string> = {};
+  let jiraCommented = false;
+  if (deps.notifier !== undefined) {
+    try {
+      channels.push(
+        ...(await deps.notifier.notify({
+          run_id: input.run_id,
+          subject: truncate(`Run failed: ${issueKey ?? input.run_id} (${failure.error})`, 100),
+          text,
+          ...(input.entry?.trigger.url === undefined ? {} : { url: input.entry.trigger.url }),
+        })),
+      );
+    } catch (err) {
+      errors.notifier = truncate(scrub(String((err as Error).message ?? err)), 500);
+    }
+  }
+  if (deps.jira !== undefined && issueKey !== undefined) {
+    try {
+      await deps.jira.addComment(issueKey, text);
+      jiraCommented = true;
+    } catch (err) {
+      errors.jira = truncate(scrub(String((err as Error).message ?? err)), 500);
+    }
+  }
+  if (Object.keys(errors).length > 0) {
+    deps.logger?.warn("failure notification incomplete; the run failure stands", {
+      run_id: input.run_id,
+      errors,
+    });
+  }
+  if (!hasLedger) return;
+  await deps.ledger.append({
+    run_id: input.run_id,
+    event_type: NOTIFICATION_SENT,
+    phase: "failure",
+    input_sha256: sha,
+    actor: TASK,
+    detail: { channels, jira_commented: jiraCommented, errors },
+  });
+}

@@ -1,0 +1,99 @@
+// Fixtures for the handler tests: a valid entry input, agent outputs stored in the evidence
+// store the way the agents store them, and a recording logger.
+import type { EntryInput } from "#core/contracts/entry-input.ts";
+import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import type { AgentOutput } from "#core/contracts/tasks.ts";
+import type { EvidenceStore } from "#core/evidence/types.ts";
+import { sha256OfJson } from "#core/hash.ts";
+import { runId } from "../ledger/helpers.ts";
+
+export function entry(overrides: Partial<EntryInput> = {}): EntryInput {
+  return {
+    run_id: runId(),
+    trigger: {
+      type: "jira_issue",
+      key: "LOCATE-123",
+      url: "https://example.atlassian.net/browse/LOCATE-123",
+      project: "LOCATE",
+      labels: ["sdd", "factory"],
+      risk_class: "medium",
+    },
+    repos: [
+      {
+        name: "locate-round-publisher",
+        provider: "gitlab",
+        url: "https://gitlab.example.com/locate/locate-round-publisher",
+        default_branch: "main",
+      },
+    ],
+    policy: {
+      policy_version: "pf-policy-v1",
+      model_routing: "default",
+      allow_models: ["chatgpt", "gemini", "copilot", "grok"],
+      redaction: "strict",
+    },
+    ...overrides,
+  };
+}
+
+export function normalized(e: EntryInput) {
+  return { run_id: e.run_id, input_sha256: sha256OfJson(e), entry: e };
+}
+
+const COMMIT = "c".repeat(40);
+
+/** What the agents leave in S3: output documents that reference their own artifacts. */
+export async function agentArtifacts(store: EvidenceStore, e: EntryInput) {
+  const snapshot = await store.putJson(
+    { key: e.trigger.key, summary: "Publish rounds", description: "…" },
+    { kind: "jira_snapshot" },
+  );
+  const prompt = await store.put("plan prompt", { kind: "prompt", contentType: "text/plain" });
+  const response = await store.put("plan response", { kind: "response", contentType: "text/plain" });
+  const planRef = await store.putJson({ steps: ["a", "b"], prompt, response }, { kind: "plan" });
+  const diff = await store.put("diff --git a/x b/x", { kind: "diff", contentType: "text/x-diff" });
+  const buildRef = await store.putJson({ diff, commit: COMMIT }, { kind: "build_output" });
+  const log = await store.put("npm test: ok", { kind: "verifier_log", contentType: "text/plain" });
+  const redaction = await store.putJson({ total: 0 }, { kind: "redaction_report" });
+  const report = await store.putJson({ verdict: "pass", log, redaction }, { kind: "verifier_report" });
+  const out = (role: AgentOutput["role"], ref: S3Ref, extra: Partial<AgentOutput> = {}): AgentOutput => ({
+    role,
+    output_ref: ref,
+    sha256: ref.sha256,
+    ...extra,
+  });
+  const repo = e.repos[0];
+  if (repo === undefined) throw new Error("fixture needs a repo");
+  const branch = {
+    repo: repo.name,
+    branch: "pf/LOCATE-123-abcdefgh",
+    base_commit: "b".repeat(40),
+    created: true,
+  };
+  return {
+    refs: { snapshot, prompt, response, planRef, diff, buildRef, log, redaction, report },
+    input: {
+      run_id: e.run_id,
+      entry: e,
+      jira: { issue_key: e.trigger.key, snapshot_ref: snapshot, summary: "Publish rounds" },
+      plan: out("planner", planRef),
+      results: [
+        {
+          repo,
+          branch,
+          build: out("builder", buildRef, { head_commit: COMMIT }),
+          verify: out("verifier", report, { head_commit: COMMIT, verdict: "pass" }),
+        },
+      ],
+    },
+  };
+}
+
+export function recordingLogger() {
+  const lines: Array<{ level: string; message: string; extra?: Record<string, unknown> }> = [];
+  return {
+    lines,
+    info: (message: string, extra?: Record<string, unknown>) => lines.push({ level: "info", message, extra }),
+    warn: (message: string, extra?: Record<string, unknown>) => lines.push({ level: "warn", message, extra }),
+  };
+}

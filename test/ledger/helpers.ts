@@ -1,0 +1,49 @@
+// Shared set-up for the ledger/evidence/handler tests: a ledger and evidence store over the
+// local engines, a deterministic clock, and raw item access for tampering.
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
+import { newRunId } from "#core/ids.ts";
+import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import type { TestEngines } from "#test/helpers/engines.ts";
+
+export function fixedClock(start = Date.parse("2026-01-02T03:04:05.000Z")): () => Date {
+  let t = start;
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
+}
+
+export function stores(e: TestEngines, clock = fixedClock()) {
+  const evidence = new S3EvidenceStore({ client: e.s3, bucket: e.bucket });
+  const ledger = new DynamoLedger({ client: e.dynamo, tableName: e.ledgerTable, evidence, clock });
+  return { evidence, ledger, clock };
+}
+
+let counter = 0;
+/** Distinct, valid run ids even within one millisecond. */
+export function runId(): string {
+  counter += 1;
+  return newRunId(Date.parse("2026-01-01T00:00:00Z") + counter);
+}
+
+/** Raw item access that bypasses the ledger (the tamperer's view of the table). */
+export function rawTable(e: TestEngines) {
+  const doc = DynamoDBDocumentClient.from(e.dynamo);
+  return {
+    async items(run: string): Promise<Record<string, unknown>[]> {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: e.ledgerTable,
+          KeyConditionExpression: "run_id = :r",
+          ExpressionAttributeValues: { ":r": run },
+        }),
+      );
+      return (out.Items ?? []) as Record<string, unknown>[];
+    },
+    put: (item: Record<string, unknown>) =>
+      doc.send(new PutCommand({ TableName: e.ledgerTable, Item: item })),
+    delete: (run: string, seq: string) =>
+      doc.send(new DeleteCommand({ TableName: e.ledgerTable, Key: { run_id: run, seq } })),
+  };
+}
