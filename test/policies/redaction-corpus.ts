@@ -64,7 +64,12 @@ export const SECRETS = {
   jwt: `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url('{"sub":"1234567890","name":"Jane Doe","iat":1516239022}')}.${chars(43, BASE64URL, 40)}`,
   jwtUnsigned: `${b64url('{"alg":"none"}')}.${b64url('{"sub":"svc-deployer","exp":1900000000}')}.`,
   rsaKey: pem("RSA PRIVATE KEY", 6, 41, "MIIEowIBAAKCAQEA"),
-  opensshKey: pem("OPENSSH PRIVATE KEY", 4, 51, "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtz"),
+  opensshKey: pem(
+    "OPENSSH PRIVATE KEY",
+    4,
+    51,
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtz",
+  ),
   ecKey: pem("EC PRIVATE KEY", 3, 61, "MHcCAQEEI"),
   pkcs8Key: pem("PRIVATE KEY", 5, 71, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
   encryptedKey: pem("ENCRYPTED PRIVATE KEY", 3, 81, "MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkq"),
