@@ -139,3 +139,25 @@ t.test("a replacement can expose a neighbour; the engine re-scans until nothing 
   t.same(once.report.counts, { aws_secret_access_key: 1, github_token: 1 });
   t.equal(r.redactText(once.text).report.total, 0, "already a fixed point");
 });
+
+t.test("no placeholder is itself a finding, in any of the contexts detectors look at", async (t) => {
+  for (const id of DETECTOR_IDS) {
+    const p = `[REDACTED:${id}]`;
+    for (const text of [
+      p,
+      `${p}${p}`,
+      `password = ${p}`,
+      `password = "${p}"`,
+      `{"api_key": "${p}"}`,
+      `Authorization: Bearer ${p}`,
+      `https://${p}@git.example.com/x`,
+      `?access_token=${p}&state=1`,
+      `AWS_SECRET_ACCESS_KEY=${p}`,
+      `(${p}), ${p}.`,
+    ]) {
+      const out = strict.redactText(text);
+      t.equal(out.text, text, `${id}: ${text}`);
+      t.equal(out.report.total, 0);
+    }
+  }
+});
