@@ -17,7 +17,7 @@ export const LAMBDA_RESOURCE = "arn:aws:states:::lambda:invoke";
 export const ECS_RESOURCE = "arn:aws:states:::ecs:runTask.waitForTaskToken";
 /** Far beyond any real run, below setTimeout's 2^31 ms ceiling. */
 const LIBRARY_TIMEOUT_SECONDS = 2_000_000;
-export const MIN_TASK_TIMEOUT_MS = 1000;
+export const MIN_TASK_TIMEOUT_MS = 15_000;
 const JSON_TO_STRING = /^States\.JsonToString\((\$[^()']*)\)$/;
 
 export interface TaskMeta {

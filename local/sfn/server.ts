@@ -27,8 +27,8 @@ export interface StartLocalSfnOptions {
   stateMachineName?: string;
   /**
    * Multiplies Retry IntervalSeconds / MaxDelaySeconds, HeartbeatSeconds and TimeoutSeconds
-   * (default 1). Tests use e.g. 0.002 to run real backoff, heartbeats and timeouts quickly;
-   * scaled task timeouts stay >= 1 s.
+   * (default 1). Tests use e.g. 0.005 to run real backoff, heartbeats and timeouts quickly;
+   * scaled task timeouts stay >= 15 s (in-process work on a busy machine is not cut short).
    */
   timeScale?: number;
 }
