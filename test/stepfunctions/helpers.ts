@@ -183,7 +183,9 @@ export interface AgentLog {
 /** Launchers that answer like the real agents: heartbeat, then SendTaskSuccess / SendTaskFailure. */
 export function testAgents(
   client: () => SFNClient,
-  behave: (role: AgentRole, attempt: number) => AgentBehavior = () => ({ kind: "succeed" }),
+  behave: (role: AgentRole, attempt: number, input: AgentInput) => AgentBehavior = () => ({
+    kind: "succeed",
+  }),
   ref: MakeRef = syntheticRefs,
 ) {
   const log: AgentLog = { launches: [], stops: 0, errors: [] };
@@ -203,7 +205,7 @@ export function testAgents(
         log.errors.push(`${role}: TASK_TOKEN env differs from the task token`);
       log.launches.push({ role, input, env });
       const attempt = log.launches.filter((l) => l.role === role).length;
-      const behavior = behave(role, attempt);
+      const behavior = behave(role, attempt, input);
       let stopped = false;
       const report = async () => {
         const sfn = client();
@@ -272,7 +274,7 @@ export async function startTestSfn(
     override?: Partial<Record<LambdaTask, (payload: unknown) => Promise<unknown>>>;
     /** Store the doubles' artifacts here, so real handlers find what they reference. */
     evidence?: EvidenceStore;
-    behave?: (role: AgentRole, attempt: number) => AgentBehavior;
+    behave?: (role: AgentRole, attempt: number, input: AgentInput) => AgentBehavior;
     dataDir?: string;
   } = {},
 ): Promise<TestSfn> {
