@@ -40,6 +40,7 @@ export interface EngineOptions {
   region: string;
   roleArn: string;
   timeScale?: number;
+  minTaskTimeoutMs?: number;
 }
 
 interface Outcome {
@@ -107,7 +108,10 @@ export class LocalSfnEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    this.#prepared = prepareDefinition(options.definition, { timeScale: options.timeScale });
+    this.#prepared = prepareDefinition(options.definition, {
+      timeScale: options.timeScale,
+      minTaskTimeoutMs: options.minTaskTimeoutMs,
+    });
     for (const meta of this.#prepared.tasks.values()) {
       if (meta.kind === "lambda" && typeof options.lambdas[meta.lambda as LambdaTask] !== "function") {
         throw new Error(

@@ -31,6 +31,8 @@ export interface StartLocalSfnOptions {
    * scaled task timeouts stay >= 15 s (in-process work on a busy machine is not cut short).
    */
   timeScale?: number;
+  /** Floor of scaled task timeouts (default 15000 ms); only tests of timeouts lower it. */
+  minTaskTimeoutMs?: number;
 }
 
 export interface LocalSfn {
@@ -129,6 +131,7 @@ export async function startLocalSfn(options: StartLocalSfnOptions): Promise<Loca
     region,
     roleArn,
     timeScale: options.timeScale,
+    minTaskTimeoutMs: options.minTaskTimeoutMs,
   });
   const executionPrefix = engine.executionArn("");
 

@@ -274,3 +274,27 @@ t.test("one failing repo fails the PerRepo Map at once and stops the other repos
     "an abandoned iteration's token is closed",
   );
 });
+
+t.test(
+  "an agent that heart-beats but never finishes hits TimeoutSeconds: States.Timeout, not retried",
+  async (t) => {
+    // Planner TimeoutSeconds 1800 s x 0.001 = 1.8 s, floored at 2 s; heartbeats (0.3 s) keep coming.
+    const env = await startTestSfn(t, {
+      timeScale: 0.001,
+      minTaskTimeoutMs: 2000,
+      behave: (role) => (role === "planner" ? { kind: "hold" } : { kind: "succeed" }),
+    });
+    const { executionArn, done } = await run(env);
+    const out = await done();
+    t.equal(out.status, "FAILED");
+    t.equal(out.error, "States.Timeout");
+    t.equal(env.agentLog.launches.length, 1, "a task timeout is not an infrastructure error: no retry");
+    t.equal(env.agentLog.stops, 1, "the agent was stopped");
+    t.equal(bundled(t, env).failure.state, "PlannerAgent");
+    const timedOut = (await history(env.client, executionArn)).filter((e) => e.type === "TaskTimedOut");
+    t.same(
+      timedOut.map((e) => e.taskTimedOutEventDetails?.error),
+      ["States.Timeout"],
+    );
+  },
+);

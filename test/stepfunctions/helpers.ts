@@ -274,6 +274,8 @@ export async function startTestSfn(
     override?: Partial<Record<LambdaTask, (payload: unknown) => Promise<unknown>>>;
     /** Store the doubles' artifacts here, so real handlers find what they reference. */
     evidence?: EvidenceStore;
+    timeScale?: number;
+    minTaskTimeoutMs?: number;
     behave?: (role: AgentRole, attempt: number, input: AgentInput) => AgentBehavior;
     dataDir?: string;
   } = {},
@@ -289,7 +291,8 @@ export async function startTestSfn(
     definition: loadLocalDefinition(),
     lambdas: { ...lambdas, ...options.override },
     agents,
-    timeScale: TEST_TIME_SCALE,
+    timeScale: options.timeScale ?? TEST_TIME_SCALE,
+    minTaskTimeoutMs: options.minTaskTimeoutMs,
   });
   client = sfnClient(sfn.endpoint);
   let closed = false;
