@@ -26,7 +26,7 @@ export async function runStack(
   stack: string,
   edit?: (raw: Record<string, unknown>) => void,
 ): Promise<StackRun> {
-  installMocks();
+  await installMocks();
   recorded.length = 0;
   const values = stackValues(stack);
   const raw = readRawConfig((k) => values.get(k));
