@@ -30,18 +30,22 @@ export const ForgeLambdaEnv = z.object({
   FACTORY_POLICY: z.string().min(1).default(DEFAULT_POLICY_PATH),
   /** Jira site, e.g. https://example.atlassian.net. */
   JIRA_BASE_URL: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  /** Secret: `{"email":"…","api_token":"…"}` (Cloud) or `{"bearer":"…"}` (Data Center PAT). */
-  JIRA_SECRET_ID: optional,
+  /**
+   * Secret (infra `jira-api-token`): `email:api_token` (Cloud), `{"email":"…","api_token":"…"}`,
+   * or `{"bearer":"…"}` (Data Center personal access token).
+   */
+  JIRA_API_TOKEN_SECRET_ARN: optional,
   /** Secret: the token string, or `{"token":"…"}`. */
-  GITHUB_TOKEN_SECRET_ID: optional,
+  GITHUB_TOKEN_SECRET_ARN: optional,
   GITHUB_API_URL: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  GITLAB_TOKEN_SECRET_ID: optional,
+  GITLAB_TOKEN_SECRET_ARN: optional,
   GITLAB_HOST: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
   /** Local factory only: file:// remotes and MR records. */
   FACTORY_DATA_DIR: optional,
-  APPROVALS_TOPIC_ARN: optional,
-  /** Secret: the Slack incoming-webhook URL, or `{"webhook_url":"…"}`. */
-  SLACK_WEBHOOK_SECRET_ID: optional,
+  /** The run-notice topic approvers subscribe to. */
+  NOTIFY_TOPIC_ARN: optional,
+  /** Secret (infra `slack-webhook-url`): the incoming-webhook URL, or `{"webhook_url":"…"}`. */
+  SLACK_WEBHOOK_URL_SECRET_ARN: optional,
   SECRETS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   /** Set by the SDK convention for local engines; S3 then needs path-style addressing. */
   AWS_ENDPOINT_URL_S3: optional,
@@ -51,6 +55,13 @@ export type ForgeLambdaEnv = z.infer<typeof ForgeLambdaEnv>;
 const JiraSecret = z.union([
   z.object({ email: z.string().min(1), api_token: z.string().min(1) }),
   z.object({ bearer: z.string().min(1) }),
+  z
+    .string()
+    .regex(/^[^:\s]+@[^:\s]+:\S+$/, { message: "expected email:api_token" })
+    .transform((v) => {
+      const at = v.indexOf(":");
+      return { email: v.slice(0, at), api_token: v.slice(at + 1) };
+    }),
 ]);
 const TokenSecret = z.union([z.string().min(1), z.object({ token: z.string().min(1) })]);
 const WebhookSecret = z.union([z.string().url(), z.object({ webhook_url: z.string().url() })]);
@@ -124,12 +135,12 @@ export function createForgeLambdaContext(source: NodeJS.ProcessEnv = process.env
   );
   const forgeMemo = memo((configs: ForgeConfigs) => createForgeResolver(configs));
   const notifierMemo = memo((webhookUrl: string | undefined) => {
-    sns ??= env.APPROVALS_TOPIC_ARN === undefined ? undefined : new SNSClient({});
+    sns ??= env.NOTIFY_TOPIC_ARN === undefined ? undefined : new SNSClient({});
     return new Notifier({
       sns:
-        sns === undefined || env.APPROVALS_TOPIC_ARN === undefined
+        sns === undefined || env.NOTIFY_TOPIC_ARN === undefined
           ? undefined
-          : { client: sns, topicArn: env.APPROVALS_TOPIC_ARN },
+          : { client: sns, topicArn: env.NOTIFY_TOPIC_ARN },
       slack: webhookUrl === undefined ? undefined : { webhookUrl },
     });
   });
@@ -140,19 +151,19 @@ export function createForgeLambdaContext(source: NodeJS.ProcessEnv = process.env
     evidence,
     policy,
     async jira() {
-      const secret = await readSecret(requireEnv(env, "JIRA_SECRET_ID"), JiraSecret, maxAge);
+      const secret = await readSecret(requireEnv(env, "JIRA_API_TOKEN_SECRET_ARN"), JiraSecret, maxAge);
       const auth: JiraAuth =
         "bearer" in secret ? { bearer: secret.bearer } : { email: secret.email, apiToken: secret.api_token };
       return jiraMemo(auth, JSON.stringify(auth));
     },
     async forges() {
       const configs: ForgeConfigs = {};
-      if (env.GITHUB_TOKEN_SECRET_ID !== undefined) {
-        const s = await readSecret(env.GITHUB_TOKEN_SECRET_ID, TokenSecret, maxAge);
+      if (env.GITHUB_TOKEN_SECRET_ARN !== undefined) {
+        const s = await readSecret(env.GITHUB_TOKEN_SECRET_ARN, TokenSecret, maxAge);
         configs.github = { token: typeof s === "string" ? s : s.token, baseUrl: env.GITHUB_API_URL };
       }
-      if (env.GITLAB_TOKEN_SECRET_ID !== undefined) {
-        const s = await readSecret(env.GITLAB_TOKEN_SECRET_ID, TokenSecret, maxAge);
+      if (env.GITLAB_TOKEN_SECRET_ARN !== undefined) {
+        const s = await readSecret(env.GITLAB_TOKEN_SECRET_ARN, TokenSecret, maxAge);
         configs.gitlab = { token: typeof s === "string" ? s : s.token, host: env.GITLAB_HOST };
       }
       if (env.FACTORY_DATA_DIR !== undefined) configs.local = { dataDir: env.FACTORY_DATA_DIR };
@@ -160,8 +171,8 @@ export function createForgeLambdaContext(source: NodeJS.ProcessEnv = process.env
     },
     async notifier() {
       let webhookUrl: string | undefined;
-      if (env.SLACK_WEBHOOK_SECRET_ID !== undefined) {
-        const s = await readSecret(env.SLACK_WEBHOOK_SECRET_ID, WebhookSecret, maxAge);
+      if (env.SLACK_WEBHOOK_URL_SECRET_ARN !== undefined) {
+        const s = await readSecret(env.SLACK_WEBHOOK_URL_SECRET_ARN, WebhookSecret, maxAge);
         webhookUrl = typeof s === "string" ? s : s.webhook_url;
       }
       return notifierMemo(webhookUrl, webhookUrl ?? "");

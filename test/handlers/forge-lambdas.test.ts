@@ -32,7 +32,8 @@ t.test("forge Lambda entries: happy path and failures, secrets never logged or r
   const sns = await startFakeSns({ topics: [TOPIC] });
   const slack = await startFakeSlack({ path: SLACK_PATH });
   const sm = await startFakeSecretsManager({
-    "pf/jira": JSON.stringify({ email: "bot@example.com", api_token: JIRA_TOKEN }),
+    // The infra secret's documented format: `email:api_token`.
+    "pf/jira": `bot@example.com:${JIRA_TOKEN}`,
     "pf/gitlab": GITLAB_TOKEN,
     "pf/slack": JSON.stringify({ webhook_url: slack.webhookUrl }),
   });
@@ -53,10 +54,10 @@ t.test("forge Lambda entries: happy path and failures, secrets never logged or r
     LEDGER_TABLE: e.ledgerTable,
     EVIDENCE_BUCKET: e.bucket,
     JIRA_BASE_URL: jira.url,
-    JIRA_SECRET_ID: "pf/jira",
-    GITLAB_TOKEN_SECRET_ID: "pf/gitlab",
-    APPROVALS_TOPIC_ARN: TOPIC,
-    SLACK_WEBHOOK_SECRET_ID: "pf/slack",
+    JIRA_API_TOKEN_SECRET_ARN: "pf/jira",
+    GITLAB_TOKEN_SECRET_ARN: "pf/gitlab",
+    NOTIFY_TOPIC_ARN: TOPIC,
+    SLACK_WEBHOOK_URL_SECRET_ARN: "pf/slack",
     POWERTOOLS_LOG_LEVEL: "DEBUG",
     // Re-read secrets on every invocation, so the rotation below is seen at once.
     SECRETS_MAX_AGE_SECONDS: "0",
