@@ -10,6 +10,7 @@ import type {
 } from "#core/contracts/policy.ts";
 import { PolicyDeniedError, PolicyLoadError } from "#core/errors.ts";
 import { sha256OfJson } from "#core/hash.ts";
+import { createRedactor, type Redactor } from "#policies/redaction/index.ts";
 import { classifyRisk, type RiskFacts } from "./risk.ts";
 import { decideTrigger, type TriggerDecision, type TriggerFacts } from "./triggers.ts";
 import { validatePolicyDocument } from "./validate.ts";
@@ -31,6 +32,7 @@ export class Policy {
   readonly doc: PolicyDocument;
   /** SHA-256 of the document's canonical JSON: ledger events and bundles cite it. */
   readonly digest: string;
+  private readonly redactors = new Map<RedactionLevel, Redactor>();
 
   constructor(doc: PolicyDocument) {
     this.doc = doc;
@@ -108,6 +110,16 @@ export class Policy {
 
   redactionDetectors(level: RedactionLevel): readonly DetectorId[] {
     return this.doc.redaction.levels[level].detectors;
+  }
+
+  /** The redactor for a level (built once per level; redactors are stateless). */
+  redactor(level: RedactionLevel): Redactor {
+    let r = this.redactors.get(level);
+    if (r === undefined) {
+      r = createRedactor(this.redactionDetectors(level));
+      this.redactors.set(level, r);
+    }
+    return r;
   }
 
   /** Deny by default: a command absent from `commands.permissions` is refused to everyone. */

@@ -375,3 +375,15 @@ t.test("forge role normalisation", async (t) => {
   t.equal(roleFromGitlabAccessLevel(10), "guest");
   t.equal(roleFromGitlabAccessLevel(0), undefined);
 });
+
+t.test("redactor per level follows the policy's detector lists", async (t) => {
+  const policy = parsePolicy(clone());
+  const text = "mail ops@example.com with key AKIAIOSFODNN7EXAMPLE";
+  const strict = policy.redactor("strict").redactText(text);
+  const standard = policy.redactor("standard").redactText(text);
+  t.notMatch(strict.text, /AKIAIOSFODNN7EXAMPLE|ops@example\.com/, "strict removes key and e-mail");
+  t.notMatch(standard.text, /AKIAIOSFODNN7EXAMPLE/, "standard removes the key");
+  t.match(standard.text, /ops@example\.com/, "standard keeps e-mail addresses");
+  t.equal(policy.redactor("strict"), policy.redactor("strict"), "built once per level");
+  t.equal(strict.report.counts.email, 1);
+});
