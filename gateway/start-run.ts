@@ -57,9 +57,9 @@ export async function startRunOnce(
   const input = validateEntryInput(request.buildInput(runId));
   const started = await deps.sfn.start(record.execution_name ?? name, input);
   await deps.dedupe.recordRun(runId, started.executionArn);
-  await deps.dedupe.markStarted(request.dedupeKey, started.executionArn);
+  const transitioned = await deps.dedupe.markStarted(request.dedupeKey, started.executionArn);
   return {
-    status: started.alreadyExisted ? "duplicate" : "started",
+    status: started.alreadyExisted || !transitioned ? "duplicate" : "started",
     run_id: runId,
     execution_arn: started.executionArn,
   };
