@@ -62,7 +62,12 @@ async function runStep(
       log_sha256: null,
     };
   }
-  const result = await runCommand({ argv: step.command, cwd: dir, timeoutMs: step.timeout_seconds * 1000 });
+  const result = await runCommand({
+    argv: step.command,
+    cwd: dir,
+    timeoutMs: step.timeout_seconds * 1000,
+    signal: ctx.signal,
+  });
   // Logs are untrusted output of repository code: redact before they are stored.
   const log = ctx.redact(
     `$ ${step.command.join(" ")}\n${result.output}${result.output_truncated ? "\n[log truncated: head dropped]" : ""}${result.spawn_error === undefined ? "" : `\n[spawn error] ${result.spawn_error}`}`,
