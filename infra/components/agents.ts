@@ -1,0 +1,168 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AGENT_CONTAINER_NAME, AGENT_ROLES, type AgentRole } from "#core/contracts/tasks.ts";
+import { containerDefinitions, executionRole } from "#infra/ecs.ts";
+import {
+  EVIDENCE_READ_ACTIONS,
+  EVIDENCE_WRITE_ACTIONS,
+  KMS_USE_ACTIONS,
+  LEDGER_ACTIONS,
+  policyDocument,
+  serviceTrustPolicy,
+  tableResources,
+} from "#infra/iam.ts";
+import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
+
+/**
+ * Secrets each agent gets as ECS secrets (forge tokens: read code, push the working branch).
+ * Model API keys are not injected: agents fetch them by the name pf-policy-v1 gives, through
+ * their task role, and only the routed model's key is ever loaded.
+ */
+export const AGENT_SECRETS: Record<AgentRole, SecretId[]> = {
+  planner: ["github-token", "gitlab-token"],
+  builder: ["github-token", "gitlab-token"],
+  verifier: ["github-token", "gitlab-token"],
+};
+
+export interface AgentsArgs {
+  accountId: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  images: Record<AgentRole, string>;
+  cpu: number;
+  memory: number;
+  architecture: "ARM64" | "X86_64";
+  kmsKeyArn: pulumi.Input<string>;
+  ledgerTable: aws.dynamodb.Table;
+  bucket: aws.s3.Bucket;
+  secrets: Secrets;
+  logRetentionDays: number;
+  factoryPolicyPath: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * ECS cluster and one Fargate task definition per agent role. Step Functions runs them with
+ * `ecs:runTask.waitForTaskToken`, overriding TASK_TOKEN / RUN_ID / INPUT_REF per run; the agent
+ * reports back with SendTask{Success,Failure,Heartbeat}.
+ */
+export class Agents extends pulumi.ComponentResource {
+  readonly cluster: aws.ecs.Cluster;
+  readonly taskDefinitions = {} as Record<AgentRole, aws.ecs.TaskDefinition>;
+  readonly taskRoles = {} as Record<AgentRole, aws.iam.Role>;
+  readonly executionRoles = {} as Record<AgentRole, aws.iam.Role>;
+
+  constructor(name: string, args: AgentsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pf:agents:Agents", name, {}, opts);
+    const child = { parent: this };
+    this.cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      { settings: [{ name: "containerInsights", value: "enabled" }], tags: args.tags },
+      child,
+    );
+
+    for (const role of AGENT_ROLES) {
+      const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-${role}-logs`,
+        { retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags: args.tags },
+        child,
+      );
+      const secretIds = AGENT_SECRETS[role].filter((id) => args.secrets.has(id));
+      const exec = executionRole(
+        `${name}-${role}-exec`,
+        {
+          accountId: args.accountId,
+          image: args.images[role],
+          logGroupArn: logGroup.arn,
+          secretArns: secretIds.map((id) => args.secrets.get(id).arn),
+          kmsKeyArn: args.kmsKeyArn,
+          tags: args.tags,
+        },
+        child,
+      );
+      const taskRole = new aws.iam.Role(
+        `${name}-${role}-task`,
+        { assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", args.accountId), tags: args.tags },
+        child,
+      );
+      new aws.iam.RolePolicy(
+        `${name}-${role}-task-policy`,
+        {
+          role: taskRole.id,
+          policy: policyDocument([
+            {
+              // Task-token callbacks have no resource type: see policies/crossguard/iam-exceptions.ts.
+              Sid: "ReportTaskResult",
+              Effect: "Allow",
+              Action: ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+              Resource: "*",
+            },
+            {
+              Sid: "AppendLedger",
+              Effect: "Allow",
+              Action: LEDGER_ACTIONS,
+              Resource: tableResources(args.ledgerTable.arn),
+            },
+            {
+              Sid: "EvidenceObjects",
+              Effect: "Allow",
+              Action: [...EVIDENCE_READ_ACTIONS, ...EVIDENCE_WRITE_ACTIONS],
+              Resource: [pulumi.interpolate`${args.bucket.arn}/*`],
+            },
+            { Sid: "EvidenceList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [args.bucket.arn] },
+            { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
+            ...(args.secrets.modelSecrets.length === 0
+              ? []
+              : [
+                  {
+                    Sid: "ReadModelKeys",
+                    Effect: "Allow" as const,
+                    Action: ["secretsmanager:GetSecretValue"],
+                    Resource: args.secrets.modelSecrets.map((s) => s.arn),
+                  },
+                ]),
+          ]),
+        },
+        child,
+      );
+      this.taskRoles[role] = taskRole;
+      this.executionRoles[role] = exec;
+      this.taskDefinitions[role] = new aws.ecs.TaskDefinition(
+        `${name}-${role}`,
+        {
+          family: `${name}-${role}`,
+          requiresCompatibilities: ["FARGATE"],
+          networkMode: "awsvpc",
+          cpu: String(args.cpu),
+          memory: String(args.memory),
+          runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture },
+          executionRoleArn: exec.arn,
+          taskRoleArn: taskRole.arn,
+          containerDefinitions: containerDefinitions({
+            name: AGENT_CONTAINER_NAME,
+            image: args.images[role],
+            environment: {
+              AGENT_ROLE: role,
+              LEDGER_TABLE: args.ledgerTable.name,
+              EVIDENCE_BUCKET: args.bucket.bucket,
+              EVIDENCE_KMS_KEY_ID: args.kmsKeyArn,
+              FACTORY_POLICY: args.factoryPolicyPath,
+              AWS_REGION: args.region,
+            },
+            secrets: Object.fromEntries(
+              secretIds.map((id) => [SECRET_SPECS[id].env, args.secrets.get(id).arn]),
+            ),
+            logGroupName: logGroup.name,
+            region: args.region,
+            streamPrefix: role,
+          }),
+          tags: args.tags,
+        },
+        child,
+      );
+    }
+    this.registerOutputs({
+      clusterArn: this.cluster.arn,
+      taskDefinitionArns: Object.fromEntries(AGENT_ROLES.map((r) => [r, this.taskDefinitions[r].arn])),
+    });
+  }
+}

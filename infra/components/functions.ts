@@ -1,0 +1,170 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { LAMBDA_TASKS, type LambdaTask } from "#core/contracts/tasks.ts";
+import {
+  EVIDENCE_READ_ACTIONS,
+  EVIDENCE_WRITE_ACTIONS,
+  KMS_USE_ACTIONS,
+  LEDGER_ACTIONS,
+  logWriteStatement,
+  policyDocument,
+  type Statement,
+  serviceTrustPolicy,
+  tableResources,
+} from "#infra/iam.ts";
+import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
+
+/** What each handler touches beyond the ledger (every handler appends ledger events). */
+export const TASK_ACCESS: Record<
+  LambdaTask,
+  { evidence: "none" | "read" | "read-write"; secrets: SecretId[]; publish?: boolean }
+> = {
+  NormalizeInput: { evidence: "read-write", secrets: [] },
+  InitRunLedger: { evidence: "read-write", secrets: [] },
+  FetchJiraIssue: { evidence: "read-write", secrets: ["jira-api-token"] },
+  CreateWorkingBranch: { evidence: "none", secrets: ["github-token", "gitlab-token"] },
+  UploadEvidenceBundle: { evidence: "read-write", secrets: [] },
+  OpenPullRequest: { evidence: "read", secrets: ["github-token", "gitlab-token"] },
+  NotifyApprovers: { evidence: "read", secrets: ["slack-webhook-url", "jira-api-token"], publish: true },
+  FailAndBundle: { evidence: "read-write", secrets: [] },
+};
+
+export interface FunctionsArgs {
+  /** Deployment package per task (the esbuild bundle directory `dist/lambda/<Task>`). */
+  code: (task: LambdaTask) => pulumi.asset.Archive;
+  namePrefix: string;
+  accountId: pulumi.Input<string>;
+  kmsKeyArn: pulumi.Input<string>;
+  ledgerTable: aws.dynamodb.Table;
+  bucket: aws.s3.Bucket;
+  topic: aws.sns.Topic;
+  secrets: Secrets;
+  logRetentionDays: number;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Path of the pf-policy-v1 document inside the bundle / image. */
+  factoryPolicyPath: string;
+  tags: Record<string, string>;
+}
+
+/** Lambda function name for a task, e.g. `pf-dev-fetch-jira-issue` (≤ 64 chars). */
+export function functionName(prefix: string, task: LambdaTask): string {
+  return `${prefix}-${task.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase()}`;
+}
+
+/** One Lambda per state-machine task: Node.js 22 on arm64, its own role, its own log group. */
+export class Functions extends pulumi.ComponentResource {
+  readonly functions = {} as Record<LambdaTask, aws.lambda.Function>;
+  readonly roles = {} as Record<LambdaTask, aws.iam.Role>;
+
+  constructor(name: string, args: FunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pf:functions:Functions", name, {}, opts);
+    const child = { parent: this };
+
+    for (const task of LAMBDA_TASKS) {
+      const access = TASK_ACCESS[task];
+      const fnName = functionName(args.namePrefix, task);
+      const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-${task}-logs`,
+        {
+          name: `/aws/lambda/${fnName}`,
+          retentionInDays: args.logRetentionDays,
+          kmsKeyId: args.kmsKeyArn,
+          tags: args.tags,
+        },
+        child,
+      );
+      const role = new aws.iam.Role(
+        `${name}-${task}-role`,
+        { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId), tags: args.tags },
+        child,
+      );
+      const statements: Statement[] = [
+        logWriteStatement("WriteOwnLogs", logGroup.arn),
+        {
+          Sid: "AppendLedger",
+          Effect: "Allow",
+          Action: LEDGER_ACTIONS,
+          Resource: tableResources(args.ledgerTable.arn),
+        },
+        { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
+      ];
+      if (access.evidence !== "none") {
+        statements.push({
+          Sid: "EvidenceObjects",
+          Effect: "Allow",
+          Action:
+            access.evidence === "read"
+              ? EVIDENCE_READ_ACTIONS
+              : [...EVIDENCE_READ_ACTIONS, ...EVIDENCE_WRITE_ACTIONS],
+          Resource: [pulumi.interpolate`${args.bucket.arn}/*`],
+        });
+        // ListBucket turns a missing object into 404 instead of 403 (content-addressed existence checks).
+        statements.push({
+          Sid: "EvidenceList",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: [args.bucket.arn],
+        });
+      }
+      const secretIds = access.secrets.filter((id) => args.secrets.has(id));
+      if (secretIds.length > 0) {
+        statements.push({
+          Sid: "ReadOwnSecrets",
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: secretIds.map((id) => args.secrets.get(id).arn),
+        });
+      }
+      if (access.publish === true) {
+        statements.push({
+          Sid: "PublishRunNotices",
+          Effect: "Allow",
+          Action: ["sns:Publish"],
+          Resource: [args.topic.arn],
+        });
+      }
+      new aws.iam.RolePolicy(
+        `${name}-${task}-policy`,
+        { role: role.id, policy: policyDocument(statements) },
+        child,
+      );
+
+      const environment: Record<string, pulumi.Input<string>> = {
+        LEDGER_TABLE: args.ledgerTable.name,
+        EVIDENCE_BUCKET: args.bucket.bucket,
+        EVIDENCE_KMS_KEY_ID: args.kmsKeyArn,
+        FACTORY_POLICY: args.factoryPolicyPath,
+        NODE_OPTIONS: "--enable-source-maps",
+      };
+      // Handlers resolve secrets at runtime by ARN (`<ENV>_SECRET_ARN`); values never sit in env.
+      for (const id of secretIds)
+        environment[`${SECRET_SPECS[id].env}_SECRET_ARN`] = args.secrets.get(id).arn;
+      if (access.publish === true) environment.NOTIFY_TOPIC_ARN = args.topic.arn;
+
+      this.roles[task] = role;
+      this.functions[task] = new aws.lambda.Function(
+        `${name}-${task}`,
+        {
+          name: fnName,
+          description: `Protocol Factory task ${task}`,
+          runtime: "nodejs22.x",
+          architectures: ["arm64"],
+          handler: "index.handler",
+          code: args.code(task),
+          role: role.arn,
+          memorySize: args.memoryMb,
+          timeout: args.timeoutSeconds,
+          kmsKeyArn: args.kmsKeyArn,
+          environment: { variables: environment },
+          loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+          tags: args.tags,
+        },
+        { ...child, dependsOn: [logGroup] },
+      );
+    }
+    this.registerOutputs({
+      functionArns: Object.fromEntries(LAMBDA_TASKS.map((t) => [t, this.functions[t].arn])),
+    });
+  }
+}

@@ -1,0 +1,96 @@
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface NetworkArgs {
+  availabilityZones: number;
+  natGateways: "None" | "Single" | "OnePerAz";
+  /** CIDRs allowed to reach the load balancer's HTTPS listener. */
+  ingressCidrs: string[];
+  gatewayPort: number;
+  tags: Record<string, string>;
+}
+
+/**
+ * The VPC (public subnets for the ALB only, private subnets for every task) and the three
+ * security groups: internet → ALB :443, ALB → gateway :PORT, tasks → HTTPS out.
+ */
+export class Network extends pulumi.ComponentResource {
+  readonly vpc: awsx.ec2.Vpc;
+  readonly albSecurityGroup: aws.ec2.SecurityGroup;
+  readonly gatewaySecurityGroup: aws.ec2.SecurityGroup;
+  readonly agentSecurityGroup: aws.ec2.SecurityGroup;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pf:network:Network", name, {}, opts);
+    const child = { parent: this };
+    this.vpc = new awsx.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        numberOfAvailabilityZones: args.availabilityZones,
+        natGateways: { strategy: args.natGateways },
+        subnetStrategy: "Auto",
+        subnetSpecs: [{ type: "Public" }, { type: "Private" }],
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: args.tags,
+      },
+      child,
+    );
+    const vpcId = this.vpc.vpcId;
+    const sg = (suffix: string, description: string) =>
+      new aws.ec2.SecurityGroup(`${name}-${suffix}`, { vpcId, description, tags: args.tags }, child);
+    this.albSecurityGroup = sg("alb-sg", "Protocol Factory ALB: HTTPS in, gateway port out");
+    this.gatewaySecurityGroup = sg("gateway-sg", "Protocol Factory gateway: from the ALB, HTTPS out");
+    this.agentSecurityGroup = sg("agents-sg", "Protocol Factory agents: HTTPS out only");
+
+    const rule = (suffix: string, a: aws.ec2.SecurityGroupRuleArgs) =>
+      new aws.ec2.SecurityGroupRule(`${name}-${suffix}`, a, child);
+    for (const port of [443, 80]) {
+      // Port 80 only answers with a redirect to HTTPS (listener rule in the Gateway component).
+      rule(`alb-in-${port}`, {
+        type: "ingress",
+        securityGroupId: this.albSecurityGroup.id,
+        protocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        cidrBlocks: args.ingressCidrs,
+        description: port === 443 ? "webhooks over HTTPS" : "redirect to HTTPS",
+      });
+    }
+    rule("alb-out-gateway", {
+      type: "egress",
+      securityGroupId: this.albSecurityGroup.id,
+      protocol: "tcp",
+      fromPort: args.gatewayPort,
+      toPort: args.gatewayPort,
+      sourceSecurityGroupId: this.gatewaySecurityGroup.id,
+      description: "to gateway tasks",
+    });
+    rule("gateway-in-alb", {
+      type: "ingress",
+      securityGroupId: this.gatewaySecurityGroup.id,
+      protocol: "tcp",
+      fromPort: args.gatewayPort,
+      toPort: args.gatewayPort,
+      sourceSecurityGroupId: this.albSecurityGroup.id,
+      description: "from the ALB",
+    });
+    for (const [suffix, group] of [
+      ["gateway-out-https", this.gatewaySecurityGroup],
+      ["agents-out-https", this.agentSecurityGroup],
+    ] as const) {
+      // AWS APIs, model providers, Jira and the forges are all HTTPS.
+      rule(suffix, {
+        type: "egress",
+        securityGroupId: group.id,
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrBlocks: ["0.0.0.0/0"],
+        description: "HTTPS out",
+      });
+    }
+    this.registerOutputs({ vpcId });
+  }
+}

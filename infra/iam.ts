@@ -1,0 +1,57 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * IAM policy documents as plain data (so tests and CrossGuard read exactly what AWS receives).
+ * Every statement lists its actions explicitly: no `service:*`, no `Describe*`.
+ */
+export interface Statement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
+}
+
+export function policyDocument(statements: Statement[]): pulumi.Output<string> {
+  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** Trust policy for a service principal, pinned to this account (confused-deputy guard). */
+export function serviceTrustPolicy(service: string, accountId: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AssumeFromThisAccountOnly",
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  });
+}
+
+/** Actions a KMS-encrypted store's clients need on the key (SSE-KMS read + write). */
+export const KMS_USE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"];
+
+/** Append-only ledger access: conditional puts and reads, never update or delete. */
+export const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
+
+export const EVIDENCE_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"];
+export const EVIDENCE_WRITE_ACTIONS = ["s3:PutObject"];
+
+export function logWriteStatement(sid: string, logGroupArn: pulumi.Input<string>): Statement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: [pulumi.interpolate`${logGroupArn}:log-stream:*`],
+  };
+}
+
+/** Table ARN plus its index ARNs (Query on a GSI is authorized against the index ARN). */
+export function tableResources(tableArn: pulumi.Input<string>): pulumi.Output<string>[] {
+  return [pulumi.output(tableArn), pulumi.interpolate`${tableArn}/index/*`];
+}

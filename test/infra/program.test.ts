@@ -1,0 +1,443 @@
+import t from "tap";
+import { AGENT_CONTAINER_NAME, AGENT_ROLES, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { ecrRepositoryArn } from "#infra/ecs.ts";
+import { STAR_RESOURCE_ACTIONS } from "#policies/crossguard/iam-exceptions.ts";
+import { asArray, type Doc, modelSecretNames, parsePolicy, type Recorded } from "./harness.ts";
+import { runStack, type StackRun } from "./stack.ts";
+
+const runs: StackRun[] = [];
+t.before(async () => {
+  // One stack at a time: the mocks record into one list.
+  runs.push(await runStack("dev"));
+  runs.push(await runStack("prod"));
+});
+
+/** Every IAM-shaped document the program hands to AWS, with where it came from. */
+function policyDocuments(
+  run: StackRun,
+): Array<{ where: string; type: string; doc: { Statement: Array<Record<string, unknown>> } }> {
+  const fields: Record<string, string> = {
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/policy:Policy": "policy",
+    "aws:iam/role:Role": "assumeRolePolicy",
+    "aws:kms/key:Key": "policy",
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+  };
+  return run.resources.flatMap((r) => {
+    const field = fields[r.type];
+    return field === undefined
+      ? []
+      : [{ where: `${r.type} ${r.name}`, type: r.type, doc: parsePolicy(r.inputs[field]) }];
+  });
+}
+
+function statementsOf(run: StackRun, type: string, nameIncludes: string): Array<Record<string, unknown>> {
+  return parsePolicy(run.one(type, nameIncludes).inputs.policy).Statement;
+}
+
+const actionsOf = (s: Record<string, unknown>) => asArray(s.Action as string | string[]);
+const resourcesOf = (s: Record<string, unknown>) => asArray(s.Resource as string | string[]);
+
+t.test("inventory: every service the design names exists in dev and prod", async (t) => {
+  for (const run of runs) {
+    const count = (type: string) => run.of(type).length;
+    t.equal(count("aws:sfn/stateMachine:StateMachine"), 1, `${run.stack}: Step Functions`);
+    t.equal(count("aws:ecs/cluster:Cluster"), 1, `${run.stack}: ECS cluster`);
+    const taskDefs = run.of("aws:ecs/taskDefinition:TaskDefinition");
+    t.equal(taskDefs.length, AGENT_ROLES.length + 1, `${run.stack}: agent + gateway task definitions`);
+    for (const td of taskDefs)
+      t.same(td.inputs.requiresCompatibilities, ["FARGATE"], `${td.name} is Fargate`);
+    t.equal(count("awsx:ecs:FargateService"), 1, `${run.stack}: gateway Fargate service`);
+    t.equal(count("awsx:lb:ApplicationLoadBalancer"), 1, `${run.stack}: ALB`);
+    t.equal(count("awsx:ec2:Vpc"), 1, `${run.stack}: VPC`);
+    t.equal(count("aws:s3/bucket:Bucket"), 1, `${run.stack}: S3`);
+    t.equal(count("aws:dynamodb/table:Table"), 2, `${run.stack}: DynamoDB ledger + dedupe`);
+    t.equal(count("aws:kms/key:Key"), 1, `${run.stack}: KMS`);
+    t.equal(count("aws:cloudwatch/eventRule:EventRule"), 2, `${run.stack}: EventBridge rules`);
+    t.equal(count("aws:cloudwatch/eventBus:EventBus"), 1, `${run.stack}: EventBridge bus`);
+    t.equal(count("aws:sns/topic:Topic"), 1, `${run.stack}: SNS`);
+    t.equal(count("aws:lambda/function:Function"), LAMBDA_TASKS.length, `${run.stack}: one Lambda per task`);
+    t.ok(count("aws:secretsmanager/secret:Secret") >= 10, `${run.stack}: Secrets Manager entries`);
+    for (const token of [
+      "pf:security:Security",
+      "pf:artifacts:Artifacts",
+      "pf:secrets:Secrets",
+      "pf:functions:Functions",
+      "pf:agents:Agents",
+      "pf:statemachine:StateMachine",
+      "pf:events:Events",
+      "pf:gateway:Gateway",
+    ]) {
+      t.equal(count(token), 1, `${run.stack}: component ${token}`);
+    }
+    const names = run.resources.filter((r) => !r.type.startsWith("pf:")).map((r) => r.name);
+    t.ok(
+      names.every((n) => n.startsWith(`pf-${run.stack}-`)),
+      `${run.stack}: children are named after their component`,
+    );
+  }
+});
+
+t.test("secrets exist without values; model keys use pf-policy-v1's names", async (t) => {
+  for (const run of runs) {
+    t.equal(
+      run.of("aws:secretsmanager/secretVersion:SecretVersion").length,
+      0,
+      "no secret value in code or state",
+    );
+    const secretNames = run.of("aws:secretsmanager/secret:Secret").map((s) => s.inputs.name as string);
+    for (const name of modelSecretNames())
+      t.ok(secretNames.includes(name), `${run.stack}: model secret ${name}`);
+    t.equal(
+      secretNames.includes(`pf/${run.stack}/gitlab-signing-token`),
+      run.config.gitlabSigning,
+      "signing token only when enabled",
+    );
+  }
+});
+
+t.test(
+  "IAM: no wildcard actions, '*' resources only for documented exceptions, resources scoped to this program",
+  async (t) => {
+    for (const run of runs) {
+      const docs = policyDocuments(run);
+      t.ok(docs.length > 20, `${run.stack}: documents found (${docs.length})`);
+      const created = new Set(
+        run.resources.map((r) => r.state.arn).filter((a): a is string => typeof a === "string"),
+      );
+      const imageRepos = [
+        run.config.gatewayImage,
+        run.config.plannerImage,
+        run.config.builderImage,
+        run.config.verifierImage,
+      ]
+        .map(ecrRepositoryArn)
+        .filter((a): a is string => a !== undefined);
+      const smName = run.one("aws:sfn/stateMachine:StateMachine").state.name as string;
+      const scoped = (resource: string) =>
+        [...created].some(
+          (arn) => resource === arn || resource.startsWith(`${arn}/`) || resource.startsWith(`${arn}:`),
+        ) ||
+        imageRepos.includes(resource) ||
+        resource === `arn:aws:states:eu-west-1:123456789012:execution:${smName}:*`;
+      let allowStatements = 0;
+      for (const { where, type, doc } of docs) {
+        for (const s of doc.Statement) {
+          if (s.Effect !== "Allow") continue;
+          allowStatements++;
+          const actions = actionsOf(s);
+          t.notOk(
+            actions.some((a) => a.includes("*")),
+            `${where} ${String(s.Sid)}: no wildcard action`,
+          );
+          if (type === "aws:iam/role:Role") continue; // trust policies have no Resource
+          const resources = resourcesOf(s);
+          if (type === "aws:kms/key:Key") {
+            // In a key policy "*" means this key; access is scoped by principal and condition.
+            t.same(resources, ["*"], `${where} ${String(s.Sid)}`);
+            t.ok(
+              s.Principal !== "*" && s.Principal !== undefined,
+              `${where} ${String(s.Sid)}: named principal`,
+            );
+            continue;
+          }
+          if (resources.includes("*")) {
+            t.same(resources, ["*"], `${where} ${String(s.Sid)}: '*' stands alone`);
+            const bad = actions.filter((a) => !STAR_RESOURCE_ACTIONS.has(a));
+            t.same(bad, [], `${where} ${String(s.Sid)}: '*' resource only for documented exception actions`);
+          } else {
+            const unscoped = resources.filter((r) => !scoped(r));
+            t.same(unscoped, [], `${where} ${String(s.Sid)}: resources belong to this program`);
+          }
+        }
+      }
+      t.ok(allowStatements > 30, `${run.stack}: inspected ${allowStatements} allow statements`);
+    }
+  },
+);
+
+t.test("state machine role allows exactly its integrations", async (t) => {
+  for (const run of runs) {
+    const st = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "-runs-policy");
+    const bySid = (sid: string) => st.find((s) => s.Sid === sid)!;
+    const fnArns = run.of("aws:lambda/function:Function").map((f) => f.state.arn as string);
+    t.same(
+      [...resourcesOf(bySid("InvokeTaskFunctions"))].sort(),
+      [...fnArns, ...fnArns.map((a) => `${a}:*`)].sort(),
+      "lambda:InvokeFunction on these functions (and their versions) only",
+    );
+    const agentTaskDefs = run
+      .of("aws:ecs/taskDefinition:TaskDefinition")
+      .filter((td) => !td.name.includes("gateway"))
+      .map((td) => td.state.arn as string);
+    t.same(
+      [...resourcesOf(bySid("RunAgentTasks"))].sort(),
+      [...agentTaskDefs].sort(),
+      "ecs:RunTask on agent task defs only",
+    );
+    t.same(bySid("RunAgentTasks").Condition, {
+      ArnEquals: { "ecs:cluster": run.one("aws:ecs/cluster:Cluster").state.arn },
+    });
+    const agentRoles = run
+      .of("aws:iam/role:Role")
+      .filter((r) => /-agents-(planner|builder|verifier)-(task|exec)$/.test(r.name))
+      .map((r) => r.state.arn as string);
+    t.equal(agentRoles.length, 6);
+    t.same(
+      [...resourcesOf(bySid("PassAgentRoles"))].sort(),
+      [...agentRoles].sort(),
+      "iam:PassRole on agent roles only",
+    );
+    const all = st.flatMap(actionsOf);
+    t.notOk(all.includes("ecs:StopTask"), ".waitForTaskToken does not need StopTask");
+    t.notOk(all.includes("events:PutRule"), ".waitForTaskToken does not need the managed events rule");
+    t.notOk(
+      all.some((a) => a.startsWith("states:SendTask")),
+      "the state machine never sends task results itself",
+    );
+  }
+});
+
+t.test(
+  "agents report with SendTask* (the only '*' they get); gateway is scoped to this state machine",
+  async (t) => {
+    for (const run of runs) {
+      for (const role of AGENT_ROLES) {
+        const st = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", `-agents-${role}-task-policy`);
+        const star = st.filter((s) => resourcesOf(s).includes("*"));
+        t.same(star.flatMap(actionsOf).sort(), [
+          "states:SendTaskFailure",
+          "states:SendTaskHeartbeat",
+          "states:SendTaskSuccess",
+        ]);
+        t.notOk(
+          st.flatMap(actionsOf).some((a) => /Delete|Update/.test(a)),
+          `${role}: ledger stays append-only`,
+        );
+      }
+      const sm = run.one("aws:sfn/stateMachine:StateMachine");
+      const gw = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "-gateway-task-policy");
+      const start = gw.find((s) => actionsOf(s).includes("states:StartExecution"))!;
+      t.same(resourcesOf(start), [sm.state.arn], "StartExecution on this state machine only");
+      const stop = gw.find((s) => actionsOf(s).includes("states:StopExecution"))!;
+      t.same(resourcesOf(stop), [
+        `arn:aws:states:eu-west-1:123456789012:execution:${String(sm.state.name)}:*`,
+      ]);
+      const tables = run.of("aws:dynamodb/table:Table").map((x) => x.state.arn as string);
+      const dynamo = gw
+        .filter((s) => actionsOf(s).some((a) => a.startsWith("dynamodb:")))
+        .flatMap(resourcesOf);
+      t.ok(
+        dynamo.every((r) => tables.some((arn) => r === arn || r.startsWith(`${arn}/index/`))),
+        "only the ledger/dedupe tables",
+      );
+    }
+  },
+);
+
+t.test("encryption, retention and data protection flags", async (t) => {
+  for (const run of runs) {
+    const key = run.one("aws:kms/key:Key");
+    const keyArn = key.state.arn;
+    t.equal(key.inputs.enableKeyRotation, true, "KMS rotation on");
+
+    const sse = run.one(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    );
+    const rule = (sse.inputs.rules as Array<Doc>)[0]!;
+    t.same(
+      rule.applyServerSideEncryptionByDefault,
+      { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
+      "SSE-KMS with the CMK",
+    );
+    t.same(run.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration, {
+      status: "Enabled",
+    });
+    const pab = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+    t.ok(
+      pab.blockPublicAcls && pab.blockPublicPolicy && pab.ignorePublicAcls && pab.restrictPublicBuckets,
+      "all public access blocked",
+    );
+    const lock = run.one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs as Doc;
+    t.equal(
+      lock.rule.defaultRetention.mode,
+      run.stack === "prod" ? "COMPLIANCE" : "GOVERNANCE",
+      "object lock mode per stack",
+    );
+    t.equal(run.one("aws:s3/bucket:Bucket").inputs.objectLockEnabled, true);
+    const tls = parsePolicy(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement[0]!;
+    t.same(
+      [tls.Effect, tls.Condition],
+      ["Deny", { Bool: { "aws:SecureTransport": "false" } }],
+      "TLS-only bucket policy",
+    );
+    t.ok(run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"), "lifecycle rules");
+
+    for (const table of run.of("aws:dynamodb/table:Table")) {
+      t.same(table.inputs.pointInTimeRecovery, { enabled: true }, `${table.name} PITR`);
+      t.same(table.inputs.serverSideEncryption, { enabled: true, kmsKeyArn: keyArn }, `${table.name} CMK`);
+      t.equal(
+        table.inputs.deletionProtectionEnabled,
+        run.stack !== "dev",
+        `${table.name} deletion protection outside dev`,
+      );
+    }
+    const ledger = run.one("aws:dynamodb/table:Table", "-ledger");
+    t.same(
+      (ledger.inputs.globalSecondaryIndexes as Array<{ name: string }>).map((i) => i.name).sort(),
+      ["by_mr", "by_trigger"],
+      "ledger GSIs",
+    );
+    t.same(run.one("aws:dynamodb/table:Table", "-dedupe").inputs.ttl, {
+      attributeName: "expires_at",
+      enabled: true,
+    });
+
+    t.equal(run.one("aws:sns/topic:Topic").inputs.kmsMasterKeyId, keyArn, "topic encrypted with the CMK");
+    t.equal(
+      run.one("aws:cloudwatch/eventBus:EventBus").inputs.kmsKeyIdentifier,
+      keyArn,
+      "trigger bus encrypted",
+    );
+    for (const s of run.of("aws:secretsmanager/secret:Secret"))
+      t.equal(s.inputs.kmsKeyId, keyArn, `${s.name} CMK`);
+    const groups = run.of("aws:cloudwatch/logGroup:LogGroup");
+    t.equal(
+      groups.length,
+      LAMBDA_TASKS.length + AGENT_ROLES.length + 2,
+      "log groups: lambdas, agents, gateway, state machine",
+    );
+    for (const g of groups) {
+      t.equal(g.inputs.kmsKeyId, keyArn, `${g.name} encrypted`);
+      t.equal(g.inputs.retentionInDays, run.config.logRetentionDays, `${g.name} retention`);
+    }
+
+    const sm = run.one("aws:sfn/stateMachine:StateMachine").inputs as Doc;
+    t.equal(sm.loggingConfiguration.level, "ALL");
+    t.equal(
+      sm.loggingConfiguration.logDestination,
+      `${run.one("aws:cloudwatch/logGroup:LogGroup", "-runs-logs").state.arn}:*`,
+    );
+    t.same(sm.tracingConfiguration, { enabled: true }, "X-Ray on");
+    t.equal(sm.encryptionConfiguration.kmsKeyId, keyArn, "execution data under the CMK");
+
+    for (const fn of run.of("aws:lambda/function:Function")) {
+      t.equal(fn.inputs.runtime, "nodejs22.x", `${fn.name} runtime`);
+      t.same(fn.inputs.architectures, ["arm64"], `${fn.name} arm64`);
+      const role = fn.inputs.role as string;
+      t.equal(
+        run.of("aws:lambda/function:Function").filter((f) => f.inputs.role === role).length,
+        1,
+        `${fn.name} has its own role`,
+      );
+    }
+  }
+});
+
+t.test("containers: images by digest, secrets injected by ARN, contract env names", async (t) => {
+  for (const run of runs) {
+    const secretArns = new Set(run.of("aws:secretsmanager/secret:Secret").map((s) => s.state.arn));
+    for (const td of run.of("aws:ecs/taskDefinition:TaskDefinition")) {
+      const [c] = JSON.parse(td.inputs.containerDefinitions as string) as Array<Doc>;
+      t.match(c!.image, /@sha256:[0-9a-f]{64}$/, `${td.name} image pinned by digest`);
+      t.ok(
+        (c!.secrets as Array<{ valueFrom: string }>).every((s) => secretArns.has(s.valueFrom)),
+        `${td.name} secrets by ARN`,
+      );
+      t.equal(c!.logConfiguration.logDriver, "awslogs");
+      const envNames = (c!.environment as Array<{ name: string }>).map((e) => e.name);
+      if (td.name.includes("gateway")) {
+        for (const name of [
+          "PORT",
+          "HOST",
+          "STATE_MACHINE_ARN",
+          "LEDGER_TABLE",
+          "EVIDENCE_BUCKET",
+          "FACTORY_POLICY",
+        ]) {
+          t.ok(envNames.includes(name), `gateway env ${name}`);
+        }
+        const secretNames = (c!.secrets as Array<{ name: string }>).map((s) => s.name);
+        for (const name of [
+          "JIRA_WEBHOOK_SECRET",
+          "JIRA_AUTOMATION_TOKEN",
+          "GITHUB_WEBHOOK_SECRET",
+          "GITLAB_WEBHOOK_TOKEN",
+          "OPERATOR_TOKEN",
+        ]) {
+          t.ok(secretNames.includes(name), `gateway secret ${name}`);
+        }
+        t.equal(secretNames.includes("GITLAB_SIGNING_TOKEN"), run.config.gitlabSigning);
+      } else {
+        t.equal(c!.name, AGENT_CONTAINER_NAME);
+        for (const name of ["AGENT_ROLE", "LEDGER_TABLE", "EVIDENCE_BUCKET", "FACTORY_POLICY"])
+          t.ok(envNames.includes(name));
+      }
+    }
+  }
+});
+
+t.test(
+  "gateway: HTTPS listener with the configured certificate, /readyz, autoscaling bounds, outputs",
+  async (t) => {
+    for (const run of runs) {
+      const alb = run.one("awsx:lb:ApplicationLoadBalancer").inputs as Doc;
+      const https = (alb.listeners as Array<Record<string, unknown>>).find((l) => l.protocol === "HTTPS")!;
+      t.equal(https.certificateArn, run.config.certificateArn);
+      const http = (alb.listeners as Array<Doc>).find((l) => l.protocol === "HTTP")!;
+      t.equal(http.defaultActions[0].type, "redirect", ":80 only redirects");
+      t.equal(alb.defaultTargetGroup.healthCheck.path, "/readyz");
+      const svc = run.one("awsx:ecs:FargateService").inputs as Doc;
+      t.equal(svc.networkConfiguration.assignPublicIp, false, "tasks stay in private subnets");
+      const scaling = run.one("aws:appautoscaling/target:Target").inputs;
+      t.same(
+        [scaling.minCapacity, scaling.maxCapacity],
+        [run.config.gatewayMinTasks, run.config.gatewayMaxTasks],
+      );
+
+      const base = `https://${run.config.gatewayDomain}`;
+      t.equal(run.outputs.gatewayUrl, base);
+      t.same(run.outputs.webhookUrls, {
+        jira: `${base}/webhooks/jira`,
+        github: `${base}/webhooks/github`,
+        gitlab: `${base}/webhooks/gitlab`,
+      });
+      t.equal(run.outputs.stateMachineArn, run.one("aws:sfn/stateMachine:StateMachine").state.arn);
+      t.equal(run.outputs.evidenceBucket, run.one("aws:s3/bucket:Bucket").state.bucket);
+      t.equal(run.outputs.notificationTopicArn, run.one("aws:sns/topic:Topic").state.arn);
+      t.match(run.outputs.loadBalancerDnsName, /elb\.amazonaws\.com$/);
+    }
+  },
+);
+
+t.test(
+  "notifications: status rule → encrypted topic, e-mail + Slack from config; trigger bus starts runs",
+  async (t) => {
+    for (const run of runs) {
+      const status = run
+        .of("aws:cloudwatch/eventRule:EventRule")
+        .find((r) => r.inputs.eventBusName === undefined)!;
+      const pattern = JSON.parse(status.inputs.eventPattern as string);
+      t.same(pattern.detail.stateMachineArn, [run.outputs.stateMachineArn]);
+      t.same([...pattern.detail.status].sort(), ["ABORTED", "FAILED", "SUCCEEDED", "TIMED_OUT"]);
+      const emails = run.of("aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs.endpoint);
+      t.same(emails, run.config.alarmEmails);
+      t.equal(
+        run.of("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration").length,
+        run.config.slackChannelId ? 1 : 0,
+      );
+      const trigger = run
+        .of("aws:cloudwatch/eventTarget:EventTarget")
+        .find((x) => x.inputs.roleArn !== undefined)!;
+      t.equal(trigger.inputs.arn, run.outputs.stateMachineArn);
+      t.equal(trigger.inputs.inputPath, "$.detail");
+    }
+  },
+);
+
+t.test("records are deterministic across runs", async (t) => {
+  const again = await runStack("dev");
+  const summary = (rs: Recorded[]) => rs.map((r) => `${r.type} ${r.name}`).sort();
+  t.same(summary(again.resources), summary(runs[0]!.resources));
+});
