@@ -3,6 +3,7 @@
 // combines them, so adding an owner is one import and one spread.
 import { LAMBDA_TASKS, type LambdaTask } from "#core/contracts/tasks.ts";
 import { PermanentError } from "#core/errors.ts";
+import { type ForgeTaskDeps, forgeTasks } from "./registry/forge-tasks.ts";
 import { ledgerTasks } from "./registry/ledger-tasks.ts";
 import type { TaskFn, TaskRegistry } from "./registry/types.ts";
 import type { LedgerTaskDeps } from "./tasks/deps.ts";
@@ -10,11 +11,12 @@ import type { LedgerTaskDeps } from "./tasks/deps.ts";
 export type { TaskFn, TaskRegistry } from "./registry/types.ts";
 
 /** Dependencies of every task (each owner's deps type is intersected here). */
-export type TaskDeps = LedgerTaskDeps;
+export type TaskDeps = LedgerTaskDeps & ForgeTaskDeps;
 
 export function createTaskRegistry(deps: TaskDeps): TaskRegistry {
   const parts: Partial<Record<LambdaTask, TaskFn>> = {
     ...ledgerTasks(deps),
+    ...forgeTasks(deps),
   };
   const registry = {} as TaskRegistry;
   for (const task of LAMBDA_TASKS) {

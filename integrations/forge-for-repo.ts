@@ -3,8 +3,8 @@
 // credentials the caller supplies; a provider without credentials is a clear configuration error.
 import type { MrRef, Provider, Repo } from "#core/contracts/entry-input.ts";
 import { PermanentError } from "#core/errors.ts";
-import { GitHubForge, type GitHubForgeConfig } from "./github.ts";
-import { GitLabForge, type GitLabForgeConfig } from "./gitlab.ts";
+import { GitHubForge, type GitHubForgeConfig, githubCoords } from "./github.ts";
+import { GitLabForge, type GitLabForgeConfig, gitlabProject } from "./gitlab.ts";
 import { LocalForge, type LocalForgeConfig } from "./local-forge.ts";
 import type { ForgePort } from "./types.ts";
 
@@ -20,11 +20,24 @@ export function forgeKind(repo: Pick<Repo, "provider" | "url">): ForgeKind {
   return new URL(repo.url).protocol === "file:" ? "local" : repo.provider;
 }
 
+/**
+ * The ledger's MR/PR reference (`by_mr` index): `github:owner/repo#7`, `gitlab:group/proj!12`.
+ * The gateway computes the same key from a comment webhook's MrRef.
+ */
+export function mrRefKey(mr: Pick<MrRef, "provider" | "project" | "number">): string {
+  return mr.provider === "github" ? `github:${mr.project}#${mr.number}` : `gitlab:${mr.project}!${mr.number}`;
+}
+
 export interface ForgeResolver {
   forRepo(repo: Pick<Repo, "provider" | "url">): ForgePort;
   /** MR/PR comments and head commits (gateway): by provider, or local when the MR URL is file://. */
   forMr(mr: Pick<MrRef, "provider" | "url">): ForgePort;
   kind(repo: Pick<Repo, "provider" | "url">): ForgeKind;
+  /**
+   * The project a repository's MRs/PRs live in, as MrRef.project: GitHub `owner/repo`, GitLab the
+   * project path, the local forge the repository name.
+   */
+  projectOf(repo: Pick<Repo, "name" | "provider" | "url">): string;
 }
 
 /** Build a resolver; pre-built ports (tests, local factory) may be passed instead of configs. */
@@ -53,5 +66,14 @@ export function createForgeResolver(
     forRepo: (repo) => get(forgeKind(repo)),
     forMr: (mr) => get(new URL(mr.url).protocol === "file:" ? "local" : mr.provider),
     kind: forgeKind,
+    projectOf(repo) {
+      const kind = forgeKind(repo);
+      if (kind === "local") return repo.name;
+      if (kind === "github") {
+        const c = githubCoords(repo.url);
+        return `${c.owner}/${c.repo}`;
+      }
+      return gitlabProject(repo.url, configs.gitlab?.host).path;
+    },
   };
 }

@@ -44,6 +44,25 @@ function toInfo(mr: ApiMr): PullRequestInfo {
 
 type GitlabApi = InstanceType<typeof Gitlab>;
 
+/**
+ * Host and project path of a GitLab repository URL; `host` (with an optional relative root such as
+ * `/gitlab`) defaults to the URL's origin.
+ */
+export function gitlabProject(url: string, host?: string): { host: string; path: string } {
+  const u = new URL(url);
+  const base = (host ?? u.origin).replace(/\/+$/, "");
+  const rootPath = new URL(base).pathname.replace(/\/+$/, "");
+  let path = u.pathname.replace(/\.git$/, "").replace(/\/+$/, "");
+  if (rootPath !== "" && path.startsWith(`${rootPath}/`)) path = path.slice(rootPath.length);
+  path = path.replace(/^\/+/, "");
+  if (!path.includes("/")) {
+    throw new PermanentError(`gitlab: cannot read the project path from repository URL ${url}`, {
+      context: { service: "gitlab", url },
+    });
+  }
+  return { host: base, path };
+}
+
 export class GitLabForge implements ForgePort {
   readonly #config: GitLabForgeConfig;
   readonly #clients = new Map<string, GitlabApi>();
@@ -54,18 +73,7 @@ export class GitLabForge implements ForgePort {
 
   /** `https://gitlab.example.com/group/sub/proj.git` → host + `group/sub/proj`. */
   projectOf(url: string): { host: string; path: string } {
-    const u = new URL(url);
-    const host = (this.#config.host ?? u.origin).replace(/\/+$/, "");
-    const rootPath = new URL(host).pathname.replace(/\/+$/, "");
-    let path = u.pathname.replace(/\.git$/, "").replace(/\/+$/, "");
-    if (rootPath !== "" && path.startsWith(`${rootPath}/`)) path = path.slice(rootPath.length);
-    path = path.replace(/^\/+/, "");
-    if (!path.includes("/")) {
-      throw new PermanentError(`gitlab: cannot read the project path from repository URL ${url}`, {
-        context: { service: "gitlab", url },
-      });
-    }
-    return { host, path };
+    return gitlabProject(url, this.#config.host);
   }
 
   #api(host: string): GitlabApi {

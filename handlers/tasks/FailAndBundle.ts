@@ -26,9 +26,16 @@ export interface FailAndBundleResult {
   failure: FailureInfo;
 }
 
-export async function failAndBundle(payload: unknown, deps: LedgerTaskDeps): Promise<FailAndBundleResult> {
+export async function failAndBundle(
+  payload: unknown,
+  baseDeps: LedgerTaskDeps,
+): Promise<FailAndBundleResult> {
   const input = parseTaskInput(FailAndBundleInput, payload, TASK);
   const sha = inputHash(input);
+  // Error causes are free text from anywhere (agent stderr, HTTP bodies): the run's redaction
+  // level applies, strict when the run never got that far.
+  const redactor = baseDeps.redactor ?? baseDeps.policy?.redactor(input.entry?.policy.redaction ?? "strict");
+  const deps = redactor === undefined ? baseDeps : { ...baseDeps, redactor };
   const scrub = scrubber(deps);
   const failure: FailureInfo = {
     state: scrub(input.failure.state),

@@ -42,7 +42,7 @@ export function createRedactor(detectors: readonly DetectorId[]): Redactor {
     redactValue<T>(value: T) {
       const counts: Counts = {};
       const out = walkValue(value, {
-        redactString: (s) => redactWith(active, s, counts),
+        redactString: (s, into) => redactWith(active, s, into),
         counts,
         byKey,
       });

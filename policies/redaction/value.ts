@@ -2,11 +2,12 @@ import { ValidationError } from "#core/errors.ts";
 import type { Counts } from "./engine.ts";
 import { placeholder } from "./placeholder.ts";
 import { isSecretValue, isSensitiveName, SENSITIVE_KEYWORD_SOURCE } from "./sensitive-name.ts";
+import type { DetectorId } from "./types.ts";
 
 const KEYWORD_AT_END = new RegExp(`${SENSITIVE_KEYWORD_SOURCE}$`, "i");
 
 export interface WalkOptions {
-  redactString: (s: string) => string;
+  redactString: (s: string, counts: Counts) => string;
   counts: Counts;
   /** Whether `{ "password": "…" }` redacts the value by its key (`secret_assignment` active). */
   byKey: boolean;
@@ -34,10 +35,19 @@ export function walkValue(value: unknown, opts: WalkOptions): unknown {
   const path: (string | number)[] = [];
 
   const stringUnder = (s: string, key: string | undefined): string => {
-    const redacted = opts.redactString(s);
-    if (!opts.byKey || key === undefined || redacted !== s) return redacted;
-    const keyword = KEYWORD_AT_END.exec(key)?.[0] ?? "";
-    if (!isSecretValue(s, true, keyword)) return s;
+    const keyword = key === undefined ? undefined : KEYWORD_AT_END.exec(key)?.[0];
+    if (!opts.byKey || keyword === undefined || !isSecretValue(s, true, keyword)) {
+      return opts.redactString(s, opts.counts);
+    }
+    // The whole value is the secret: a known token keeps its own name, anything else (including
+    // a token with other text around it) becomes one secret_assignment placeholder.
+    const inner: Counts = {};
+    const redacted = opts.redactString(s, inner);
+    const only = Object.entries(inner) as Array<[DetectorId, number]>;
+    if (only.length === 1 && only[0]?.[1] === 1 && redacted === placeholder(only[0][0])) {
+      opts.counts[only[0][0]] = (opts.counts[only[0][0]] ?? 0) + 1;
+      return redacted;
+    }
     opts.counts.secret_assignment = (opts.counts.secret_assignment ?? 0) + 1;
     return placeholder("secret_assignment");
   };
@@ -97,7 +107,7 @@ export function walkValue(value: unknown, opts: WalkOptions): unknown {
       path.push(k);
       const r = visit(child, isSensitiveName(k) ? k : undefined);
       path.pop();
-      let newKey = opts.redactString(k);
+      let newKey = opts.redactString(k, opts.counts);
       if (newKey !== k) {
         // Two keys can redact to the same placeholder; number the later ones to keep every entry.
         let n = 2;

@@ -5,6 +5,7 @@ import { type FakeServer, startFake } from "./harness.ts";
 
 export interface AdfNode {
   type: string;
+  version?: number;
   text?: string;
   attrs?: Record<string, unknown>;
   marks?: Array<{ type: string; attrs?: Record<string, unknown> }>;
@@ -60,7 +61,8 @@ export async function startFakeJira(
   const comments: JiraComment[] = [];
   let nextId = 10000;
   const seedIssue = (issue: JiraIssueSeed) => {
-    issues.set(issue.key, { ...issue, id: String(nextId++) });
+    // `updated` is fixed at seed time, as in Jira: re-reading an unchanged issue gives the same data.
+    issues.set(issue.key, { ...issue, updated: issue.updated ?? jiraTime(new Date()), id: String(nextId++) });
   };
   for (const issue of options.issues ?? []) seedIssue(issue);
 
@@ -107,7 +109,7 @@ export async function startFakeJira(
                 ? null
                 : { accountId: "5b10a2844c20165700ede21g", displayName: issue.reporter ?? "Ada Lovelace" },
             project: { id: "10000", key: project, name: project },
-            updated: issue.updated ?? jiraTime(new Date()),
+            updated: issue.updated,
             created: jiraTime(new Date(0)),
           },
         };

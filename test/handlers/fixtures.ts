@@ -1,11 +1,10 @@
 // Fixtures for the handler tests: a valid entry input, agent outputs stored in the evidence
-// store the way the agents store them, and recording ports.
+// store the way the agents store them, and a recording logger.
 import type { EntryInput } from "#core/contracts/entry-input.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import type { AgentOutput } from "#core/contracts/tasks.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256OfJson } from "#core/hash.ts";
-import type { JiraIssueSnapshot, JiraPort, Notification, NotifierPort } from "#integrations/types.ts";
 import { runId } from "../ledger/helpers.ts";
 
 export function entry(overrides: Partial<EntryInput> = {}): EntryInput {
@@ -88,28 +87,6 @@ export async function agentArtifacts(store: EvidenceStore, e: EntryInput) {
       ],
     },
   };
-}
-
-export class RecordingNotifier implements NotifierPort {
-  readonly sent: Notification[] = [];
-  failWith: Error | undefined;
-  async notify(message: Notification): Promise<string[]> {
-    if (this.failWith !== undefined) throw this.failWith;
-    this.sent.push(message);
-    return ["slack"];
-  }
-}
-
-export class RecordingJira implements JiraPort {
-  readonly comments: Array<{ key: string; text: string }> = [];
-  failWith: Error | undefined;
-  async getIssue(key: string): Promise<JiraIssueSnapshot> {
-    throw new Error(`not used: ${key}`);
-  }
-  async addComment(key: string, text: string): Promise<void> {
-    if (this.failWith !== undefined) throw this.failWith;
-    this.comments.push({ key, text });
-  }
 }
 
 export function recordingLogger() {

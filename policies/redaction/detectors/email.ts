@@ -5,7 +5,7 @@ import type { Detector, Emit } from "../types.ts";
 // domain labels (≤ 253 chars). Every `@` costs at most those bounds and a walk stops at the next
 // `@`, so `a@a@a@…` and long runs stay linear. The domain needs a dot and an alphabetic TLD, which
 // keeps `pkg@1.2.3`, `user@localhost`, `@scope/pkg` and `@mentions` out. `git@host:org/repo`
-// (an SSH remote, not a person) is kept.
+// (an SSH remote, not a person) is kept, and so is the `pass@host` of `scheme://user:pass@host`.
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
 
@@ -33,6 +33,18 @@ function validDomain(domain: string): boolean {
   return true;
 }
 
+/**
+ * `scheme://user:pa55@host`: what precedes `@` is a URL password (url_credentials' job), not a
+ * mailbox. Looked for in a bounded window so a text full of `a:b@c.de` stays linear.
+ */
+function isUrlPassword(text: string, localStart: number): boolean {
+  if (text.charCodeAt(localStart - 1) !== 58 /* : */) return false;
+  const from = Math.max(0, localStart - 300);
+  const before = text.slice(from, localStart - 1);
+  const scheme = before.lastIndexOf("://");
+  return scheme !== -1 && !/[\s/@]/.test(before.slice(scheme + 3));
+}
+
 function scan(text: string, emit: Emit): void {
   for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
     let start = at;
@@ -43,6 +55,7 @@ function scan(text: string, emit: Emit): void {
     const end = domainEnd(text, at + 1);
     if (end <= at + 1 || !validDomain(text.slice(at + 1, end))) continue;
     if (text.slice(start, at) === "git" && text.charCodeAt(end) === 58 /* : */) continue;
+    if (isUrlPassword(text, start)) continue;
     emit(start, end);
     at = end - 1;
   }

@@ -19,43 +19,64 @@ function isSeparator(c: number): boolean {
 }
 
 /** `+` numbers, scanned by hand from each `+` (bounded to 22 chars). */
+/** Where a phone number may end: followed by neither a word char nor `-1`/`.1` (a range, a decimal). */
+function canEndAt(text: string, end: number): boolean {
+  const next = text.charCodeAt(end);
+  if (isWordChar(next)) return false;
+  return !((next === 46 || next === 45) && isDigit(text.charCodeAt(end + 1)));
+}
+
+/**
+ * `+` numbers, scanned by hand from each `+` over at most 22 chars. Each place where a digit
+ * group ends is a possible end; the longest one with 8–15 digits wins, so a number followed by
+ * unrelated digits (`+44 20 7946 0958 4111`) is still found.
+ */
 function scanInternational(text: string, emit: Emit): void {
+  const ends: number[] = [];
+  const counts: number[] = [];
   for (let plus = text.indexOf("+"); plus !== -1; plus = text.indexOf("+", plus + 1)) {
     if (plus > 0 && (isWordChar(text.charCodeAt(plus - 1)) || text.charCodeAt(plus - 1) === 43)) continue;
     const first = text.charCodeAt(plus + 1);
     if (!isDigit(first) || first === 48) continue;
-    let i = plus + 1;
+    ends.length = 0;
+    counts.length = 0;
     let digits = 0;
-    let lastDigitEnd = i;
     let separated = false; // previous char was a separator
-    let inParen = false;
+    let parenAt = -1; // index in `ends` when a `(` opened and is not closed yet
     let usedParen = false;
     const limit = Math.min(text.length, plus + 1 + MAX_INTERNATIONAL);
-    while (i < limit) {
+    let i = plus + 1;
+    for (; i < limit; i++) {
       const c = text.charCodeAt(i);
       const prev = text.charCodeAt(i - 1);
       if (isDigit(c)) {
         digits++;
-        lastDigitEnd = i + 1;
         separated = false;
+        if (!isDigit(text.charCodeAt(i + 1))) {
+          ends.push(i + 1);
+          counts.push(digits);
+        }
       } else if (c === 40 /* ( */ && !usedParen) {
-        inParen = true;
+        parenAt = ends.length;
         usedParen = true;
         separated = false;
-      } else if (c === 41 /* ) */ && inParen && isDigit(prev)) {
-        inParen = false;
-      } else if (isSeparator(c) && !separated && !inParen && (isDigit(prev) || prev === 41)) {
+      } else if (c === 41 /* ) */ && parenAt >= 0 && isDigit(prev)) {
+        parenAt = -1;
+      } else if (isSeparator(c) && !separated && parenAt < 0 && (isDigit(prev) || prev === 41)) {
         separated = true;
       } else break;
-      i++;
     }
-    if (inParen) continue;
-    const next = text.charCodeAt(lastDigitEnd);
-    if (digits < 8 || digits > 15 || isWordChar(next)) continue;
-    // A dot or dash followed by more digits means the run went on past the limit or is a range.
-    if ((next === 46 || next === 45) && isDigit(text.charCodeAt(lastDigitEnd + 1))) continue;
-    emit(plus, lastDigitEnd);
-    plus = lastDigitEnd - 1;
+    // Ends inside an unclosed `(` are not ends: `+44 20 7946 0958(` stops before it.
+    const usable = parenAt >= 0 ? parenAt : ends.length;
+    for (let k = usable - 1; k >= 0; k--) {
+      const end = ends[k] ?? 0;
+      const n = counts[k] ?? 0;
+      if (n >= 8 && n <= 15 && canEndAt(text, end)) {
+        emit(plus, end);
+        plus = end - 1;
+        break;
+      }
+    }
   }
 }
 

@@ -10,11 +10,16 @@ const HEAD = new RegExp(
     "(?:(?:bearer|basic|token|bot)[ \\t]{1,4})?",
   "gi",
 );
+const SCHEME = /^(?:bearer|basic|token|bot)[ \t]{1,4}/i;
 const BARE = /[^\s"'`,;&<>()[\]{}]{1,512}/y;
 const MAX_QUOTED = 512;
 const BEARER = /(?<![A-Za-z0-9_-])bearer[ \t]{1,4}([A-Za-z0-9._~+/=-]{16,4096})(?![A-Za-z0-9._~+/=-])/gi;
 /** After an unquoted value these mean code, not configuration: `token = getToken()`, `token: Map<…>`. */
 const CALL_OR_GENERIC = /^[ \t]*[(<]/;
+const OPERATOR_END = /(?::|=|:=|=>)["']?$/;
+/** Longest keyword (`encryption_key`), a closing quote, and an operator fit in this many chars. */
+const NAME_TAIL = 24;
+const OPERATOR_NEXT = /^[ \t]*(?::=|=>|=(?!=)|:(?![:/]))/;
 
 /**
  * Position of the next `quote` or line break at or after `from`. Matches are visited left to
@@ -45,17 +50,24 @@ function scanAssignments(text: string, emit: Emit): void {
     if (quote === '"' || quote === "'" || quote === "`") {
       const close = closer(quote, at + 1);
       if (text[close] !== quote || close - at - 1 > MAX_QUOTED) continue;
-      if (isSecretValue(text.slice(at + 1, close), true, keyword)) emit(at + 1, close);
-      head.lastIndex = close + 1;
+      // `"Bearer <token>"`: the scheme stays readable, the credential goes.
+      const scheme = SCHEME.exec(text.slice(at + 1, Math.min(close, at + 12)));
+      const from = at + 1 + (scheme?.[0].length ?? 0);
+      if (isSecretValue(text.slice(from, close), true, keyword)) emit(from, close);
+      // `password= "client_secret": "…"`: the quoted text was the next name; look inside it again.
+      head.lastIndex = OPERATOR_NEXT.test(text.slice(close + 1, close + 9)) ? at : close + 1;
       continue;
     }
     bare.lastIndex = at;
     const b = bare.exec(text);
     if (b === null) continue;
     const end = at + b[0].length;
-    head.lastIndex = end;
-    if (CALL_OR_GENERIC.test(text.slice(end, end + 8))) continue;
-    if (isSecretValue(b[0], false, keyword)) emit(at, end);
+    const rest = text.slice(end, end + 8);
+    if (!CALL_OR_GENERIC.test(rest) && isSecretValue(b[0], false, keyword)) emit(at, end);
+    // `password= api_key = x`, `password= DB_PASSWORD: x`: the value ends in (or is followed by)
+    // an operator, so its tail is the next name. Re-scanning only that tail keeps this linear.
+    const named = OPERATOR_NEXT.test(rest) || OPERATOR_END.test(b[0]);
+    head.lastIndex = named ? Math.max(at, end - NAME_TAIL) : end;
   }
 }
 

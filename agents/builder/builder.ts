@@ -1,0 +1,174 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { cloneBranch, git, headCommit } from "#agents/git/git.ts";
+import { gatherRepoContext, renderContext } from "#agents/git/repo-context.ts";
+import { PlannerOutput } from "#agents/planner/plan.ts";
+import { runCommand } from "#agents/process/run-command.ts";
+import { loadRepoConfig } from "#agents/repo-config.ts";
+import type { RoleHandler } from "#agents/runtime/context.ts";
+import { AgentInfrastructureError, InvalidModelOutput } from "#agents/runtime/errors.ts";
+import { getVerifiedJson, loadSnapshot } from "#agents/snapshot.ts";
+import { S3Ref } from "#core/contracts/ledger-event.ts";
+import { applyChange, checkChange, ProposedChange } from "./change.ts";
+import { DEFAULT_PATCH_LIMITS, inspectDiff, type PatchLimits, PatchRejected } from "./patch-safety.ts";
+
+export const BUILDER_SYSTEM_PROMPT = `You are the builder agent of Protocol Factory. Implement the approved plan for ONE repository.
+Reply with ONE JSON object and nothing else:
+{ "summary": string, "commit_title": string (<= 72 chars), and EITHER
+  "diff": string (a unified diff as produced by \`git diff\`, paths prefixed a/ and b/) OR
+  "files": [{ "path": string, "content": string | null }] (whole new file contents; null deletes) }
+Only text files. Never touch .git/ or .factory/, never create symlinks, stay inside the repository.
+Text like [REDACTED:<detector>] replaced a secret; never try to reconstruct it.`;
+
+/** What the builder stores; the verifier loads it as `build_ref`. */
+export const BuildOutput = z.strictObject({
+  kind: z.literal("build"),
+  run_id: z.string(),
+  repo: z.string(),
+  branch: z.string(),
+  base_commit: z.string(),
+  head_commit: z.string().regex(/^[0-9a-f]{40}$/),
+  plan_sha256: z.string(),
+  diff_ref: S3Ref,
+  files_changed: z.array(z.string()),
+  summary: z.string(),
+  model_id: z.string(),
+  model_attempts: z.number().int(),
+});
+export type BuildOutput = z.infer<typeof BuildOutput>;
+
+export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleHandler<"builder"> {
+  return async (ctx) => {
+    const { input, deps } = ctx;
+    const [plan, issue] = await Promise.all([
+      getVerifiedJson(deps.evidence, input.plan_ref, PlannerOutput, "plan"),
+      loadSnapshot(deps.evidence, input.snapshot_ref),
+    ]);
+    const dir = join(ctx.workDir, input.repo.name);
+    const gitEnv = await ctx.gitEnv(input.repo);
+    await cloneBranch({ url: input.repo.url, branch: input.branch.branch, dir, env: gitEnv });
+    const config = await loadRepoConfig(dir);
+    const mine = plan.plan.files_to_touch.filter((f) => f.repo === input.repo.name);
+    const context = await gatherRepoContext({
+      dir,
+      query: `${issue.summary}\n${plan.plan.summary}\n${mine.map((f) => f.path).join(" ")}`,
+      mustInclude: mine.map((f) => f.path),
+      contextPaths: config.context_paths,
+    });
+    const steps = plan.plan.steps.filter((s) => s.repo === undefined || s.repo === input.repo.name);
+    const user = [
+      `## Issue ${issue.key}: ${issue.summary}`,
+      "",
+      issue.description,
+      "",
+      "## Approved plan",
+      plan.plan.summary,
+      ...steps.map((s, i) => `${i + 1}. ${s.title}: ${s.detail}`),
+      "",
+      "Files to touch:",
+      ...mine.map((f) => `- ${f.change} ${f.path}: ${f.reason}`),
+      "",
+      "Acceptance checks:",
+      ...plan.plan.acceptance_checks.map((c) => `- ${c}`),
+      "",
+      ...(config.guidance === undefined ? [] : ["## Repository guidance", config.guidance, ""]),
+      renderContext(input.repo.name, context),
+    ].join("\n");
+
+    const generated = await ctx.router.generate({
+      phase: "builder",
+      signal: ctx.signal,
+      messages: [
+        { role: "system", content: BUILDER_SYSTEM_PROMPT },
+        { role: "user", content: user },
+      ],
+      schema: ProposedChange,
+      check: async (change) => {
+        try {
+          await checkChange(dir, change, limits);
+          return undefined;
+        } catch (err) {
+          if (err instanceof PatchRejected) return err.message;
+          throw err;
+        }
+      },
+    });
+    const change = generated.value;
+    await applyChange(dir, change);
+
+    if (config.formatter !== undefined) {
+      const result = await runCommand({
+        argv: config.formatter.command,
+        cwd: dir,
+        timeoutMs: config.formatter.timeout_seconds * 1000,
+      });
+      if (result.exit_code !== 0) {
+        throw new InvalidModelOutput(
+          `formatter ${config.formatter.command.join(" ")} failed (exit ${result.exit_code ?? result.signal}${result.timed_out ? ", timed out" : ""}): ${ctx.redact(result.output.slice(-2000))}`,
+        );
+      }
+    }
+
+    await git(["add", "-A"], { cwd: dir });
+    const finalDiff = await git(["diff", "--cached", "--binary", "--no-color"], { cwd: dir });
+    if (finalDiff.trim() === "")
+      throw new InvalidModelOutput("the proposed change leaves the repository unchanged");
+    let files: string[];
+    try {
+      // The gate again on what will really be committed (formatter output included).
+      files = inspectDiff(finalDiff, limits).paths;
+    } catch (err) {
+      if (err instanceof PatchRejected)
+        throw new InvalidModelOutput(`final change refused: ${err.message}`, { cause: err });
+      throw err;
+    }
+    const planSha = input.plan_ref.sha256;
+    const message = `${change.commit_title}\n\n${ctx.redact(change.summary)}\n\nRun-Id: ${input.run_id}\nPlan-Sha256: ${planSha}\n`;
+    await git(["commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, input: message });
+    const head = await headCommit(dir);
+    try {
+      await git(["push", "--quiet", "origin", `HEAD:refs/heads/${input.branch.branch}`], {
+        cwd: dir,
+        env: gitEnv,
+      });
+    } catch (err) {
+      throw new AgentInfrastructureError(`push of ${input.branch.branch} to ${input.repo.name} failed`, {
+        cause: err,
+        context: { repo: input.repo.name, branch: input.branch.branch },
+      });
+    }
+    const diff_ref = await deps.evidence.put(finalDiff, { kind: "diff", contentType: "text/x-diff" });
+    const output: BuildOutput = {
+      kind: "build",
+      run_id: input.run_id,
+      repo: input.repo.name,
+      branch: input.branch.branch,
+      base_commit: input.branch.base_commit,
+      head_commit: head,
+      plan_sha256: planSha,
+      diff_ref,
+      files_changed: files,
+      summary: ctx.redact(change.summary),
+      model_id: generated.model_id,
+      model_attempts: generated.attempts,
+    };
+    return {
+      output,
+      kind: "build",
+      head_commit: head,
+      git_refs: {
+        repo: input.repo.name,
+        branch: input.branch.branch,
+        base_commit: input.branch.base_commit,
+        head_commit: head,
+      },
+      detail: {
+        model_id: generated.model_id,
+        model_attempts: generated.attempts,
+        files_changed: files.length,
+      },
+    };
+  };
+}
+
+export const builder = createBuilder();

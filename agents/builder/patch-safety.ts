@@ -1,0 +1,115 @@
+import { lstat } from "node:fs/promises";
+import { join } from "node:path";
+import { FactoryError } from "#core/errors.ts";
+
+/** A proposed change was refused before touching the repository; the message says why. */
+export class PatchRejected extends FactoryError {}
+
+export interface PatchLimits {
+  /** Largest accepted diff / total edit size in bytes. */
+  maxBytes: number;
+  /** Most files one change may touch. */
+  maxFiles: number;
+}
+
+export const DEFAULT_PATCH_LIMITS: PatchLimits = { maxBytes: 512 * 1024, maxFiles: 200 };
+
+/**
+ * Why a repository-relative path may not be written, or undefined when it may. Paths are what the
+ * model proposed, so everything is refused that could leave the worktree, touch git's own data or
+ * change the rules the verifier runs by.
+ */
+export function pathProblem(path: string): string | undefined {
+  if (path.length === 0) return "empty path";
+  if (path.length > 4096) return "path longer than 4096 characters";
+  if (path.includes("\0")) return `path "${path.replaceAll("\0", "\\0")}" contains a NUL byte`;
+  if (path.includes("\\")) return `path "${path}" contains a backslash`;
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path))
+    return `path "${path}" is absolute (outside the repository)`;
+  const segments = path.split("/");
+  for (const segment of segments) {
+    if (segment === "..") return `path "${path}" escapes the repository (..)`;
+    if (segment === "" || segment === ".") return `path "${path}" is not normalised`;
+    if (segment.toLowerCase() === ".git") return `path "${path}" writes into .git/ (refused)`;
+  }
+  if (segments[0] === ".factory")
+    return `path "${path}" changes the factory config (.factory/ is read-only for agents)`;
+  return undefined;
+}
+
+function stripPrefix(raw: string, prefix: "a/" | "b/"): string | undefined {
+  const path = raw.replace(/\t.*$/, "");
+  if (path === "/dev/null") return undefined;
+  if (path.startsWith('"'))
+    throw new PatchRejected(`quoted path ${path} (unusual characters) is not accepted`);
+  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
+}
+
+export interface DiffSummary {
+  paths: string[];
+}
+
+/** Static checks of a unified diff before git sees it. Throws PatchRejected with a clear reason. */
+export function inspectDiff(diff: string, limits: PatchLimits = DEFAULT_PATCH_LIMITS): DiffSummary {
+  const bytes = Buffer.byteLength(diff);
+  if (bytes > limits.maxBytes) {
+    throw new PatchRejected(`patch is ${bytes} bytes; the limit is ${limits.maxBytes} bytes`, {
+      context: { bytes, limit: limits.maxBytes },
+    });
+  }
+  if (diff.includes("\0")) throw new PatchRejected("patch contains NUL bytes (binary content is refused)");
+  const paths = new Set<string>();
+  for (const line of diff.split("\n")) {
+    if (line.startsWith("GIT binary patch") || /^Binary files .* differ$/.test(line)) {
+      throw new PatchRejected("binary patches are refused: propose text changes only");
+    }
+    const mode = /^(?:new file mode|new mode|old mode|deleted file mode) (\d+)$/.exec(line);
+    if (mode) {
+      if (mode[1] === "120000") throw new PatchRejected("patch creates or changes a symlink (refused)");
+      if (mode[1] === "160000") throw new PatchRejected("patch changes a submodule (refused)");
+      continue;
+    }
+    let path: string | undefined;
+    if (line.startsWith("--- ")) path = stripPrefix(line.slice(4), "a/");
+    else if (line.startsWith("+++ ")) path = stripPrefix(line.slice(4), "b/");
+    else if (/^(rename|copy) (from|to) /.test(line)) path = stripPrefix(line.replace(/^\S+ \S+ /, ""), "a/");
+    else continue;
+    if (path === undefined) continue;
+    const problem = pathProblem(path);
+    if (problem !== undefined) throw new PatchRejected(problem, { context: { path } });
+    paths.add(path);
+  }
+  if (paths.size === 0) {
+    throw new PatchRejected("malformed diff: no file headers (`diff --git`, `---`/`+++`) found");
+  }
+  if (paths.size > limits.maxFiles) {
+    throw new PatchRejected(`patch touches ${paths.size} files; the limit is ${limits.maxFiles}`);
+  }
+  return { paths: [...paths].sort() };
+}
+
+/**
+ * Refuse a path whose existing prefix (or itself) is a symlink: writing through it could land
+ * outside the worktree even though the path text looks harmless.
+ */
+export async function assertNoSymlinkOnPath(root: string, path: string): Promise<void> {
+  const segments = path.split("/");
+  for (let i = 1; i <= segments.length; i++) {
+    const prefix = segments.slice(0, i).join("/");
+    let stats: Awaited<ReturnType<typeof lstat>>;
+    try {
+      stats = await lstat(join(root, prefix));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw err;
+    }
+    if (stats.isSymbolicLink()) {
+      throw new PatchRejected(
+        `path "${path}" goes through the symlink "${prefix}" (symlink escape refused)`,
+        {
+          context: { path, symlink: prefix },
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import OpenAI from "openai";
+import type { ModelId } from "#core/contracts/entry-input.ts";
+import { ProviderError } from "./provider-error.ts";
+import type { ChatRequest, ChatResult, ModelConfigValue, ModelProvider } from "./types.ts";
+
+/**
+ * Default endpoints per wire API. All four speak the OpenAI chat-completions protocol, so one
+ * implementation over the official `openai` SDK serves them; only base URL and key differ.
+ */
+export const DEFAULT_BASE_URLS: Record<Exclude<ModelConfigValue["api"], "replay">, string | undefined> = {
+  // undefined: the SDK's own default (https://api.openai.com/v1)
+  openai: undefined,
+  xai: "https://api.x.ai/v1",
+  gemini: "https://generativelanguage.googleapis.com/v1beta/openai/",
+  github_models: "https://models.github.ai/inference",
+};
+
+/** Providers whose OpenAI-compatible endpoint accepts `response_format: { type: "json_object" }`. */
+const JSON_MODE: ReadonlySet<ModelConfigValue["api"]> = new Set(["openai", "xai", "github_models"]);
+
+export interface OpenAICompatibleOptions {
+  id: ModelId;
+  config: ModelConfigValue;
+  apiKey: string;
+  timeoutMs?: number;
+  /** SDK-level retries of one call; the router's fallback handles the rest. */
+  maxRetries?: number;
+}
+
+export class OpenAICompatibleProvider implements ModelProvider {
+  readonly id: ModelId;
+  readonly api: ModelConfigValue["api"];
+  readonly model: string;
+  readonly #client: OpenAI;
+
+  constructor(options: OpenAICompatibleOptions) {
+    const { config } = options;
+    if (config.api === "replay") throw new TypeError("OpenAICompatibleProvider cannot serve api=replay");
+    this.id = options.id;
+    this.api = config.api;
+    this.model = config.model;
+    this.#client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: config.base_url ?? DEFAULT_BASE_URLS[config.api],
+      timeout: options.timeoutMs ?? 120_000,
+      maxRetries: options.maxRetries ?? 1,
+    });
+  }
+
+  async complete(request: ChatRequest): Promise<ChatResult> {
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await this.#client.chat.completions.create(
+        {
+          model: this.model,
+          messages: request.messages,
+          max_tokens: request.maxOutputTokens,
+          ...(request.json && JSON_MODE.has(this.api) ? { response_format: { type: "json_object" } } : {}),
+        },
+        { signal: request.signal },
+      );
+    } catch (err) {
+      // The SDK's message never contains the API key; the status says what went wrong.
+      const status = err instanceof OpenAI.APIError ? err.status : undefined;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ProviderError(`${this.id} (${this.model}) failed: ${message}`, {
+        status,
+        cause: err,
+        context: { model_id: this.id, status },
+      });
+    }
+    const text = completion.choices[0]?.message?.content;
+    if (typeof text !== "string") {
+      throw new ProviderError(`${this.id} (${this.model}) returned no message content`, {
+        context: { model_id: this.id },
+      });
+    }
+    return {
+      text,
+      model: completion.model ?? this.model,
+      usage: {
+        input_tokens: completion.usage?.prompt_tokens ?? 0,
+        output_tokens: completion.usage?.completion_tokens ?? 0,
+      },
+    };
+  }
+}

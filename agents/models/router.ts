@@ -1,0 +1,218 @@
+import type { z } from "zod";
+import { AgentInfrastructureError, InvalidModelOutput, ModelError } from "#agents/runtime/errors.ts";
+import type { EntryPolicy, ModelId } from "#core/contracts/entry-input.ts";
+import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import type { Phase } from "#core/contracts/policy.ts";
+import type { EvidenceStore } from "#core/evidence/types.ts";
+import { canonicalJson, sha256Hex } from "#core/hash.ts";
+import type { Ledger } from "#core/ledger/types.ts";
+import { zodIssues } from "#core/validation.ts";
+import { assertWithinBudget, costUsd, runUsage } from "./budget.ts";
+import type { ProviderFactory } from "./registry.ts";
+import type { AgentPolicy, ChatMessage, ChatResult, ModelProvider, Redactor } from "./types.ts";
+
+export interface ModelRouterOptions {
+  policy: AgentPolicy;
+  /** The run's redactor: every prompt is redacted again here, right before it leaves. */
+  redactor: Redactor;
+  ledger: Ledger;
+  evidence: EvidenceStore;
+  providers: ProviderFactory;
+  runId: string;
+  /** The run's entry policy block: routing profile, allow_models, redaction level. */
+  entryPolicy: EntryPolicy;
+  /** Ledger actor (the agent role). */
+  actor: string;
+  clock?: () => Date;
+}
+
+export interface GenerateRequest<T> {
+  phase: Phase;
+  messages: ChatMessage[];
+  schema: z.ZodType<T>;
+  /**
+   * Extra checks after the schema (e.g. the builder's dry-run of a patch). Return a reason to
+   * reject the answer and ask again, or undefined to accept it.
+   */
+  check?: (value: T) => Promise<string | undefined>;
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult<T> {
+  value: T;
+  model_id: ModelId;
+  attempts: number;
+  prompt_ref: S3Ref;
+  response_ref: S3Ref;
+}
+
+interface FailedCall {
+  model_id: ModelId;
+  error: string;
+  status?: number;
+}
+
+/** Models sometimes wrap JSON in a Markdown fence despite instructions; unwrap exactly one. */
+export function extractJson(text: string): string {
+  const trimmed = text.trim();
+  const fence = /^```(?:json)?\s*\n([\s\S]*?)\n```$/.exec(trimmed);
+  return fence?.[1] ?? trimmed;
+}
+
+/**
+ * The one door to the models. For each call: redact the prompt again (defence in depth), check the
+ * run's budget, try the policy's route chain in order (never a model outside allow_models),
+ * store prompt and response content-addressed, record `model_output` / `model_error` ledger
+ * events, then validate the answer and ask again (bounded) when it is malformed.
+ */
+export class ModelRouter {
+  readonly #o: ModelRouterOptions;
+  readonly #clock: () => Date;
+
+  constructor(options: ModelRouterOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  async generate<T>(request: GenerateRequest<T>): Promise<GenerateResult<T>> {
+    const { policy, entryPolicy } = this.#o;
+    const maxAttempts = policy.doc.budgets.max_model_attempts;
+    const messages = [...request.messages];
+    const problems: string[] = [];
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const call = await this.#call(request.phase, messages, attempt, request.signal);
+      const problem = await this.#validate(call.text, request);
+      if (problem.ok) {
+        return {
+          value: problem.value,
+          model_id: call.model_id,
+          attempts: attempt,
+          prompt_ref: call.prompt_ref,
+          response_ref: call.response_ref,
+        };
+      }
+      problems.push(`attempt ${attempt} (${call.model_id}): ${problem.reason}`);
+      messages.push(
+        { role: "assistant", content: call.text },
+        {
+          role: "user",
+          content: `Your answer was rejected: ${problem.reason}\nReply again with only the corrected JSON object.`,
+        },
+      );
+    }
+    throw new InvalidModelOutput(
+      `model output for ${request.phase} still invalid after ${maxAttempts} attempt(s): ${problems.at(-1)}`,
+      { context: { phase: request.phase, problems, routing: entryPolicy.model_routing } },
+    );
+  }
+
+  async #validate<T>(
+    text: string,
+    request: GenerateRequest<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(extractJson(text));
+    } catch (err) {
+      return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
+    }
+    const parsed = request.schema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = zodIssues(parsed.error)
+        .slice(0, 10)
+        .map((i) => `${i.path}: ${i.message}`);
+      return { ok: false, reason: `does not match the schema: ${issues.join("; ")}` };
+    }
+    const reason = request.check === undefined ? undefined : await request.check(parsed.data);
+    return reason === undefined ? { ok: true, value: parsed.data } : { ok: false, reason };
+  }
+
+  async #call(phase: Phase, messages: readonly ChatMessage[], attempt: number, signal?: AbortSignal) {
+    const { policy, ledger, evidence, runId, entryPolicy, actor, redactor } = this.#o;
+    let redactions = 0;
+    const redacted = messages.map((m) => {
+      const r = redactor.redactText(m.content);
+      redactions += r.report.total;
+      return { role: m.role, content: r.text };
+    });
+    const promptJson = canonicalJson(redacted);
+    const promptSha256 = sha256Hex(promptJson);
+
+    const events = await ledger.read(runId);
+    assertWithinBudget(runUsage(events, this.#clock()), policy.doc.budgets);
+
+    const prompt_ref = await evidence.put(promptJson, { kind: "prompt", contentType: "application/json" });
+    const chain = policy.routeChain(entryPolicy.model_routing, phase, entryPolicy.allow_models);
+    const failed: FailedCall[] = [];
+    for (const modelId of chain) {
+      if (!entryPolicy.allow_models.includes(modelId)) continue;
+      let provider: ModelProvider;
+      let result: ChatResult;
+      const started = this.#clock().getTime();
+      try {
+        provider = await this.#o.providers(modelId);
+        result = await provider.complete({
+          messages: redacted,
+          maxOutputTokens: policy.modelConfig(modelId).max_output_tokens,
+          json: true,
+          promptSha256,
+          signal,
+        });
+      } catch (err) {
+        if (signal?.aborted === true) throw signal.reason ?? err;
+        const status = (err as { status?: number }).status;
+        const message = redactor.redactText(err instanceof Error ? err.message : String(err)).text;
+        failed.push({ model_id: modelId, error: message, ...(status === undefined ? {} : { status }) });
+        await ledger.append({
+          run_id: runId,
+          event_type: "model_error",
+          phase,
+          actor,
+          input_sha256: promptSha256,
+          s3_refs: [prompt_ref],
+          detail: { model_id: modelId, attempt, error: message, status: status ?? null },
+        });
+        continue;
+      }
+      const responseText = redactor.redactText(result.text).text;
+      const response_ref = await evidence.put(responseText, {
+        kind: "model_response",
+        contentType: "text/plain",
+      });
+      const config = policy.modelConfig(modelId);
+      const cost = costUsd(result.usage, config);
+      await ledger.append({
+        run_id: runId,
+        event_type: "model_output",
+        phase,
+        actor,
+        input_sha256: promptSha256,
+        output_sha256: response_ref.sha256,
+        s3_refs: [prompt_ref, response_ref],
+        detail: {
+          model_id: modelId,
+          api: provider.api,
+          provider_model: result.model,
+          attempt,
+          fallback_from: failed.map((f) => f.model_id),
+          usage: {
+            input_tokens: result.usage.input_tokens,
+            output_tokens: result.usage.output_tokens,
+            total_tokens: result.usage.input_tokens + result.usage.output_tokens,
+          },
+          cost_usd: cost,
+          duration_ms: this.#clock().getTime() - started,
+          prompt_redactions: redactions,
+        },
+      });
+      return { text: responseText, model_id: modelId, prompt_ref, response_ref };
+    }
+    if (chain.length === 0) {
+      throw new AgentInfrastructureError(`no model allowed for phase ${phase}`, { context: { phase } });
+    }
+    throw new ModelError(
+      `every allowed model failed for ${phase}: ${failed.map((f) => `${f.model_id}: ${f.error}`).join("; ")}`,
+      { context: { phase, failed } },
+    );
+  }
+}

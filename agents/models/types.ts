@@ -1,0 +1,55 @@
+import type { z } from "zod";
+import type { ModelId, RedactionLevel } from "#core/contracts/entry-input.ts";
+import type { ModelConfig, Phase, PolicyDocument } from "#core/contracts/policy.ts";
+import type { Redactor } from "#policies/redaction/index.ts";
+
+/** One chat message; content is plain text (already redacted when it reaches a provider). */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  maxOutputTokens: number;
+  /** Ask the provider for a JSON object when it supports it; the answer is validated anyway. */
+  json: boolean;
+  /** SHA-256 of the canonical JSON of `messages` (the replay key). */
+  promptSha256: string;
+  signal?: AbortSignal;
+}
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export interface ChatResult {
+  text: string;
+  /** The provider's own model name as it answered (e.g. `gpt-4.1-2025-04-14`). */
+  model: string;
+  usage: TokenUsage;
+}
+
+/** One model behind pf-policy-v1's model id; every provider speaks this and nothing else. */
+export interface ModelProvider {
+  readonly id: ModelId;
+  readonly api: z.infer<typeof ModelConfig>["api"];
+  /** The provider model name requested (from the policy's model config). */
+  readonly model: string;
+  complete(request: ChatRequest): Promise<ChatResult>;
+}
+
+export type ModelConfigValue = z.infer<typeof ModelConfig>;
+
+export type { RedactionReport, Redactor } from "#policies/redaction/index.ts";
+
+/** What the agents need from the policy engine (policies/engine `Policy` satisfies it). */
+export interface AgentPolicy {
+  readonly doc: PolicyDocument;
+  routeChain(profile: string, phase: Phase, allowModels?: readonly ModelId[]): ModelId[];
+  modelConfig(id: ModelId): ModelConfigValue;
+}
+
+/** Builds the redactor for a redaction level (policy detectors → policies/redaction). */
+export type RedactorFactory = (level: RedactionLevel) => Redactor;

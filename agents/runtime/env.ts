@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { RunId } from "#core/contracts/entry-input.ts";
+import { AgentInput, AgentRole } from "#core/contracts/tasks.ts";
+import { ValidationError } from "#core/errors.ts";
+import { parseOrThrow } from "#core/validation.ts";
+
+const flag = z
+  .enum(["0", "1", "true", "false"])
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+
+/** The agent container's environment (ECS container overrides set the per-task part). */
+export const AgentEnv = z.object({
+  // Step Functions task tokens are at most 2048 characters (SendTaskSuccess API limit).
+  TASK_TOKEN: z.string().min(1).max(2048),
+  RUN_ID: RunId,
+  /** JSON of `AgentInput` (references and hashes only). */
+  INPUT_REF: z.string().min(2).max(200_000),
+  AGENT_ROLE: AgentRole.optional(),
+  LEDGER_TABLE: z.string().min(3).max(255),
+  EVIDENCE_BUCKET: z.string().min(3).max(63),
+  EVIDENCE_KMS_KEY_ID: z.string().min(1).optional(),
+  FACTORY_POLICY: z.string().min(1).default("policies/pf-policy-v1.json"),
+  HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Scratch space for clones (the container's ephemeral storage). */
+  PF_WORK_DIR: z.string().min(1).optional(),
+  /** Directory of replay recordings (for models configured with `api: "replay"`). */
+  PF_REPLAY_DIR: z.string().min(1).optional(),
+  /** Serve every model from PF_REPLAY_DIR regardless of the policy (local demo). */
+  PF_FORCE_REPLAY: flag,
+  /** Write live model responses as replay recordings here. */
+  PF_RECORD_DIR: z.string().min(1).optional(),
+  /** Look API keys up in AWS Secrets Manager after the environment. */
+  PF_SECRETS_MANAGER: flag,
+});
+export type AgentEnv = z.infer<typeof AgentEnv>;
+
+export interface ParsedAgentEnv {
+  env: AgentEnv;
+  role: AgentRole;
+  input: AgentInput;
+}
+
+/**
+ * Validate the environment and the input. The role comes from argv (the container command) or
+ * AGENT_ROLE; both present and different is an error, as is an input for another role or run.
+ */
+export function parseAgentEnv(raw: NodeJS.ProcessEnv, argvRole?: string): ParsedAgentEnv {
+  const env = parseOrThrow(AgentEnv, raw, "agent environment");
+  const roleText = argvRole ?? env.AGENT_ROLE;
+  if (roleText === undefined) {
+    throw new ValidationError(
+      "agent role missing: pass planner|builder|verifier as argument or set AGENT_ROLE",
+      [{ path: "AGENT_ROLE", message: "required" }],
+    );
+  }
+  const role = parseOrThrow(AgentRole, roleText, "agent role");
+  if (env.AGENT_ROLE !== undefined && env.AGENT_ROLE !== role) {
+    throw new ValidationError(`AGENT_ROLE=${env.AGENT_ROLE} contradicts the command's role ${role}`, [
+      { path: "AGENT_ROLE", message: `must be ${role} or unset` },
+    ]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(env.INPUT_REF);
+  } catch (err) {
+    throw new ValidationError(
+      "INPUT_REF is not valid JSON",
+      [{ path: "INPUT_REF", message: "must be JSON" }],
+      {
+        cause: err,
+      },
+    );
+  }
+  const input = parseOrThrow(AgentInput, json, "INPUT_REF");
+  if (input.role !== role) {
+    throw new ValidationError(`INPUT_REF is for role ${input.role}, not ${role}`, [
+      { path: "INPUT_REF.role", message: `must be ${role}` },
+    ]);
+  }
+  if (input.run_id !== env.RUN_ID) {
+    throw new ValidationError("INPUT_REF.run_id differs from RUN_ID", [
+      { path: "INPUT_REF.run_id", message: `must equal RUN_ID (${env.RUN_ID})` },
+    ]);
+  }
+  return { env, role, input };
+}

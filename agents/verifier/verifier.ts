@@ -1,0 +1,203 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BuildOutput } from "#agents/builder/builder.ts";
+import { cloneBranch, git } from "#agents/git/git.ts";
+import { runCommand } from "#agents/process/run-command.ts";
+import {
+  loadVerifyConfig,
+  VERIFY_CONFIG_PATH,
+  type VERIFY_STEPS,
+  type VerifyStep,
+} from "#agents/repo-config.ts";
+import type { AgentContext, RoleHandler } from "#agents/runtime/context.ts";
+import { VerificationFailed } from "#agents/runtime/errors.ts";
+import { getVerifiedJson } from "#agents/snapshot.ts";
+import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { sha256Hex } from "#core/hash.ts";
+import { nodeSatisfies, parseJunit, parseTap, type TestSummary } from "./results.ts";
+
+export interface StepReport {
+  name: (typeof VERIFY_STEPS)[number];
+  command: string[];
+  verdict: "pass" | "fail" | "skipped";
+  reason?: string;
+  exit_code: number | null;
+  signal: string | null;
+  timed_out: boolean;
+  duration_ms: number;
+  log_ref: S3Ref | null;
+  log_sha256: string | null;
+  tests?: TestSummary;
+}
+
+export interface VerifyReport {
+  kind: "verify_report";
+  run_id: string;
+  repo: string;
+  branch: string;
+  head_commit: string;
+  config_sha256: string | null;
+  verdict: "pass" | "fail";
+  error?: string;
+  steps: StepReport[];
+}
+
+async function runStep(
+  ctx: AgentContext<{ role: "verifier" } & AgentContext["input"]>,
+  dir: string,
+  step: VerifyStep,
+) {
+  const base = { name: step.name, command: step.command };
+  const nodePin = step.toolchain?.node;
+  if (nodePin !== undefined && !nodeSatisfies(nodePin)) {
+    return {
+      ...base,
+      verdict: "fail" as const,
+      reason: `toolchain: node ${nodePin} required, agent has ${process.versions.node}`,
+      exit_code: null,
+      signal: null,
+      timed_out: false,
+      duration_ms: 0,
+      log_ref: null,
+      log_sha256: null,
+    };
+  }
+  const result = await runCommand({ argv: step.command, cwd: dir, timeoutMs: step.timeout_seconds * 1000 });
+  // Logs are untrusted output of repository code: redact before they are stored.
+  const log = ctx.redact(
+    `$ ${step.command.join(" ")}\n${result.output}${result.output_truncated ? "\n[log truncated: head dropped]" : ""}${result.spawn_error === undefined ? "" : `\n[spawn error] ${result.spawn_error}`}`,
+  );
+  const log_ref = await ctx.deps.evidence.put(log, { kind: "verify_log", contentType: "text/plain" });
+  let tests = parseTap(result.output);
+  if (step.junit !== undefined) {
+    const xml = await readFile(join(dir, step.junit), "utf8").catch(() => undefined);
+    const junit = xml === undefined ? undefined : parseJunit(xml);
+    if (junit !== undefined) tests = junit;
+  }
+  const ok = result.exit_code === 0 && !result.timed_out && result.spawn_error === undefined;
+  const reason = ok
+    ? undefined
+    : result.timed_out
+      ? `timed out after ${step.timeout_seconds}s`
+      : result.spawn_error !== undefined
+        ? `could not start: ${result.spawn_error}`
+        : `exit code ${result.exit_code ?? `signal ${result.signal}`}`;
+  return {
+    ...base,
+    verdict: ok ? ("pass" as const) : ("fail" as const),
+    ...(reason === undefined ? {} : { reason }),
+    exit_code: result.exit_code,
+    signal: result.signal,
+    timed_out: result.timed_out,
+    duration_ms: result.duration_ms,
+    log_ref,
+    log_sha256: log_ref.sha256,
+    ...(tests === undefined ? {} : { tests }),
+  };
+}
+
+/**
+ * Verifier (no model): a clean checkout of the builder's head commit, then the repository's
+ * `.factory/verify.json` steps in order, each with a timeout and a secret-free environment.
+ * The first failing step fails the verification; later steps are reported as skipped.
+ */
+export const verifier: RoleHandler<"verifier"> = async (ctx) => {
+  const { input, deps } = ctx;
+  const build = await getVerifiedJson(deps.evidence, input.build_ref, BuildOutput, "build output");
+  const dir = join(ctx.workDir, input.repo.name);
+  await cloneBranch({
+    url: input.repo.url,
+    branch: input.branch.branch,
+    dir,
+    env: await ctx.gitEnv(input.repo),
+  });
+  await git(["checkout", "--quiet", "--detach", build.head_commit], { cwd: dir });
+  await git(["clean", "-ffdx"], { cwd: dir });
+
+  const report: VerifyReport = {
+    kind: "verify_report",
+    run_id: input.run_id,
+    repo: input.repo.name,
+    branch: input.branch.branch,
+    head_commit: build.head_commit,
+    config_sha256: null,
+    verdict: "pass",
+    steps: [],
+  };
+  let loaded: Awaited<ReturnType<typeof loadVerifyConfig>>;
+  try {
+    loaded = await loadVerifyConfig(dir);
+    if (loaded === undefined)
+      report.error = `${VERIFY_CONFIG_PATH} is missing: nothing defines how to verify ${input.repo.name}`;
+  } catch (err) {
+    report.error = ctx.redact((err as Error).message);
+  }
+  if (loaded !== undefined) {
+    report.config_sha256 = sha256Hex(loaded.text);
+    for (const step of loaded.config.steps) {
+      if (ctx.signal.aborted) break;
+      const failedBefore = report.steps.some((s) => s.verdict === "fail");
+      const stepReport: StepReport = failedBefore
+        ? {
+            name: step.name,
+            command: step.command,
+            verdict: "skipped",
+            reason: "an earlier step failed",
+            exit_code: null,
+            signal: null,
+            timed_out: false,
+            duration_ms: 0,
+            log_ref: null,
+            log_sha256: null,
+          }
+        : await runStep(ctx as never, dir, step);
+      report.steps.push(stepReport);
+      await deps.ledger.append({
+        run_id: input.run_id,
+        event_type: "tool_result",
+        phase: "verifier",
+        actor: "agent:verifier",
+        output_sha256: stepReport.log_sha256,
+        s3_refs: stepReport.log_ref === null ? [] : [stepReport.log_ref],
+        git_refs: { repo: input.repo.name, branch: input.branch.branch, head_commit: build.head_commit },
+        detail: {
+          step: step.name,
+          verdict: stepReport.verdict,
+          exit_code: stepReport.exit_code,
+          timed_out: stepReport.timed_out,
+          duration_ms: stepReport.duration_ms,
+          ...(stepReport.reason === undefined ? {} : { reason: stepReport.reason }),
+          ...(stepReport.tests === undefined ? {} : { tests: stepReport.tests }),
+        },
+      });
+    }
+  }
+  const failed = report.steps.find((s) => s.verdict === "fail");
+  if (report.error !== undefined || failed !== undefined) report.verdict = "fail";
+  if (report.verdict === "fail") {
+    const report_ref = await deps.evidence.putJson(report, {
+      kind: "verify_report",
+      contentType: "application/json",
+    });
+    const why = report.error ?? `step ${failed?.name} failed: ${failed?.reason}`;
+    throw new VerificationFailed(
+      `verification of ${input.repo.name}@${build.head_commit.slice(0, 12)} failed: ${why}`,
+      {
+        context: {
+          report_ref,
+          repo: input.repo.name,
+          head_commit: build.head_commit,
+          failed_step: failed?.name ?? null,
+        },
+      },
+    );
+  }
+  return {
+    output: report,
+    kind: "verify_report",
+    head_commit: build.head_commit,
+    verdict: "pass",
+    git_refs: { repo: input.repo.name, branch: input.branch.branch, head_commit: build.head_commit },
+    detail: { steps: report.steps.map((s) => `${s.name}:${s.verdict}`) },
+  };
+};

@@ -1,0 +1,143 @@
+// buildApp(options): the gateway as a Fastify instance with every dependency injected. main.ts
+// reads the environment and listens; tests and the local factory call buildApp directly.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import rateLimit from "@fastify/rate-limit";
+import underPressure from "@fastify/under-pressure";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import type { DestinationStream } from "pino";
+import type { Provider } from "#core/contracts/entry-input.ts";
+import type { Ledger } from "#core/ledger/types.ts";
+import type { DedupeStore } from "#gateway/dedupe.ts";
+import { redactorCache } from "#gateway/deps.ts";
+import { gatewayDeps } from "#gateway/plugins/deps.ts";
+import { errorHandling } from "#gateway/plugins/errors.ts";
+import { rawBody } from "#gateway/plugins/raw-body.ts";
+import type { Clock, GitlabRoleLookup, RedactorFactory, Sleep } from "#gateway/ports.ts";
+import { githubRoutes } from "#gateway/routes/github.ts";
+import { gitlabRoutes } from "#gateway/routes/gitlab.ts";
+import { healthRoutes } from "#gateway/routes/health.ts";
+import { jiraRoutes } from "#gateway/routes/jira.ts";
+import { runRoutes } from "#gateway/routes/runs.ts";
+import { type RetryPolicy, SfnGateway } from "#gateway/start-execution.ts";
+import { createVerifiers, type GatewaySecrets } from "#gateway/verify/index.ts";
+import type { ForgePort, JiraPort } from "#integrations/types.ts";
+import type { Policy } from "#policies/engine/index.ts";
+
+export interface GatewayOptions {
+  secrets: GatewaySecrets;
+  policy: Policy;
+  redactorFactory: RedactorFactory;
+  sfn: {
+    client: SFNClient;
+    stateMachineArn: string;
+    retry?: RetryPolicy;
+    sleep?: Sleep;
+    random?: () => number;
+  };
+  dedupe: DedupeStore;
+  ledger: Ledger;
+  forges?: Partial<Record<Provider, ForgePort>>;
+  jira?: JiraPort;
+  gitlabRoles?: GitlabRoleLookup;
+  /** The factory's own forge accounts (`github:pf-bot`, `gitlab:pf-bot`): their comments are ignored. */
+  botLogins?: readonly string[];
+  clock?: Clock;
+  logger?: { level?: string; stream?: DestinationStream } | false;
+  /** Per client IP; `false` disables (benchmarks). */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
+  /** Shed load with 503 + Retry-After when the event loop lags. `false` disables. */
+  underPressure?: { maxEventLoopDelayMs: number } | false;
+  /** Behind the ALB: take the client IP from X-Forwarded-For. */
+  trustProxy?: boolean;
+}
+
+/** Headers that carry credentials: never logged. */
+export const REDACTED_HEADERS = [
+  "authorization",
+  "x-hub-signature",
+  "x-hub-signature-256",
+  "x-gitlab-token",
+  "webhook-signature",
+  "cookie",
+];
+
+const DELIVERY_HEADERS = [
+  "x-github-delivery",
+  "idempotency-key",
+  "x-gitlab-event-uuid",
+  "x-atlassian-webhook-identifier",
+];
+
+/** The delivery id becomes the request id, so every log line of a delivery can be found by it. */
+function requestId(req: IncomingMessage): string {
+  for (const name of DELIVERY_HEADERS) {
+    const v = req.headers[name];
+    const id = Array.isArray(v) ? v[0] : v;
+    if (id !== undefined && /^[A-Za-z0-9._:-]{1,128}$/.test(id)) return id;
+  }
+  return randomUUID();
+}
+
+export async function buildApp(options: GatewayOptions): Promise<FastifyInstance> {
+  const clock = options.clock ?? (() => new Date());
+  const logger =
+    options.logger === false
+      ? false
+      : {
+          level: options.logger?.level ?? "info",
+          ...(options.logger?.stream === undefined ? {} : { stream: options.logger.stream }),
+          redact: { paths: REDACTED_HEADERS.map((h) => `req.headers["${h}"]`), censor: "[REDACTED]" },
+        };
+  const app = Fastify({
+    logger,
+    genReqId: requestId,
+    logController: new LogController({ requestIdLogLabel: "delivery_id" }),
+    bodyLimit: 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    return503OnClosing: true,
+  });
+  await app.register(errorHandling);
+  await app.register(rawBody);
+  if (options.underPressure !== false) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: options.underPressure?.maxEventLoopDelayMs ?? 1000,
+      retryAfter: 5,
+      exposeStatusRoute: false,
+    });
+  }
+  if (options.rateLimit !== false) {
+    await app.register(rateLimit, {
+      max: options.rateLimit?.max ?? 600,
+      timeWindow: options.rateLimit?.timeWindowMs ?? 60_000,
+      errorResponseBuilder: (_req, ctx) => ({
+        statusCode: 429,
+        code: "rate_limited",
+        message: `rate limit of ${ctx.max} requests per ${ctx.after} exceeded`,
+      }),
+    });
+  }
+  const policy = options.policy;
+  await app.register(gatewayDeps, {
+    deps: {
+      policy,
+      sfn: new SfnGateway(options.sfn),
+      dedupe: options.dedupe,
+      ledger: options.ledger,
+      forges: options.forges ?? {},
+      jira: options.jira,
+      gitlabRoles: options.gitlabRoles,
+      clock,
+      redactor: redactorCache(policy, options.redactorFactory),
+    },
+    verifiers: createVerifiers(options.secrets, clock),
+    botLogins: options.botLogins ?? [],
+  });
+  await app.register(healthRoutes);
+  await app.register(jiraRoutes);
+  await app.register(githubRoutes);
+  await app.register(gitlabRoutes);
+  await app.register(runRoutes);
+  return app;
+}

@@ -1,0 +1,43 @@
+// Deny by default: every command line is checked against pf-policy-v1 before anything runs, so a
+// comment with one forbidden line does nothing at all.
+
+import type { CommentContext } from "#gateway/commands/context.ts";
+import type { ParsedCommand } from "#gateway/commands/parse.ts";
+import type { Policy } from "#policies/engine/index.ts";
+
+export interface Denial {
+  line: number;
+  command: string;
+  reason: string;
+}
+
+export function authorizeCommands(
+  policy: Policy,
+  ctx: Pick<CommentContext, "principal" | "roles">,
+  commands: readonly ParsedCommand[],
+): Denial[] {
+  const actor = { principal: ctx.principal, roles: ctx.roles };
+  const denials: Denial[] = [];
+  for (const c of commands) {
+    if (c.kind !== "command") continue;
+    let ok: boolean;
+    let what: string = c.name;
+    if (c.name === "approve") {
+      ok = policy.canApprove(c.gate, actor);
+      what = `approve ${c.gate}`;
+    } else if (c.name === "revoke") {
+      ok = policy.canRevoke(c.gate, actor);
+      what = `revoke ${c.gate}`;
+    } else {
+      ok = policy.canRunCommand(c.name, actor);
+    }
+    if (!ok) {
+      denials.push({
+        line: c.line,
+        command: what,
+        reason: `${ctx.principal} (roles: ${ctx.roles.join(", ") || "none"}) may not ${what} under pf-policy-v1`,
+      });
+    }
+  }
+  return denials;
+}

@@ -1,0 +1,330 @@
+// Act on authorized comment commands. Each command line has its own dedupe key derived from the
+// delivery's, so a redelivered comment neither starts a second run nor records a second approval
+// nor posts a second reply.
+import type { MrRef } from "#core/contracts/entry-input.ts";
+import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
+import type { Gate } from "#core/contracts/policy.ts";
+import { formatMrRef } from "#core/ledger/refs.ts";
+import type { RunRef } from "#core/ledger/types.ts";
+import type { CommentContext } from "#gateway/commands/context.ts";
+import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
+import type { GatewayDeps } from "#gateway/deps.ts";
+import { startRunOnce } from "#gateway/start-run.ts";
+
+export type LineStatus = "started" | "duplicate" | "done" | "refused" | "invalid";
+
+export interface LineResult {
+  line: number;
+  command: string;
+  status: LineStatus;
+  message: string;
+  run_id?: string;
+  execution_arn?: string;
+}
+
+async function latestRun(deps: GatewayDeps, mr: MrRef): Promise<RunRef | undefined> {
+  const runs = await deps.ledger.runsByMr(formatMrRef(mr));
+  // run_id is a ULID: lexicographic order is creation order.
+  return [...runs].sort((a, b) => (a.run_id < b.run_id ? -1 : 1)).at(-1);
+}
+
+async function startFromComment(
+  deps: GatewayDeps,
+  ctx: CommentContext,
+  line: number,
+  command: "run" | "rerun",
+): Promise<LineResult> {
+  const base = { line, command };
+  if (command === "rerun" && (await latestRun(deps, ctx.mr)) === undefined) {
+    return {
+      ...base,
+      status: "refused",
+      message: "There is no earlier run for this merge request to repeat.",
+    };
+  }
+  const key = findIssueKey(ctx.title, ctx.branch, ctx.description);
+  if (key === undefined) {
+    return {
+      ...base,
+      status: "refused",
+      message: "No Jira issue key (like ABC-123) in the title, branch or description of this merge request.",
+    };
+  }
+  const project = key.split("-")[0]!;
+  const route = deps.policy.projectRoute(project);
+  if (route === undefined) {
+    return {
+      ...base,
+      status: "refused",
+      message: `Project ${project} is not routed to any repository by pf-policy-v1.`,
+    };
+  }
+  let facts: { labels: string[]; priority: string | null; issueType: string | null; url: string } = {
+    labels: [],
+    priority: null,
+    issueType: null,
+    url: ctx.mr.url,
+  };
+  if (deps.jira !== undefined) {
+    const issue = await deps.jira.getIssue(key);
+    facts = { labels: issue.labels, priority: issue.priority, issueType: issue.issue_type, url: issue.url };
+  }
+  const redactor = deps.redactor(route.redaction);
+  const labels = redactor.redactValue(facts.labels).value;
+  const riskClass = deps.policy.riskClass({ labels, priority: facts.priority, issueType: facts.issueType });
+  const outcome = await startRunOnce(deps, {
+    source: "mr",
+    dedupeKey: `${ctx.dedupeKey}#L${line}`,
+    buildInput: (runId) => ({
+      run_id: runId,
+      trigger: {
+        type: "mr_command",
+        key,
+        url: facts.url,
+        project,
+        labels,
+        risk_class: riskClass,
+        mr: ctx.mr,
+        command,
+      },
+      repos: route.repos,
+      policy: deps.policy.entryPolicy(project),
+    }),
+  });
+  return {
+    ...base,
+    status: outcome.status,
+    run_id: outcome.run_id,
+    execution_arn: outcome.execution_arn,
+    message:
+      outcome.status === "started"
+        ? `Started run \`${outcome.run_id}\` for ${key} (risk: ${riskClass}).`
+        : `Run \`${outcome.run_id}\` was already started for this comment.`,
+  };
+}
+
+async function status(deps: GatewayDeps, ctx: CommentContext, line: number): Promise<LineResult> {
+  const run = await latestRun(deps, ctx.mr);
+  if (run === undefined) {
+    return { line, command: "status", status: "done", message: "No runs for this merge request yet." };
+  }
+  const arn = await deps.dedupe.executionOf(run.run_id);
+  const execution = arn === undefined ? undefined : await deps.sfn.describe(arn);
+  const all = await deps.ledger.read(run.run_id);
+  const head = all.at(-1);
+  const events = all.length;
+  return {
+    line,
+    command: "status",
+    status: "done",
+    run_id: run.run_id,
+    message: `Run \`${run.run_id}\` (${run.trigger_key}): ${execution?.status ?? "UNKNOWN"}; ${events} ledger event(s), head hash \`${head?.event_hash ?? "none"}\`.`,
+  };
+}
+
+async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Promise<LineResult> {
+  const base = { line, command: "cancel" };
+  const run = await latestRun(deps, ctx.mr);
+  const arn = run === undefined ? undefined : await deps.dedupe.executionOf(run.run_id);
+  if (run === undefined || arn === undefined) {
+    return { ...base, status: "refused", message: "No run of this merge request to cancel." };
+  }
+  const execution = await deps.sfn.describe(arn);
+  if (execution !== undefined && execution.status !== "RUNNING") {
+    return {
+      ...base,
+      status: "refused",
+      run_id: run.run_id,
+      message: `Run \`${run.run_id}\` is already ${execution.status}.`,
+    };
+  }
+  await deps.sfn.stop(arn, `cancelled by ${ctx.principal} on ${formatMrRef(ctx.mr)}`);
+  await deps.ledger.append({
+    run_id: run.run_id,
+    event_type: "run_cancelled",
+    phase: "gateway",
+    actor: ctx.principal,
+    detail: { mr: formatMrRef(ctx.mr), execution_arn: arn },
+  });
+  return { ...base, status: "done", run_id: run.run_id, message: `Cancelled run \`${run.run_id}\`.` };
+}
+
+/** The run's evidence: digest of the latest bundle and the commits it covers. */
+function latestEvidence(events: readonly LedgerEvent[]) {
+  const ev = [...events].reverse().find((e) => e.event_type === "evidence_uploaded");
+  if (ev === undefined) return undefined;
+  const d = ev.detail as { bundle_sha256?: unknown; head_commits?: unknown };
+  const digest = typeof d.bundle_sha256 === "string" ? d.bundle_sha256 : ev.output_sha256;
+  const commits = new Set<string>();
+  if (ev.git_refs?.head_commit !== undefined) commits.add(ev.git_refs.head_commit);
+  for (const c of ev.git_refs?.commits ?? []) commits.add(c);
+  if (Array.isArray(d.head_commits))
+    for (const c of d.head_commits) if (typeof c === "string") commits.add(c);
+  return { digest, commits, seq: ev.seq };
+}
+
+async function approve(
+  deps: GatewayDeps,
+  ctx: CommentContext,
+  line: number,
+  gate: Gate,
+): Promise<LineResult> {
+  const base = { line, command: `approve ${gate}` };
+  const run = await latestRun(deps, ctx.mr);
+  if (run === undefined)
+    return { ...base, status: "refused", message: "No run of this merge request to approve." };
+  const evidence = latestEvidence(await deps.ledger.read(run.run_id));
+  if (evidence === undefined || evidence.digest === null) {
+    return {
+      ...base,
+      status: "refused",
+      run_id: run.run_id,
+      message: `Run \`${run.run_id}\` has no evidence bundle yet.`,
+    };
+  }
+  const forge = deps.forges[ctx.mr.provider];
+  if (forge === undefined) {
+    return {
+      ...base,
+      status: "refused",
+      message: `No ${ctx.mr.provider} client is configured to read the head commit.`,
+    };
+  }
+  const head = await forge.headCommit(ctx.mr);
+  if (evidence.commits.size > 0 && !evidence.commits.has(head)) {
+    return {
+      ...base,
+      status: "refused",
+      run_id: run.run_id,
+      message: `The head commit ${head.slice(0, 12)} is newer than the evidence of run \`${run.run_id}\`: approvals bind to verified commits. Run \`rerun\` first.`,
+    };
+  }
+  await deps.ledger.append({
+    run_id: run.run_id,
+    event_type: "approval_recorded",
+    phase: "approval",
+    actor: ctx.principal,
+    input_sha256: evidence.digest,
+    git_refs: { head_commit: head },
+    detail: {
+      gate,
+      bundle_sha256: evidence.digest,
+      head_commit: head,
+      mr: formatMrRef(ctx.mr),
+      evidence_seq: evidence.seq,
+    },
+  });
+  return {
+    ...base,
+    status: "done",
+    run_id: run.run_id,
+    message: `Recorded ${gate} approval by ${ctx.principal} for evidence \`${evidence.digest.slice(0, 12)}\` at ${head.slice(0, 12)}.`,
+  };
+}
+
+async function revoke(deps: GatewayDeps, ctx: CommentContext, line: number, gate: Gate): Promise<LineResult> {
+  const base = { line, command: `revoke ${gate}` };
+  const run = await latestRun(deps, ctx.mr);
+  if (run === undefined) return { ...base, status: "refused", message: "No run of this merge request." };
+  const events = await deps.ledger.read(run.run_id);
+  // The principal's standing approval: their last approval_recorded for this gate, not yet revoked.
+  let standing: LedgerEvent | undefined;
+  for (const e of events) {
+    if (e.actor !== ctx.principal || (e.detail as { gate?: unknown }).gate !== gate) continue;
+    if (e.event_type === "approval_recorded") standing = e;
+    if (e.event_type === "approval_revoked") standing = undefined;
+  }
+  if (standing === undefined) {
+    return {
+      ...base,
+      status: "refused",
+      run_id: run.run_id,
+      message: `${ctx.principal} has no ${gate} approval to revoke.`,
+    };
+  }
+  await deps.ledger.append({
+    run_id: run.run_id,
+    event_type: "approval_revoked",
+    phase: "approval",
+    actor: ctx.principal,
+    input_sha256: standing.input_sha256,
+    git_refs: standing.git_refs,
+    detail: { gate, revokes_seq: standing.seq, mr: formatMrRef(ctx.mr) },
+  });
+  return {
+    ...base,
+    status: "done",
+    run_id: run.run_id,
+    message: `Revoked ${gate} approval by ${ctx.principal}.`,
+  };
+}
+
+async function runLine(
+  deps: GatewayDeps,
+  ctx: CommentContext,
+  c: ParsedCommand,
+  prefix: string,
+): Promise<LineResult> {
+  if (c.kind === "invalid") {
+    return {
+      line: c.line,
+      command: c.text,
+      status: "invalid",
+      message: `${c.problem}.\n\n${helpText(prefix)}`,
+    };
+  }
+  switch (c.name) {
+    case "help":
+      return { line: c.line, command: "help", status: "done", message: helpText(prefix) };
+    case "status":
+      return status(deps, ctx, c.line);
+    case "run":
+    case "rerun":
+      return startFromComment(deps, ctx, c.line, c.name);
+    case "cancel":
+      return cancel(deps, ctx, c.line);
+    case "approve":
+      return approve(deps, ctx, c.line, c.gate);
+    case "revoke":
+      return revoke(deps, ctx, c.line, c.gate);
+  }
+}
+
+/**
+ * Execute every command line once. Run/rerun lines are idempotent through their execution name;
+ * the others reserve a per-line dedupe key first and release it when they fail, so the sender's
+ * retry can redo them.
+ */
+export async function executeCommands(
+  deps: GatewayDeps,
+  ctx: CommentContext,
+  commands: readonly ParsedCommand[],
+): Promise<LineResult[]> {
+  const prefix = deps.policy.commandPrefix;
+  const results: LineResult[] = [];
+  for (const c of commands) {
+    if (c.kind === "command" && (c.name === "run" || c.name === "rerun")) {
+      results.push(await runLine(deps, ctx, c, prefix));
+      continue;
+    }
+    const lineKey = `${ctx.dedupeKey}#L${c.line}`;
+    const { fresh } = await deps.dedupe.reserve(lineKey, {});
+    if (!fresh) {
+      results.push({
+        line: c.line,
+        command: c.kind === "command" ? c.name : c.text,
+        status: "duplicate",
+        message: "already handled",
+      });
+      continue;
+    }
+    try {
+      results.push(await runLine(deps, ctx, c, prefix));
+    } catch (err) {
+      await deps.dedupe.release(lineKey);
+      throw err;
+    }
+    await deps.dedupe.markDone(lineKey);
+  }
+  return results;
+}

@@ -1,0 +1,80 @@
+// The MR/PR comment command grammar (DESIGN.md §5): one command per line, each line starting with
+// the policy's prefix (default `/pf`):
+//   <prefix> help | status | run | rerun | cancel | approve <gate> | revoke <gate>
+// Lines without the prefix are ordinary discussion and ignored.
+import { COMMANDS, type CommandName, GATES, type Gate } from "#core/contracts/policy.ts";
+
+export type ParsedCommand =
+  | { kind: "command"; line: number; name: Exclude<CommandName, "approve" | "revoke"> }
+  | { kind: "command"; line: number; name: "approve" | "revoke"; gate: Gate }
+  | { kind: "invalid"; line: number; text: string; problem: string };
+
+/** Marker every bot reply carries, so the gateway never reacts to its own comments. */
+export const BOT_MARKER = "<!-- protocol-factory -->";
+
+export const MAX_COMMANDS_PER_COMMENT = 10;
+
+export function parseCommands(body: string, prefix: string): ParsedCommand[] {
+  const out: ParsedCommand[] = [];
+  const lines = body.split(/\r?\n/);
+  for (let i = 0; i < lines.length && out.length < MAX_COMMANDS_PER_COMMENT; i++) {
+    const words = lines[i]!.trim().split(/\s+/);
+    if (words[0] !== prefix) continue;
+    const [, verb, arg, ...extra] = words;
+    const text = words.slice(0, 4).join(" ").slice(0, 100);
+    if (verb === undefined || verb === "") {
+      out.push({ kind: "invalid", line: i + 1, text, problem: "missing command" });
+      continue;
+    }
+    const name = verb.toLowerCase();
+    if (!(COMMANDS as readonly string[]).includes(name)) {
+      out.push({ kind: "invalid", line: i + 1, text, problem: `unknown command "${verb.slice(0, 32)}"` });
+      continue;
+    }
+    if (name === "approve" || name === "revoke") {
+      const gate = arg?.toLowerCase();
+      if (gate === undefined || !(GATES as readonly string[]).includes(gate) || extra.length > 0) {
+        out.push({
+          kind: "invalid",
+          line: i + 1,
+          text,
+          problem: `\`${prefix} ${name}\` needs one gate: ${GATES.join(" | ")}`,
+        });
+        continue;
+      }
+      out.push({ kind: "command", line: i + 1, name, gate: gate as Gate });
+      continue;
+    }
+    if (arg !== undefined) {
+      out.push({ kind: "invalid", line: i + 1, text, problem: `\`${prefix} ${name}\` takes no arguments` });
+      continue;
+    }
+    out.push({ kind: "command", line: i + 1, name: name as Exclude<CommandName, "approve" | "revoke"> });
+  }
+  return out;
+}
+
+export function helpText(prefix: string): string {
+  return [
+    "Protocol Factory commands (one per line):",
+    `- \`${prefix} help\`: this list`,
+    `- \`${prefix} status\`: state of the latest run for this merge request`,
+    `- \`${prefix} run\`: start a new run for the issue named in the title, branch or description`,
+    `- \`${prefix} rerun\`: repeat the latest run`,
+    `- \`${prefix} cancel\`: stop the running run`,
+    `- \`${prefix} approve spec|plan|risk|release\`: approve a gate for the current head commit`,
+    `- \`${prefix} revoke spec|plan|risk|release\`: withdraw your approval`,
+  ].join("\n");
+}
+
+const ISSUE_KEY = /\b([A-Z][A-Z0-9_]{0,254}-[1-9][0-9]*)\b/;
+
+/** The Jira issue a merge request is about: first key in the title, then branch, then description. */
+export function findIssueKey(...texts: Array<string | null | undefined>): string | undefined {
+  for (const t of texts) {
+    if (t === null || t === undefined) continue;
+    const m = ISSUE_KEY.exec(t.slice(0, 100_000));
+    if (m !== null) return m[1];
+  }
+  return undefined;
+}

@@ -1,0 +1,155 @@
+// Gateway configuration from the environment (DESIGN.md §5 names are a contract). Every problem is
+// reported at once, each naming its variable, and stops start-up.
+import { z } from "zod";
+import type { GatewaySecrets } from "#gateway/verify/index.ts";
+import { DEFAULT_POLICY_PATH } from "#policies/engine/index.ts";
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid gateway configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+const secret = z.string().min(16, { message: "must be at least 16 characters" }).optional();
+const optionalText = z.string().min(1).optional();
+const commaList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
+  );
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  FACTORY_DATA_DIR: z.string().min(1).default(".factory"),
+  FACTORY_POLICY: z.string().min(1).default(DEFAULT_POLICY_PATH),
+  STATE_MACHINE_ARN: z
+    .string({ message: "is required" })
+    .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, {
+      message:
+        "must be a Step Functions state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)",
+    }),
+  LEDGER_TABLE: z.string({ message: "is required" }).regex(/^[A-Za-z0-9_.-]{3,255}$/, {
+    message: "must be a DynamoDB table name",
+  }),
+  /** Not in the §5 list: the dedupe table; defaults to `<LEDGER_TABLE>-dedupe`. */
+  DEDUPE_TABLE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, { message: "must be a DynamoDB table name" })
+    .optional(),
+  EVIDENCE_BUCKET: optionalText,
+  JIRA_WEBHOOK_SECRET: secret,
+  JIRA_WEBHOOK_SECRET_PREVIOUS: secret,
+  JIRA_AUTOMATION_TOKEN: secret,
+  JIRA_AUTOMATION_TOKEN_PREVIOUS: secret,
+  GITHUB_WEBHOOK_SECRET: secret,
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: secret,
+  GITLAB_WEBHOOK_TOKEN: secret,
+  GITLAB_WEBHOOK_TOKEN_PREVIOUS: secret,
+  GITLAB_SIGNING_TOKEN: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, { message: "must be whsec_<base64 key>" })
+    .optional(),
+  GITLAB_SIGNING_TOKEN_PREVIOUS: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, { message: "must be whsec_<base64 key>" })
+    .optional(),
+  OPERATOR_TOKEN: z.string({ message: "is required" }).min(16, { message: "must be at least 16 characters" }),
+  OPERATOR_TOKEN_PREVIOUS: secret,
+  /** The factory's own forge accounts, e.g. `github:pf-bot,gitlab:pf-bot` (loop guard). */
+  FACTORY_BOT_LOGINS: commaList,
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Behind the ALB the client address is in X-Forwarded-For. */
+  TRUST_PROXY: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+});
+
+/** Cross-variable rules, checked on presence so they are reported alongside the per-field ones. */
+function crossProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (env.JIRA_WEBHOOK_SECRET === undefined && env.JIRA_AUTOMATION_TOKEN === undefined) {
+    problems.push(
+      "JIRA_WEBHOOK_SECRET: set JIRA_WEBHOOK_SECRET and/or JIRA_AUTOMATION_TOKEN: without them no Jira delivery can be verified",
+    );
+  }
+  if (env.GITLAB_SIGNING_TOKEN !== undefined && env.GITLAB_WEBHOOK_TOKEN === undefined) {
+    problems.push("GITLAB_WEBHOOK_TOKEN: is required when GITLAB_SIGNING_TOKEN is set");
+  }
+  for (const name of [
+    "JIRA_WEBHOOK_SECRET",
+    "JIRA_AUTOMATION_TOKEN",
+    "GITHUB_WEBHOOK_SECRET",
+    "GITLAB_WEBHOOK_TOKEN",
+    "GITLAB_SIGNING_TOKEN",
+    "OPERATOR_TOKEN",
+  ]) {
+    if (env[`${name}_PREVIOUS`] !== undefined && env[name] === undefined) {
+      problems.push(`${name}_PREVIOUS: is only valid together with ${name}`);
+    }
+  }
+  return problems;
+}
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  policyPath: string;
+  stateMachineArn: string;
+  ledgerTable: string;
+  dedupeTable: string;
+  evidenceBucket: string | undefined;
+  secrets: GatewaySecrets;
+  botLogins: string[];
+  logLevel: string;
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
+}
+
+function pair(current: string | undefined, previous: string | undefined): string[] {
+  return [current, previous].filter((s): s is string => s !== undefined);
+}
+
+export function loadConfig(env: Record<string, string | undefined>): GatewayConfig {
+  // Empty variables count as unset (container env files often carry `NAME=`).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const r = Env.safeParse(cleaned);
+  const problems = [
+    ...(r.success ? [] : r.error.issues.map((i) => `${String(i.path[0] ?? "(env)")}: ${i.message}`)),
+    ...crossProblems(cleaned),
+  ];
+  if (!r.success || problems.length > 0) throw new ConfigError(problems);
+  const e = r.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.FACTORY_DATA_DIR,
+    policyPath: e.FACTORY_POLICY,
+    stateMachineArn: e.STATE_MACHINE_ARN,
+    ledgerTable: e.LEDGER_TABLE,
+    dedupeTable: e.DEDUPE_TABLE ?? `${e.LEDGER_TABLE}-dedupe`,
+    evidenceBucket: e.EVIDENCE_BUCKET,
+    secrets: {
+      jiraWebhook: pair(e.JIRA_WEBHOOK_SECRET, e.JIRA_WEBHOOK_SECRET_PREVIOUS),
+      jiraAutomation: pair(e.JIRA_AUTOMATION_TOKEN, e.JIRA_AUTOMATION_TOKEN_PREVIOUS),
+      githubWebhook: pair(e.GITHUB_WEBHOOK_SECRET, e.GITHUB_WEBHOOK_SECRET_PREVIOUS),
+      gitlabWebhook: pair(e.GITLAB_WEBHOOK_TOKEN, e.GITLAB_WEBHOOK_TOKEN_PREVIOUS),
+      gitlabSigning: pair(e.GITLAB_SIGNING_TOKEN, e.GITLAB_SIGNING_TOKEN_PREVIOUS),
+      operator: pair(e.OPERATOR_TOKEN, e.OPERATOR_TOKEN_PREVIOUS),
+    },
+    botLogins: e.FACTORY_BOT_LOGINS,
+    logLevel: e.LOG_LEVEL,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY,
+  };
+}

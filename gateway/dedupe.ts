@@ -1,0 +1,202 @@
+// Durable delivery dedupe in DynamoDB (DEDUPE_TABLE_LAYOUT). One item per delivery key:
+//   (absent) --reserve--> reserved --markStarted/markDone--> started | done
+// A sender's retry after a 503 finds `reserved` and finishes the same work with the same run_id and
+// execution name, so an accepted delivery is never lost and never acted on twice.
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { DEDUPE_TABLE_LAYOUT } from "#core/ledger/types.ts";
+import type { Clock } from "#gateway/ports.ts";
+
+export type DedupeState = "reserved" | "started" | "done";
+
+export interface DedupeRecord {
+  dedupe_key: string;
+  state: DedupeState;
+  run_id: string | null;
+  execution_name: string | null;
+  execution_arn: string | null;
+  created_at: string;
+}
+
+export interface ReserveResult {
+  /** True when this call created the record; false when the key was already known. */
+  fresh: boolean;
+  record: DedupeRecord;
+}
+
+export interface DedupeStore {
+  reserve(key: string, proposal: { run_id?: string; execution_name?: string }): Promise<ReserveResult>;
+  markStarted(key: string, executionArn: string): Promise<void>;
+  markDone(key: string): Promise<void>;
+  /** Drop a reservation whose work failed before any side effect, so the sender's retry redoes it. */
+  release(key: string): Promise<void>;
+  /** Remember which execution runs `runId` (status, cancel and GET /runs look it up). */
+  recordRun(runId: string, executionArn: string): Promise<void>;
+  executionOf(runId: string): Promise<string | undefined>;
+  /** Readiness probe: one cheap read. */
+  ping(): Promise<void>;
+}
+
+/** Run → execution items share the table under a prefix no delivery key uses. */
+const RUN_PREFIX = "run#";
+/** Step Functions keeps execution history 90 days; the mapping lives as long. */
+const RUN_TTL_SECONDS = 90 * 24 * 3600;
+
+export interface DynamoDedupeOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  clock?: Clock;
+  /** How long a delivery key is remembered (senders retry for at most a few days). */
+  ttlSeconds?: number;
+}
+
+const K = DEDUPE_TABLE_LAYOUT.partitionKey;
+const TTL = DEDUPE_TABLE_LAYOUT.ttlAttribute;
+
+function str(v: string | null | undefined) {
+  return v === null || v === undefined ? { NULL: true as const } : { S: v };
+}
+
+export class DynamoDedupeStore implements DedupeStore {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+  readonly #clock: Clock;
+  readonly #ttl: number;
+
+  constructor(options: DynamoDedupeOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#ttl = options.ttlSeconds ?? 7 * 24 * 3600;
+  }
+
+  async reserve(key: string, proposal: { run_id?: string; execution_name?: string }): Promise<ReserveResult> {
+    const now = this.#clock();
+    const nowSec = Math.floor(now.getTime() / 1000);
+    const record: DedupeRecord = {
+      dedupe_key: key,
+      state: "reserved",
+      run_id: proposal.run_id ?? null,
+      execution_name: proposal.execution_name ?? null,
+      execution_arn: null,
+      created_at: now.toISOString(),
+    };
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            [K]: { S: key },
+            state: { S: record.state },
+            run_id: str(record.run_id),
+            execution_name: str(record.execution_name),
+            execution_arn: { NULL: true },
+            created_at: { S: record.created_at },
+            [TTL]: { N: String(nowSec + this.#ttl) },
+          },
+          // An expired item is treated as absent: DynamoDB's TTL sweep is lazy (and dynalite has none).
+          ConditionExpression: "attribute_not_exists(#k) OR #ttl < :now",
+          ExpressionAttributeNames: { "#k": K, "#ttl": TTL },
+          ExpressionAttributeValues: { ":now": { N: String(nowSec) } },
+        }),
+      );
+      return { fresh: true, record };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    const existing = await this.#get(key);
+    if (existing === undefined) {
+      // Released between our put and get: the caller's retry will reserve it afresh.
+      return this.reserve(key, proposal);
+    }
+    return { fresh: false, record: existing };
+  }
+
+  async #get(key: string): Promise<DedupeRecord | undefined> {
+    const out = await this.#client.send(
+      new GetItemCommand({ TableName: this.#table, Key: { [K]: { S: key } }, ConsistentRead: true }),
+    );
+    const item = out.Item;
+    if (item === undefined) return undefined;
+    return {
+      dedupe_key: key,
+      state: (item.state?.S ?? "reserved") as DedupeState,
+      run_id: item.run_id?.S ?? null,
+      execution_name: item.execution_name?.S ?? null,
+      execution_arn: item.execution_arn?.S ?? null,
+      created_at: item.created_at?.S ?? "",
+    };
+  }
+
+  async markStarted(key: string, executionArn: string): Promise<void> {
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { [K]: { S: key } },
+        UpdateExpression: "SET #s = :s, execution_arn = :arn",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":s": { S: "started" }, ":arn": { S: executionArn } },
+      }),
+    );
+  }
+
+  async markDone(key: string): Promise<void> {
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { [K]: { S: key } },
+        UpdateExpression: "SET #s = :s",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":s": { S: "done" } },
+      }),
+    );
+  }
+
+  async release(key: string): Promise<void> {
+    await this.#client
+      .send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: { [K]: { S: key } },
+          ConditionExpression: "#s = :r",
+          ExpressionAttributeNames: { "#s": "state" },
+          ExpressionAttributeValues: { ":r": { S: "reserved" } },
+        }),
+      )
+      .catch((err: unknown) => {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      });
+  }
+
+  async recordRun(runId: string, executionArn: string): Promise<void> {
+    const nowSec = Math.floor(this.#clock().getTime() / 1000);
+    await this.#client.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: {
+          [K]: { S: `${RUN_PREFIX}${runId}` },
+          state: { S: "started" },
+          run_id: { S: runId },
+          execution_arn: { S: executionArn },
+          [TTL]: { N: String(nowSec + RUN_TTL_SECONDS) },
+        },
+      }),
+    );
+  }
+
+  async executionOf(runId: string): Promise<string | undefined> {
+    return (await this.#get(`${RUN_PREFIX}${runId}`))?.execution_arn ?? undefined;
+  }
+
+  async ping(): Promise<void> {
+    await this.#client.send(
+      new GetItemCommand({ TableName: this.#table, Key: { [K]: { S: "__readyz__" } } }),
+    );
+  }
+}

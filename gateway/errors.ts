@@ -1,0 +1,54 @@
+// The one list of gateway error codes and their HTTP statuses (tests assert `code`).
+// Every error body is `{ code, message, issues? }`; messages say what to fix.
+
+export const GATEWAY_ERRORS = {
+  invalid_json: 400,
+  invalid_payload: 400,
+  missing_header: 400,
+  unknown_event: 400,
+  missing_signature: 401,
+  bad_signature: 401,
+  stale_signature: 401,
+  unauthorized: 401,
+  forbidden_command: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  start_failed: 502,
+  dependency_unavailable: 503,
+} as const;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+export interface ErrorIssue {
+  path: string;
+  message: string;
+}
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly statusCode: number;
+  readonly issues: ErrorIssue[] | undefined;
+  /** Seconds for `Retry-After` (503 only). */
+  readonly retryAfter: number | undefined;
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options: { cause?: unknown; issues?: ErrorIssue[]; retryAfter?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "GatewayError";
+    this.code = code;
+    this.statusCode = GATEWAY_ERRORS[code];
+    this.issues = options.issues;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+export interface ErrorBody {
+  code: GatewayErrorCode;
+  message: string;
+  issues?: ErrorIssue[];
+}

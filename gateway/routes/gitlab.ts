@@ -1,0 +1,144 @@
+// POST /webhooks/gitlab: X-Gitlab-Token (+ Standard Webhooks signature when configured), then MR
+// comment commands from `Note Hook` with `noteable_type: MergeRequest`.
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { ForgeRole } from "#core/contracts/policy.ts";
+import { zodIssues } from "#core/validation.ts";
+import { handleComment, isLoopComment } from "#gateway/commands/handle-comment.ts";
+import { GatewayError } from "#gateway/errors.ts";
+import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
+
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+/** X-Gitlab-Event values of project, group and system hooks. */
+const KNOWN_EVENTS: ReadonlySet<string> = new Set([
+  "Push Hook",
+  "Tag Push Hook",
+  "Issue Hook",
+  "Confidential Issue Hook",
+  "Note Hook",
+  "Confidential Note Hook",
+  "Merge Request Hook",
+  "Wiki Page Hook",
+  "Pipeline Hook",
+  "Job Hook",
+  "Deployment Hook",
+  "Feature Flag Hook",
+  "Release Hook",
+  "Milestone Hook",
+  "Emoji Hook",
+  "Resource Access Token Hook",
+  "Member Hook",
+  "Project Hook",
+  "Subgroup Hook",
+  "Vulnerability Hook",
+  "System Hook",
+]);
+
+const NoteHook = z.looseObject({
+  object_kind: z.literal("note"),
+  user: z.looseObject({ username: z.string().min(1).max(255) }),
+  project: z.looseObject({ path_with_namespace: z.string().min(1).max(512), web_url: z.url() }),
+  object_attributes: z.looseObject({
+    note: z.string().max(1_000_000),
+    noteable_type: z.string(),
+    system: z.boolean().nullish(),
+  }),
+  merge_request: z
+    .looseObject({
+      iid: z.number().int().positive(),
+      title: z.string().max(1024),
+      description: z.string().nullish(),
+      source_branch: z.string().nullish(),
+      url: z.url(),
+    })
+    .optional(),
+});
+
+export async function gitlabRoutes(app: FastifyInstance) {
+  app.post("/webhooks/gitlab", { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+    const raw = requireRaw(request.body);
+    const h = request.headers;
+    app.verifiers.gitlab(raw, {
+      token: header(h, "x-gitlab-token"),
+      webhookId: header(h, "webhook-id"),
+      webhookTimestamp: header(h, "webhook-timestamp"),
+      webhookSignature: header(h, "webhook-signature"),
+    });
+    const event = header(h, "x-gitlab-event");
+    if (event === undefined) throw new GatewayError("missing_header", "X-Gitlab-Event header is required");
+    if (!KNOWN_EVENTS.has(event)) {
+      throw new GatewayError(
+        "unknown_event",
+        `X-Gitlab-Event "${event.slice(0, 64)}" is not a GitLab webhook event`,
+      );
+    }
+    const delivery = header(h, "idempotency-key") ?? header(h, "x-gitlab-event-uuid");
+    if (delivery === undefined || delivery === "") {
+      throw new GatewayError("missing_header", "Idempotency-Key or X-Gitlab-Event-UUID header is required");
+    }
+    const body = parseJsonBody(raw);
+    if (event !== "Note Hook") {
+      return reply.status(200).send({ status: "ignored", reason: `event "${event}" carries no commands` });
+    }
+    const parsed = NoteHook.safeParse(body);
+    if (!parsed.success) {
+      const issues = zodIssues(parsed.error);
+      throw new GatewayError(
+        "invalid_payload",
+        `invalid Note Hook payload: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+        { issues },
+      );
+    }
+    const p = parsed.data;
+    if (p.object_attributes.noteable_type !== "MergeRequest") {
+      return reply.status(200).send({
+        status: "ignored",
+        reason: `note on a ${p.object_attributes.noteable_type}, not a merge request`,
+      });
+    }
+    if (p.merge_request === undefined) {
+      throw new GatewayError(
+        "invalid_payload",
+        "invalid Note Hook payload: merge_request: is required for MergeRequest notes",
+        {
+          issues: [{ path: "merge_request", message: "is required for MergeRequest notes" }],
+        },
+      );
+    }
+    const note = p.object_attributes.note;
+    if (
+      p.object_attributes.system === true ||
+      isLoopComment(note, app.botLogins.has(`gitlab:${p.user.username}`))
+    ) {
+      return reply
+        .status(200)
+        .send({ status: "ignored", reason: "system note, bot, or the factory's own comment" });
+    }
+    const mr = {
+      provider: "gitlab" as const,
+      project: p.project.path_with_namespace,
+      number: p.merge_request.iid,
+      url: p.merge_request.url,
+    };
+    // GitLab sends no role for the commenter: only an injected members lookup adds roles, otherwise
+    // the policy's `users` lists decide (deny by default).
+    const roles: ForgeRole[] =
+      app.deps.gitlabRoles === undefined ? [] : await app.deps.gitlabRoles(mr, p.user.username);
+    const outcome = await handleComment(
+      app.deps,
+      {
+        mr,
+        principal: `gitlab:${p.user.username}`,
+        roles,
+        body: note,
+        title: p.merge_request.title,
+        branch: p.merge_request.source_branch ?? null,
+        description: p.merge_request.description ?? null,
+        dedupeKey: `gitlab:${delivery}`,
+      },
+      request.log,
+    );
+    return reply.status(outcome.statusCode).send(outcome.body);
+  });
+}

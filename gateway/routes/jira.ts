@@ -1,0 +1,76 @@
+// POST /webhooks/jira: admin webhook (X-Hub-Signature) or Automation (Bearer) → trigger rules →
+// project routing → risk → redaction → entry input → StartExecution (once per delivery).
+import type { FastifyInstance } from "fastify";
+import { sha256Hex } from "#core/hash.ts";
+import { parseJiraDelivery } from "#gateway/jira/payload.ts";
+import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
+import { WEBHOOK_BODY_LIMIT } from "#gateway/routes/gitlab.ts";
+import { startRunOnce } from "#gateway/start-run.ts";
+
+export async function jiraRoutes(app: FastifyInstance) {
+  app.post("/webhooks/jira", { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+    const raw = requireRaw(request.body);
+    app.verifiers.jira(raw, {
+      signature: header(request.headers, "x-hub-signature"),
+      authorization: header(request.headers, "authorization"),
+    });
+    const delivery = parseJiraDelivery(parseJsonBody(raw));
+    if ("ignored" in delivery) return reply.status(200).send({ status: "ignored", reason: delivery.ignored });
+    const { policy } = app.deps;
+    const decision = policy.shouldTrigger({
+      source: delivery.source,
+      event: delivery.event,
+      labels: delivery.labels,
+      changelog: delivery.changelog,
+    });
+    if (!decision.start) return reply.status(200).send({ status: "ignored", reason: decision.reason });
+    const route = policy.projectRoute(delivery.project);
+    if (route === undefined) {
+      return reply.status(200).send({
+        status: "ignored",
+        reason: `project ${delivery.project} is not routed to any repository by pf-policy-v1`,
+      });
+    }
+    // Free text never enters the execution input (FetchJiraIssue refetches the issue); labels do,
+    // so they pass the project's redaction level. Only counts of what was found are logged.
+    const redactor = app.deps.redactor(route.redaction);
+    const labels = redactor.redactValue(delivery.labels);
+    const text = redactor.redactText(`${delivery.summary}\n${delivery.description}`);
+    const risk = policy.riskClass({
+      labels: labels.value,
+      priority: delivery.priority,
+      issueType: delivery.issueType,
+    });
+    const identifier = header(request.headers, "x-atlassian-webhook-identifier");
+    const outcome = await startRunOnce(app.deps, {
+      source: "jira",
+      dedupeKey: `jira:${identifier ?? sha256Hex(raw)}`,
+      buildInput: (runId) => ({
+        run_id: runId,
+        trigger: {
+          type: "jira_issue",
+          key: delivery.key,
+          url: delivery.url,
+          project: delivery.project,
+          labels: labels.value,
+          risk_class: risk,
+        },
+        repos: route.repos,
+        policy: policy.entryPolicy(delivery.project),
+      }),
+    });
+    request.log.info(
+      {
+        issue: delivery.key,
+        run_id: outcome.run_id,
+        outcome: outcome.status,
+        risk_class: risk,
+        redactions: labels.report.total + text.report.total,
+      },
+      "jira delivery handled",
+    );
+    return reply
+      .status(outcome.status === "started" ? 202 : 200)
+      .send({ status: outcome.status, run_id: outcome.run_id, execution_arn: outcome.execution_arn });
+  });
+}

@@ -1,0 +1,66 @@
+// Start one run for one delivery, exactly once: dedupe reservation → StartExecution (name derived
+// from the dedupe key) → mark started. See gateway/dedupe.ts for the record's states.
+import { EntryInput } from "#core/contracts/entry-input.ts";
+import { ValidationError } from "#core/errors.ts";
+import { newRunId } from "#core/ids.ts";
+import { parseOrThrow } from "#core/validation.ts";
+import type { DedupeStore } from "#gateway/dedupe.ts";
+import { GatewayError } from "#gateway/errors.ts";
+import type { Clock } from "#gateway/ports.ts";
+import { executionName, type SfnGateway } from "#gateway/start-execution.ts";
+
+export interface RunStartDeps {
+  dedupe: DedupeStore;
+  sfn: SfnGateway;
+  clock: Clock;
+}
+
+export interface RunStartOutcome {
+  status: "started" | "duplicate";
+  run_id: string;
+  execution_arn: string;
+}
+
+/** Build and validate the entry input; a contract violation is a 400 naming the field. */
+export function validateEntryInput(candidate: unknown): EntryInput {
+  try {
+    return parseOrThrow(EntryInput, candidate, "entry input");
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      throw new GatewayError("invalid_payload", err.message, { issues: [...err.issues], cause: err });
+    }
+    throw err;
+  }
+}
+
+export async function startRunOnce(
+  deps: RunStartDeps,
+  request: { source: string; dedupeKey: string; buildInput: (runId: string) => unknown },
+): Promise<RunStartOutcome> {
+  const name = executionName(request.source, request.dedupeKey);
+  const proposedRunId = newRunId(deps.clock().getTime());
+  // Validate before reserving so a bad payload leaves no trace.
+  validateEntryInput(request.buildInput(proposedRunId));
+  const { fresh, record } = await deps.dedupe.reserve(request.dedupeKey, {
+    run_id: proposedRunId,
+    execution_name: name,
+  });
+  const runId = record.run_id ?? proposedRunId;
+  if (!fresh && record.state !== "reserved") {
+    return {
+      status: "duplicate",
+      run_id: runId,
+      execution_arn: record.execution_arn ?? "",
+    };
+  }
+  // Fresh, or an earlier attempt (this replica or another) reserved it and may not have started it.
+  const input = validateEntryInput(request.buildInput(runId));
+  const started = await deps.sfn.start(record.execution_name ?? name, input);
+  await deps.dedupe.recordRun(runId, started.executionArn);
+  await deps.dedupe.markStarted(request.dedupeKey, started.executionArn);
+  return {
+    status: started.alreadyExisted ? "duplicate" : "started",
+    run_id: runId,
+    execution_arn: started.executionArn,
+  };
+}

@@ -1,0 +1,26 @@
+import { Webhooks } from "@octokit/webhooks";
+import { GatewayError } from "#gateway/errors.ts";
+
+export type GithubVerifier = (raw: Buffer, signature: string | undefined) => Promise<void>;
+
+/**
+ * `X-Hub-Signature-256` verification through @octokit/webhooks (constant-time inside). During a
+ * rotation every configured secret is tried; the current one first.
+ */
+export function createGithubVerifier(secrets: readonly string[]): GithubVerifier {
+  const verifiers = secrets.map((secret) => new Webhooks({ secret }));
+  return async (raw, signature) => {
+    if (signature === undefined || signature === "") {
+      throw new GatewayError("missing_signature", "X-Hub-Signature-256 header is required");
+    }
+    if (!/^sha256=[0-9a-f]{64}$/.test(signature)) {
+      throw new GatewayError("bad_signature", "X-Hub-Signature-256 must be sha256=<64 hex characters>");
+    }
+    // GitHub signs the bytes; a body that is not valid UTF-8 cannot match after decoding.
+    const payload = raw.toString("utf8");
+    for (const webhooks of verifiers) {
+      if (await webhooks.verify(payload, signature)) return;
+    }
+    throw new GatewayError("bad_signature", "X-Hub-Signature-256 does not match the payload");
+  };
+}

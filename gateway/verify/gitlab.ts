@@ -1,0 +1,65 @@
+import { GatewayError } from "#gateway/errors.ts";
+import { hmacSha256, matchesAny, safeEqualBytes } from "#gateway/verify/compare.ts";
+
+/** Standard Webhooks: timestamps further than this from now are refused (replay protection). */
+export const STANDARD_WEBHOOKS_TOLERANCE_SECONDS = 5 * 60;
+
+export interface GitlabVerifierOptions {
+  /** `GITLAB_WEBHOOK_TOKEN` (+ previous during rotation). */
+  tokens: readonly string[];
+  /** `GITLAB_SIGNING_TOKEN` values (`whsec_<base64>`); empty = signature not required. */
+  signingKeys: readonly string[];
+  now: () => Date;
+}
+
+export interface GitlabHeaders {
+  token: string | undefined;
+  webhookId: string | undefined;
+  webhookTimestamp: string | undefined;
+  webhookSignature: string | undefined;
+}
+
+export type GitlabVerifier = (raw: Buffer, headers: GitlabHeaders) => void;
+
+function decodeSigningKey(key: string): Buffer {
+  const b64 = key.startsWith("whsec_") ? key.slice("whsec_".length) : key;
+  return Buffer.from(b64, "base64");
+}
+
+export function createGitlabVerifier(options: GitlabVerifierOptions): GitlabVerifier {
+  const keys = options.signingKeys.map(decodeSigningKey);
+  return (raw, headers) => {
+    if (headers.token === undefined || headers.token === "") {
+      throw new GatewayError("missing_signature", "X-Gitlab-Token header is required");
+    }
+    if (!matchesAny(headers.token, options.tokens)) {
+      throw new GatewayError("bad_signature", "X-Gitlab-Token does not match the configured token");
+    }
+    if (keys.length === 0) return;
+    const { webhookId: id, webhookTimestamp: ts, webhookSignature: sig } = headers;
+    if (id === undefined || ts === undefined || sig === undefined) {
+      throw new GatewayError(
+        "missing_signature",
+        "webhook-id, webhook-timestamp and webhook-signature headers are required (GitLab signing token is configured)",
+      );
+    }
+    if (!/^[0-9]{1,12}$/.test(ts)) {
+      throw new GatewayError("bad_signature", "webhook-timestamp must be Unix seconds");
+    }
+    const skew = Math.abs(options.now().getTime() / 1000 - Number.parseInt(ts, 10));
+    if (skew > STANDARD_WEBHOOKS_TOLERANCE_SECONDS) {
+      throw new GatewayError("stale_signature", "webhook-timestamp is more than 5 minutes from now");
+    }
+    const signed = Buffer.concat([Buffer.from(`${id}.${ts}.`, "utf8"), raw]);
+    const expected = keys.map((k) => hmacSha256(k, signed));
+    // `webhook-signature` is a space-separated list of `v1,<base64>`; any match passes.
+    let ok = false;
+    for (const entry of sig.split(" ")) {
+      const comma = entry.indexOf(",");
+      if (comma < 0 || entry.slice(0, comma) !== "v1") continue;
+      const given = Buffer.from(entry.slice(comma + 1), "base64");
+      for (const e of expected) ok = safeEqualBytes(given, e) || ok;
+    }
+    if (!ok) throw new GatewayError("bad_signature", "webhook-signature does not match the payload");
+  };
+}

@@ -1,0 +1,41 @@
+import { GatewayError } from "#gateway/errors.ts";
+import { hmacSha256, matchesAny, safeEqualBytes } from "#gateway/verify/compare.ts";
+
+export interface JiraVerifierOptions {
+  /** `JIRA_WEBHOOK_SECRET` (+ previous): HMAC key of admin webhooks' `X-Hub-Signature`. */
+  webhookSecrets: readonly string[];
+  /** `JIRA_AUTOMATION_TOKEN` (+ previous): Automation "Send web request" bearer token. */
+  automationTokens: readonly string[];
+}
+
+export type JiraAuth = "signature" | "bearer";
+export type JiraVerifier = (
+  raw: Buffer,
+  headers: { signature: string | undefined; authorization: string | undefined },
+) => JiraAuth;
+
+export function createJiraVerifier(options: JiraVerifierOptions): JiraVerifier {
+  return (raw, headers) => {
+    if (headers.signature !== undefined) {
+      const m = /^sha256=([0-9a-fA-F]{64})$/.exec(headers.signature);
+      if (m === null) throw new GatewayError("bad_signature", "X-Hub-Signature must be sha256=<64 hex>");
+      const given = Buffer.from(m[1]!, "hex");
+      let ok = false;
+      for (const secret of options.webhookSecrets) ok = safeEqualBytes(given, hmacSha256(secret, raw)) || ok;
+      if (!ok) throw new GatewayError("bad_signature", "X-Hub-Signature does not match the payload");
+      return "signature";
+    }
+    if (headers.authorization !== undefined) {
+      const m = /^Bearer (.+)$/.exec(headers.authorization);
+      if (m === null) throw new GatewayError("bad_signature", "Authorization must be `Bearer <token>`");
+      if (options.automationTokens.length === 0 || !matchesAny(m[1]!, options.automationTokens)) {
+        throw new GatewayError("bad_signature", "the bearer token does not match JIRA_AUTOMATION_TOKEN");
+      }
+      return "bearer";
+    }
+    throw new GatewayError(
+      "missing_signature",
+      "X-Hub-Signature (Jira webhook) or Authorization: Bearer (Jira Automation) is required",
+    );
+  };
+}

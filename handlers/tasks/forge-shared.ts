@@ -1,0 +1,68 @@
+// Shared by the forge-facing task handlers (FetchJiraIssue, CreateWorkingBranch, OpenPullRequest,
+// NotifyApprovers): idempotent ledger appends under Step Functions retries, and the redaction
+// per-level redactors they use (built from the policy's detector lists).
+import type { RedactionLevel } from "#core/contracts/entry-input.ts";
+import type { LedgerEvent, LedgerEventDraft } from "#core/contracts/ledger-event.ts";
+import { sha256OfJson } from "#core/hash.ts";
+import type { Ledger } from "#core/ledger/types.ts";
+import type { Policy } from "#policies/engine/index.ts";
+import { createRedactor, type Redactor } from "#policies/redaction/index.ts";
+
+export type { RedactionReport, Redactor } from "#policies/redaction/index.ts";
+
+/** A redactor per pf-policy-v1 level (the run's `policy.redaction`). */
+export type RedactorFor = (level: RedactionLevel) => Redactor;
+
+/** Redactors built from the loaded policy's detector lists, one per level, built once. */
+export function redactorsFromPolicy(policy: Pick<Policy, "redactionDetectors">): RedactorFor {
+  const cache = new Map<RedactionLevel, Redactor>();
+  return (level) => {
+    let r = cache.get(level);
+    if (r === undefined) {
+      r = createRedactor(policy.redactionDetectors(level));
+      cache.set(level, r);
+    }
+    return r;
+  };
+}
+
+/** The key under `detail` that makes an event idempotent. */
+export const IDEMPOTENCY_FIELD = "idempotency_key";
+
+export function idempotencyKey(task: string, parts: unknown): string {
+  return sha256OfJson({ task, parts });
+}
+
+/**
+ * Append unless an event with the same idempotency key is already in the run's ledger (a retry of
+ * the same work): then the recorded event is returned and nothing is written, so retries never
+ * produce divergent events.
+ */
+export async function appendOnce(
+  ledger: Ledger,
+  draft: LedgerEventDraft & { detail: Record<string, unknown> },
+  key: string,
+  index?: { trigger_key?: string; mr_ref?: string },
+): Promise<{ event: LedgerEvent; appended: boolean }> {
+  const existing = await findByKey(ledger, draft.run_id, key);
+  if (existing !== undefined) return { event: existing, appended: false };
+  const event = await ledger.append(
+    { ...draft, detail: { ...draft.detail, [IDEMPOTENCY_FIELD]: key } },
+    index,
+  );
+  return { event, appended: true };
+}
+
+export async function findByKey(
+  ledger: Ledger,
+  runId: string,
+  key: string,
+): Promise<LedgerEvent | undefined> {
+  const events = await ledger.read(runId);
+  return events.find((e) => e.detail[IDEMPOTENCY_FIELD] === key);
+}
+
+/** ISO time from an injectable clock (handlers default to the wall clock). */
+export function isoAt(clock: (() => Date) | undefined): string | undefined {
+  return clock === undefined ? undefined : clock().toISOString();
+}

@@ -1,0 +1,117 @@
+// Configuration of the local factory, read once from the environment and validated with zod.
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { zodIssues } from "#core/validation.ts";
+import { StartupError } from "./errors.ts";
+
+const PORT_MESSAGE = "must be a TCP port 0-65535 (0 = any free port)";
+const port = (fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,5}$/, { message: PORT_MESSAGE })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .refine((n) => n <= 65535, { message: PORT_MESSAGE });
+
+const Secret = z.string().min(16, { message: "must be at least 16 characters" }).optional();
+
+const ResourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{3,63}$/, { message: "must be 3-63 letters, digits, dot, dash or underscore" });
+
+/** Every environment variable the local factory reads (documented in docs/local.md). */
+export const LocalEnv = z.object({
+  PORT: port(8080),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  FACTORY_DATA_DIR: z.string().min(1).default(".factory"),
+  FACTORY_POLICY: z.string().min(1).default("policies/pf-policy-v1.json"),
+  LEDGER_TABLE: ResourceName.default("pf-ledger"),
+  DEDUPE_TABLE: ResourceName.default("pf-dedupe"),
+  EVIDENCE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be a valid S3 bucket name" })
+    .default("pf-evidence"),
+  /** Ports of the local engines; 0 picks a free one (they are written to endpoints.json). */
+  FACTORY_DYNAMODB_PORT: port(0),
+  FACTORY_S3_PORT: port(0),
+  FACTORY_SFN_PORT: port(0),
+  /** The folder copied into the local bare remote on first start. */
+  FACTORY_SAMPLE_REPO: z.string().min(1).default("examples/sample-service"),
+  /** Recorded model responses for the replay provider. */
+  FACTORY_RECORDINGS_DIR: z.string().min(1).default("examples/recordings"),
+  /** `replay` (default locally: no network, no keys) or `policy` (the models of the policy file). */
+  FACTORY_MODEL_PROVIDER: z.enum(["replay", "policy"]).default("replay"),
+  JIRA_WEBHOOK_SECRET: Secret,
+  JIRA_AUTOMATION_TOKEN: Secret,
+  GITHUB_WEBHOOK_SECRET: Secret,
+  GITLAB_WEBHOOK_TOKEN: Secret,
+  GITLAB_SIGNING_TOKEN: Secret,
+  OPERATOR_TOKEN: Secret,
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type LocalEnv = z.infer<typeof LocalEnv>;
+
+export interface FactoryConfig {
+  port: number;
+  host: string;
+  /** Absolute. */
+  dataDir: string;
+  /** Absolute path of the base policy (the local policy is derived from it). */
+  policyPath: string;
+  ledgerTable: string;
+  dedupeTable: string;
+  bucket: string;
+  enginePorts: { dynamodb: number; s3: number; sfn: number };
+  sampleRepoDir: string;
+  recordingsDir: string;
+  modelProvider: "replay" | "policy";
+  /** Secrets supplied by the environment; the rest are generated once into secrets.json. */
+  suppliedSecrets: Partial<Record<SecretName, string>>;
+  logLevel: LocalEnv["LOG_LEVEL"];
+}
+
+export const SECRET_NAMES = [
+  "JIRA_WEBHOOK_SECRET",
+  "JIRA_AUTOMATION_TOKEN",
+  "GITHUB_WEBHOOK_SECRET",
+  "GITLAB_WEBHOOK_TOKEN",
+  "OPERATOR_TOKEN",
+] as const;
+/** GITLAB_SIGNING_TOKEN is optional (Standard Webhooks signing) and never generated. */
+export type SecretName = (typeof SECRET_NAMES)[number] | "GITLAB_SIGNING_TOKEN";
+
+/** Parse the environment; a bad value throws a StartupError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): FactoryConfig {
+  const result = LocalEnv.safeParse(env);
+  if (!result.success) {
+    const issues = zodIssues(result.error);
+    throw new StartupError(
+      "CONFIG_INVALID",
+      `invalid configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      "fix the environment variable(s) named above (docs/local.md lists every variable)",
+      { cause: result.error },
+    );
+  }
+  const e = result.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  const supplied: Partial<Record<SecretName, string>> = {};
+  for (const name of [...SECRET_NAMES, "GITLAB_SIGNING_TOKEN"] as const) {
+    const value = e[name];
+    if (value !== undefined) supplied[name] = value;
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: abs(e.FACTORY_DATA_DIR),
+    policyPath: abs(e.FACTORY_POLICY),
+    ledgerTable: e.LEDGER_TABLE,
+    dedupeTable: e.DEDUPE_TABLE,
+    bucket: e.EVIDENCE_BUCKET,
+    enginePorts: { dynamodb: e.FACTORY_DYNAMODB_PORT, s3: e.FACTORY_S3_PORT, sfn: e.FACTORY_SFN_PORT },
+    sampleRepoDir: abs(e.FACTORY_SAMPLE_REPO),
+    recordingsDir: abs(e.FACTORY_RECORDINGS_DIR),
+    modelProvider: e.FACTORY_MODEL_PROVIDER,
+    suppliedSecrets: supplied,
+    logLevel: e.LOG_LEVEL,
+  };
+}

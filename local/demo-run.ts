@@ -1,0 +1,180 @@
+// The demo's narrated walk through one run (used by `npm run demo`, the e2e tests and the e2e
+// benchmark): signed webhook → live states → branch/commit → verifier → MR → evidence → ledger
+// verify → `/pf approve spec` and the recorded approval.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import { bundleRefs } from "../bin/commands/evidence.ts";
+import { executionHistory, followExecution, formatMs } from "../bin/lib/executions.ts";
+import {
+  checklist,
+  getJson,
+  gitlabNoteHook,
+  localMrFor,
+  runArtifacts,
+  sendGitlabNote,
+  sendJiraWebhook,
+} from "./demo-client.ts";
+import { REPO_ROOT, SAMPLE_REPO_NAME } from "./factory.ts";
+import { git } from "./sample-remote.ts";
+
+const exec = promisify(execFile);
+let say = (s = "") => {
+  process.stdout.write(`${s}\n`);
+};
+const step = (s: string) => say(`\n▶ ${s}`);
+
+export interface DemoOptions {
+  issueFile: string;
+  dataDir: string;
+  gatewayUrl: string;
+  secrets: Record<string, string | undefined>;
+  sfn: SFNClient;
+  s3: S3Client;
+  stateMachineArn: string;
+}
+
+/** Run `pf <args>` as the operator would, against the factory on `dataDir`. */
+async function pf(
+  args: string[],
+  dataDir: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ["--import", "tsx", join(REPO_ROOT, "bin", "pf.ts"), ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, FACTORY_DATA_DIR: dataDir } },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+export async function runDemo(o: DemoOptions, out?: (line: string) => void): Promise<boolean> {
+  if (out !== undefined) say = (s = "") => out(s);
+  let ok = true;
+  const body = readFileSync(o.issueFile, "utf8");
+  const key = (JSON.parse(body) as { issue: { key: string } }).issue.key;
+
+  step(`Sending ${key} as a signed Jira webhook to ${o.gatewayUrl}/webhooks/jira`);
+  const started = await sendJiraWebhook(
+    `${o.gatewayUrl}/webhooks/jira`,
+    body,
+    o.secrets.JIRA_WEBHOOK_SECRET!,
+  );
+  say(`  ${started.status} ${JSON.stringify(started.body)}`);
+  const runId = started.body.run_id as string | undefined;
+  const executionArn = started.body.execution_arn as string | undefined;
+  if (started.status !== 202 || runId === undefined || executionArn === undefined) {
+    say("  the gateway did not start a run");
+    return false;
+  }
+
+  step(`Following ${runId} (Step Functions API)`);
+  const t0 = Date.now();
+  const final = await followExecution(o.sfn, executionArn, {
+    onState: (v) => say(`  +${formatMs(v.elapsed_ms).padStart(9)}  ${v.name}`),
+  });
+  say(`  ${final.status} after ${formatMs(Date.now() - t0)}`);
+  if (final.status !== "SUCCEEDED") {
+    say(`  ${final.error ?? ""}: ${final.cause ?? ""}`);
+    ok = false;
+  }
+  const events = await executionHistory(o.sfn, executionArn);
+  const artifacts = runArtifacts(events);
+
+  step("Branch and commit in the local remote");
+  const remote = join(o.dataDir, "remotes", `${SAMPLE_REPO_NAME}.git`);
+  for (const b of artifacts.branches) {
+    const head = await git(["rev-parse", `refs/heads/${b.branch}`], remote).catch(() => "(missing)");
+    const log = await git(["log", "--format=%h %s", `${b.base_commit}..${b.branch}`], remote).catch(() => "");
+    say(`  ${b.repo}: ${b.branch} @ ${head.slice(0, 12)} (base ${b.base_commit.slice(0, 12)})`);
+    for (const line of log.split("\n").filter(Boolean)) say(`    ${line}`);
+    if (log === "") ok = false;
+  }
+
+  step("Verifier results");
+  for (const v of artifacts.verifications) {
+    say(
+      `  verdict: ${v.verdict ?? "?"} on ${v.head_commit?.slice(0, 12) ?? "?"}  (s3://${v.output_ref.bucket}/${v.output_ref.key})`,
+    );
+    const result = (await getJson(o.s3, v.output_ref)) as { steps?: Array<Record<string, unknown>> };
+    for (const s of result.steps ?? []) {
+      const tests = s.tests as { passed?: number; failed?: number } | undefined;
+      say(
+        `    ${String(s.name).padEnd(6)} ${String(s.status ?? s.outcome ?? "").padEnd(6)} exit ${String(s.exit_code ?? "?")}  ${formatMs(Number(s.duration_ms ?? 0))}${tests === undefined ? "" : `  tests ${tests.passed ?? 0} passed, ${tests.failed ?? 0} failed`}`,
+      );
+    }
+  }
+
+  step("Merge request (local forge)");
+  let mr: Awaited<ReturnType<typeof localMrFor>>;
+  for (const b of artifacts.branches) {
+    mr = await localMrFor(o.dataDir, b.repo, b.branch);
+    if (mr === undefined) {
+      say(`  no MR record for ${b.branch}`);
+      ok = false;
+      continue;
+    }
+    say(`  !${mr.number} ${mr.title}`);
+    say(`  record: ${mr.file}`);
+    for (const line of checklist(mr.body)) say(`    ${line.trim()}`);
+  }
+
+  step("Evidence bundle");
+  for (const b of bundleRefs(events)) {
+    say(`  ${b.state}: s3://${b.ref.bucket}/${b.ref.key}  sha256 ${b.ref.sha256}  (${b.ref.size} bytes)`);
+  }
+  const evidence = await pf(["evidence", runId], o.dataDir);
+  say(evidence.stdout.trimEnd().replace(/^/gm, "  "));
+  if (evidence.code !== 0) ok = false;
+
+  step(`pf ledger verify ${runId}`);
+  const verify = await pf(["ledger", "verify", runId], o.dataDir);
+  say((verify.stdout + verify.stderr).trimEnd().replace(/^/gm, "  "));
+  if (verify.code !== 0) ok = false;
+
+  if (mr !== undefined) {
+    step(`Posting "/pf approve spec" on !${mr.number} (GitLab Note Hook, X-Gitlab-Token)`);
+    const note = gitlabNoteHook(
+      {
+        project: SAMPLE_REPO_NAME,
+        iid: mr.number,
+        title: mr.title,
+        sourceBranch: mr.source_branch,
+        description: mr.body,
+        url: `${o.gatewayUrl}/local/${SAMPLE_REPO_NAME}/-/merge_requests/${mr.number}`,
+      },
+      "/pf approve spec",
+    );
+    const reply = await sendGitlabNote(
+      `${o.gatewayUrl}/webhooks/gitlab`,
+      note,
+      o.secrets.GITLAB_WEBHOOK_TOKEN!,
+    );
+    say(`  ${reply.status} ${JSON.stringify(reply.body)}`);
+    if (reply.status >= 300) ok = false;
+    const shown = await pf(["ledger", "show", runId, "--json"], o.dataDir);
+    const ledger = JSON.parse(shown.stdout || "[]") as
+      | Array<Record<string, unknown>>
+      | { events?: Array<Record<string, unknown>> };
+    const list = Array.isArray(ledger) ? ledger : (ledger.events ?? []);
+    const approvals = list.filter((e) => e.event_type === "approval_recorded");
+    for (const a of approvals)
+      say(`  ledger ${String(a.seq)} approval_recorded ${JSON.stringify(a.detail ?? a)}`);
+    if (approvals.length === 0) {
+      say("  no approval_recorded event in the ledger");
+      ok = false;
+    }
+    const after = await localMrFor(o.dataDir, SAMPLE_REPO_NAME, mr.source_branch);
+    for (const c of after?.comments.slice(-1) ?? []) say(`  MR reply: ${c.body.split("\n")[0]}`);
+  }
+
+  say(ok ? "\n✔ demo complete" : "\n✘ demo finished with problems (see above)");
+  return ok;
+}

@@ -1,0 +1,377 @@
+// The local factory: everything `npm start` runs, on loopback, in one call. The same gateway,
+// handlers and agents as in AWS; only the AWS_ENDPOINT_URL_* values and the configuration differ.
+// Tests start it in-process with port 0 and a temp data dir.
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
+import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import { createTaskRegistry } from "#handlers/registry.ts";
+import { createForgeResolver } from "#integrations/forge-for-repo.ts";
+import { LocalForge } from "#integrations/local-forge.ts";
+import { Notifier } from "#integrations/notifier.ts";
+import type { Policy } from "#policies/engine/index.ts";
+import { createAgentPool } from "./agent-launcher.ts";
+import type { FactoryConfig } from "./config.ts";
+import {
+  acquireLock,
+  DATA_LAYOUT,
+  dataPath,
+  type Endpoints,
+  prepareDataDir,
+  removeEndpoints,
+  writeEndpoints,
+} from "./data-dir.ts";
+import {
+  ensureBucket,
+  ensureDedupeTable,
+  ensureLedgerTable,
+  LOCAL_REGION,
+  localDynamoClient,
+  localS3Client,
+  type RunningEngine,
+  S3RVER_CREDENTIALS,
+  startDynalite,
+  startS3rver,
+} from "./engines.ts";
+import { StartupError } from "./errors.ts";
+import { LocalJira, seedLocalJira } from "./local-jira.ts";
+import { writeLocalPolicy } from "./local-policy.ts";
+import { startLocalSlack } from "./local-slack.ts";
+import { type FactoryModules, type GatewayApp, type LocalSfn, loadFactoryModules } from "./modules.ts";
+import { ensureSampleRemote, type SampleRemote } from "./sample-remote.ts";
+import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
+import { loadLocalDefinition } from "./sfn/placeholders.ts";
+
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The demo project and repository routed to the local bare remote. */
+export const SAMPLE_PROJECT = "LOCATE";
+export const SAMPLE_REPO_NAME = "locate-round-publisher";
+
+export interface FactoryUrls {
+  gateway: string;
+  webhooks: { jira: string; github: string; gitlab: string };
+  sfn: string;
+  dynamodb: string;
+  s3: string;
+}
+
+export interface RunningFactory {
+  urls: FactoryUrls;
+  config: FactoryConfig;
+  secrets: FactorySecrets;
+  policy: Policy;
+  remote: SampleRemote;
+  stateMachineArn: string;
+  /** Environment the agents (and any child process) get: endpoints, names, policy, models. */
+  childEnv: Record<string, string>;
+  /** Stop everything (agents, gateway, SFN, engines); the data dir keeps all state. */
+  close(): Promise<void>;
+}
+
+export interface StartFactoryOptions {
+  root?: string;
+  /** Injected in tests; by default loaded from the repository (local/modules.ts). */
+  modules?: FactoryModules;
+  log?: (line: string) => void;
+  /** Applied to the derived local policy document before validation (record-demo points models at a scripted API). */
+  policyTransform?: (doc: unknown) => unknown;
+  /** Extra environment for the agents (added last). */
+  childEnv?: Record<string, string>;
+}
+
+async function listenGateway(app: GatewayApp, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      throw new StartupError(
+        "PORT_IN_USE",
+        `port ${port} on ${host} is already in use`,
+        `stop what is using it (\`lsof -i :${port}\`), or start with PORT=<another port>`,
+        { cause: err },
+      );
+    }
+    if (code === "EADDRNOTAVAIL" || code === "EACCES") {
+      throw new StartupError(
+        "CONFIG_INVALID",
+        `cannot listen on ${host}:${port} (${code})`,
+        "check HOST and PORT",
+        {
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
+}
+
+/** Fail before starting anything when the gateway port is taken (PORT=0 always works). */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE") {
+        reject(
+          new StartupError(
+            "PORT_IN_USE",
+            `port ${port} on ${host} is already in use`,
+            `stop what is using it (\`lsof -i :${port}\`), or start with PORT=<another port>`,
+            { cause: err },
+          ),
+        );
+      } else {
+        reject(
+          new StartupError(
+            "CONFIG_INVALID",
+            `cannot listen on ${host}:${port} (${err.code})`,
+            "check HOST and PORT",
+            {
+              cause: err,
+            },
+          ),
+        );
+      }
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+async function startEngine<T>(what: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      throw new StartupError(
+        "PORT_IN_USE",
+        `${what} port ${port} is already in use`,
+        "pick another port, or 0 for any free one (docs/local.md)",
+        { cause: err },
+      );
+    }
+    throw new StartupError(
+      "DATA_DIR_UNUSABLE",
+      `${what} could not start: ${(err as Error).message}`,
+      "the data directory may be damaged or in use by another program; move it away to start fresh",
+      { cause: err },
+    );
+  }
+}
+
+export async function startFactory(
+  config: FactoryConfig,
+  opts: StartFactoryOptions = {},
+): Promise<RunningFactory> {
+  const root = opts.root ?? REPO_ROOT;
+  const log = opts.log ?? (() => undefined);
+  const cleanup: Array<() => Promise<void> | void> = [];
+  const unwind = async () => {
+    for (const fn of cleanup.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch {
+        // Best effort: keep stopping the rest.
+      }
+    }
+  };
+
+  try {
+    // 1. Data dir, single owner, secrets.
+    prepareDataDir(config.dataDir);
+    await assertPortFree(config.host, config.port);
+    cleanup.push(acquireLock(config.dataDir));
+    const secrets = loadOrCreateSecrets(config.dataDir, config.suppliedSecrets);
+    const modules = opts.modules ?? (await loadFactoryModules(root));
+
+    // 2. AWS engines on loopback, persisted in the data dir; tables and bucket created if missing.
+    const ddb: RunningEngine = await startEngine("dynalite", config.enginePorts.dynamodb, () =>
+      startDynalite({ path: dataPath(config.dataDir, "dynamodb"), port: config.enginePorts.dynamodb }),
+    );
+    cleanup.push(() => ddb.close());
+    const s3e: RunningEngine = await startEngine("s3rver", config.enginePorts.s3, () =>
+      startS3rver({ directory: dataPath(config.dataDir, "s3"), port: config.enginePorts.s3 }),
+    );
+    cleanup.push(() => s3e.close());
+    const dynamo = localDynamoClient(ddb.endpoint);
+    const s3 = localS3Client(s3e.endpoint);
+    cleanup.push(() => {
+      dynamo.destroy();
+      s3.destroy();
+    });
+    await ensureLedgerTable(dynamo, config.ledgerTable);
+    await ensureDedupeTable(dynamo, config.dedupeTable);
+    await ensureBucket(s3, config.bucket);
+    log(`dynalite ${ddb.endpoint}, s3rver ${s3e.endpoint}`);
+
+    // 3. The sample remote, the local Jira, and the policy routing LOCATE to the remote.
+    const remote = await ensureSampleRemote(config.sampleRepoDir, dataPath(config.dataDir, "remotes"), {
+      name: SAMPLE_REPO_NAME,
+    });
+    const policyFile = dataPath(config.dataDir, "policy");
+    const policy = writeLocalPolicy(config.policyPath, policyFile, [
+      {
+        project: SAMPLE_PROJECT,
+        repos: [
+          { name: remote.name, provider: "gitlab", url: remote.url, default_branch: remote.defaultBranch },
+        ],
+      },
+    ]);
+    const jiraDir = join(config.dataDir, "jira");
+    seedLocalJira(jiraDir, join(root, "examples", "jira"));
+
+    // 4. Environment of every child process: the SDK picks the endpoints up by itself.
+    const childEnv: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3e.endpoint,
+      LEDGER_TABLE: config.ledgerTable,
+      DEDUPE_TABLE: config.dedupeTable,
+      EVIDENCE_BUCKET: config.bucket,
+      FACTORY_POLICY: policyFile,
+      FACTORY_DATA_DIR: config.dataDir,
+      PF_WORK_DIR: dataPath(config.dataDir, "work"),
+      ...(config.modelProvider === "replay"
+        ? { PF_FORCE_REPLAY: "1", PF_REPLAY_DIR: config.recordingsDir }
+        : {}),
+      ...opts.childEnv,
+    };
+
+    // 5. Agents as child processes, the handlers in-process, the local Step Functions endpoint.
+    const sfnClientRef: { current?: SFNClient } = {};
+    const pool = createAgentPool({
+      root,
+      entry: modules.agentEntry,
+      baseEnv: childEnv,
+      logsDir: dataPath(config.dataDir, "logs"),
+      onCrash: async (ctx, detail) => {
+        await sfnClientRef.current?.send(
+          new SendTaskFailureCommand({
+            taskToken: ctx.taskToken,
+            error: "AgentInfrastructureError",
+            cause: detail.slice(0, 32_000),
+          }),
+        );
+      },
+    });
+    cleanup.push(() => pool.stopAll());
+    // The same adapters as in AWS over the local engines, plus the local Jira, forge and notifier.
+    const evidence = new S3EvidenceStore({ client: s3, bucket: config.bucket });
+    const ledger = new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence });
+    const jira = new LocalJira({ dir: jiraDir, baseUrl: "https://jira.local.invalid" });
+    const forge = new LocalForge({ dataDir: config.dataDir });
+    const forges = createForgeResolver({}, { local: forge });
+    const slack = await startLocalSlack({ file: join(config.dataDir, "notifications.jsonl") });
+    cleanup.push(() => slack.close());
+    const notifier = new Notifier({ slack: { webhookUrl: slack.webhookUrl } });
+    const redactor = policy.redactor(policy.doc.redaction.default_level);
+    const knownSecrets = Object.values(secrets.values).filter((v): v is string => v !== undefined);
+    const runtime = {
+      dataDir: config.dataDir,
+      policy,
+      ledger,
+      evidence,
+      jira,
+      forges,
+      notifier,
+      redactor,
+      knownSecrets,
+      dynamo,
+      s3,
+      clock: () => new Date(),
+    };
+    const lambdas = createTaskRegistry(runtime);
+    const sfn: LocalSfn = await startEngine("local Step Functions", config.enginePorts.sfn, () =>
+      modules.startLocalSfn({
+        dataDir: dataPath(config.dataDir, "sfn"),
+        definition: loadLocalDefinition(),
+        lambdas,
+        agents: pool.launchers,
+        host: "127.0.0.1",
+        port: config.enginePorts.sfn,
+      }),
+    );
+    cleanup.push(() => sfn.close());
+    childEnv.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
+    childEnv.STATE_MACHINE_ARN = sfn.stateMachineArn;
+    const sfnClient = new SFNClient({
+      endpoint: sfn.endpoint,
+      region: LOCAL_REGION,
+      credentials: S3RVER_CREDENTIALS,
+    });
+    sfnClientRef.current = sfnClient;
+    cleanup.push(() => sfnClient.destroy());
+    log(`step functions ${sfn.endpoint} (${sfn.stateMachineArn})`);
+
+    // 6. The gateway on PORT.
+    const app = await modules.buildGateway({
+      secrets: secrets.values,
+      policy,
+      sfn: sfnClient,
+      stateMachineArn: sfn.stateMachineArn,
+      dynamo,
+      dedupeTable: config.dedupeTable,
+      ledger,
+      forge,
+      jira,
+      logLevel: config.logLevel,
+    });
+    cleanup.push(async () => {
+      await app.close();
+    });
+    const address = await listenGateway(app, config.host, config.port);
+    const gateway = address.replace("[::1]", "127.0.0.1");
+
+    const urls: FactoryUrls = {
+      gateway,
+      webhooks: {
+        jira: `${gateway}/webhooks/jira`,
+        github: `${gateway}/webhooks/github`,
+        gitlab: `${gateway}/webhooks/gitlab`,
+      },
+      sfn: sfn.endpoint,
+      dynamodb: ddb.endpoint,
+      s3: s3e.endpoint,
+    };
+    const endpoints: Endpoints = {
+      pid: process.pid,
+      gateway,
+      sfn: sfn.endpoint,
+      dynamodb: ddb.endpoint,
+      s3: s3e.endpoint,
+      state_machine_arn: sfn.stateMachineArn,
+      ledger_table: config.ledgerTable,
+      dedupe_table: config.dedupeTable,
+      bucket: config.bucket,
+      started_at: new Date().toISOString(),
+    };
+    writeEndpoints(config.dataDir, endpoints);
+    cleanup.push(() => removeEndpoints(config.dataDir));
+
+    let closing: Promise<void> | undefined;
+    return {
+      urls,
+      config,
+      secrets,
+      policy,
+      remote,
+      stateMachineArn: sfn.stateMachineArn,
+      childEnv,
+      close: () => {
+        closing ??= unwind();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+export { DATA_LAYOUT };

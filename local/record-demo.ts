@@ -1,0 +1,79 @@
+// `npx tsx local/record-demo.ts`: regenerate examples/recordings (the replay provider's recorded
+// model responses) after a change to the agents' prompts or to the sample repository. Runs every
+// issue of examples/jira through a throw-away local factory whose models all point at the
+// scripted model API (local/scripted-model.ts, answers from examples/recordings/scripts), with
+// the agents' recording switched on: each recording is keyed by the SHA-256 of the redacted
+// prompt the agents really sent, so replays match exactly.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { followExecution } from "../bin/lib/executions.ts";
+import { loadConfig } from "./config.ts";
+import { sendJiraWebhook } from "./demo-client.ts";
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from "./engines.ts";
+import { REPO_ROOT, startFactory } from "./factory.ts";
+import { buildScriptedModel, loadScripts } from "./scripted-model.ts";
+
+const recordings = join(REPO_ROOT, "examples", "recordings");
+const scripts = loadScripts(join(recordings, "scripts"));
+const model = buildScriptedModel(scripts);
+const modelUrl = `${await model.listen({ host: "127.0.0.1", port: 0 })}/v1`;
+
+for (const name of readdirSync(recordings)) {
+  if (/^[0-9a-f]{64}\.json$/.test(name)) rmSync(join(recordings, name));
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "pf-record-"));
+const config = loadConfig(
+  { PORT: "0", FACTORY_DATA_DIR: dataDir, FACTORY_MODEL_PROVIDER: "policy" },
+  REPO_ROOT,
+);
+const factory = await startFactory(config, {
+  policyTransform: (doc) => {
+    const d = doc as { models: Record<string, Record<string, unknown>> };
+    const models = Object.fromEntries(
+      Object.entries(d.models).map(([id, m]) => [
+        id,
+        { ...m, api: "openai", base_url: modelUrl, api_key_secret: "PF_RECORD_API_KEY" },
+      ]),
+    );
+    return { ...d, models };
+  },
+  childEnv: { PF_RECORD_DIR: recordings, PF_RECORD_API_KEY: "scripted-model-needs-no-key" },
+});
+const sfn = new SFNClient({
+  endpoint: factory.urls.sfn,
+  region: LOCAL_REGION,
+  credentials: S3RVER_CREDENTIALS,
+});
+let failures = 0;
+try {
+  const issues = readdirSync(join(REPO_ROOT, "examples", "jira")).filter((n) => n.endsWith(".json"));
+  for (const file of issues.sort()) {
+    const body = readFileSync(join(REPO_ROOT, "examples", "jira", file), "utf8");
+    const reply = await sendJiraWebhook(
+      factory.urls.webhooks.jira,
+      body,
+      factory.secrets.values.JIRA_WEBHOOK_SECRET,
+    );
+    const arn = reply.body.execution_arn as string | undefined;
+    if (reply.status !== 202 || arn === undefined) {
+      process.stderr.write(`${file}: gateway answered ${reply.status} ${JSON.stringify(reply.body)}\n`);
+      failures += 1;
+      continue;
+    }
+    const final = await followExecution(sfn, arn);
+    process.stdout.write(`${file}: ${final.status}\n`);
+  }
+} finally {
+  sfn.destroy();
+  await factory.close();
+  await model.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+const written = readdirSync(recordings).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
+process.stdout.write(
+  `model calls: ${model.calls.join(", ")}\n${written.length} recording(s) in ${recordings}\n`,
+);
+process.exitCode = failures === 0 ? 0 : 1;

@@ -1,0 +1,151 @@
+// A delivery seen many times, concurrently, through several replicas: one execution, one run_id.
+import { readFileSync } from "node:fs";
+import t from "tap";
+import { DynamoDedupeStore } from "#gateway/dedupe.ts";
+import { executionName } from "#gateway/start-execution.ts";
+import { startFakeSfn } from "#test/gateway/helpers/fake-sfn.ts";
+import { makeHarness } from "#test/gateway/helpers/harness.ts";
+import { automationHeaders, githubHeaders, gitlabHeaders, jiraHeaders } from "#test/gateway/helpers/sign.ts";
+import { withEngines } from "#test/helpers/engines.ts";
+
+const jiraBody = readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8");
+const automationBody = readFileSync("test/fixtures/gateway/jira-automation-format-adf.json", "utf8");
+
+t.test("execution names are valid Step Functions names derived from the key", async (t) => {
+  const a = executionName("jira", "jira:x");
+  t.match(a, /^[A-Za-z0-9_-]{1,80}$/);
+  t.equal(a, executionName("jira", "jira:x"), "deterministic");
+  t.not(a, executionName("jira", "jira:y"));
+  t.ok(executionName("mr", `gitlab:${"x".repeat(500)}#L1`).length <= 80);
+});
+
+t.test("each delivery sent 20 times (sequential and concurrent): one execution each", async (t) => {
+  const h = await makeHarness(t);
+  const sequential = [];
+  for (let i = 0; i < 20; i++) {
+    sequential.push(
+      await h.app.inject({
+        method: "POST",
+        url: "/webhooks/jira",
+        headers: jiraHeaders(jiraBody, { identifier: "dup-seq" }),
+        payload: jiraBody,
+      }),
+    );
+  }
+  t.same(
+    sequential.map((r) => r.statusCode),
+    [202, ...Array(19).fill(200)],
+  );
+  const runIds = new Set(sequential.map((r) => r.json().run_id));
+  t.equal(runIds.size, 1, "every answer carries the first run_id");
+  t.same(
+    sequential.slice(1).map((r) => r.json().status),
+    Array(19).fill("duplicate"),
+  );
+
+  // Automation posts carry no identifier: the body's SHA-256 is the key.
+  const concurrent = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      h.app.inject({
+        method: "POST",
+        url: "/webhooks/jira",
+        headers: automationHeaders(),
+        payload: automationBody,
+      }),
+    ),
+  );
+  t.ok(concurrent.every((r) => r.statusCode === 200 || r.statusCode === 202));
+  t.equal(new Set(concurrent.map((r) => r.json().run_id)).size, 1);
+  t.equal(h.sfn.executions.length, 2, "one execution per delivery");
+  const comment = (delivery: string) => {
+    const body = readFileSync("test/fixtures/gateway/gitlab-note-merge-request.json", "utf8").replace(
+      '"note": "/pf status"',
+      '"note": "/pf run"',
+    );
+    return h.app.inject({
+      method: "POST",
+      url: "/webhooks/gitlab",
+      headers: gitlabHeaders(body, "Note Hook", delivery),
+      payload: body,
+    });
+  };
+  // The seed policy lists no GitLab users (deny by default): the denial is not an execution either.
+  t.equal((await comment("g-1")).statusCode, 403);
+  t.equal((await comment("g-1")).statusCode, 403);
+  const ghBody = JSON.stringify({
+    action: "created",
+    comment: { body: "/pf run", user: { login: "octo", type: "User" }, author_association: "MEMBER" },
+    issue: {
+      number: 3,
+      title: "LOCATE-9 tidy",
+      body: null,
+      html_url: "https://github.com/o/r/pull/3",
+      pull_request: { html_url: "https://github.com/o/r/pull/3" },
+    },
+    repository: { full_name: "o/r" },
+  });
+  const runs = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      h.app.inject({
+        method: "POST",
+        url: "/webhooks/github",
+        headers: githubHeaders(ghBody, "issue_comment", "gh-dup"),
+        payload: ghBody,
+      }),
+    ),
+  );
+  t.ok(runs.filter((r) => r.statusCode === 202).length <= 1, "at most one answer says started");
+  t.equal(new Set(runs.map((r) => r.json().run_id)).size, 1);
+  t.equal(h.sfn.executions.length, 3);
+});
+
+t.test("two gateway replicas sharing one dynalite: one execution per delivery", async (t) => {
+  const engines = await withEngines(t);
+  const fakeSfn = await startFakeSfn();
+  t.teardown(() => fakeSfn.close());
+  const a = await makeHarness(t, { engines, fakeSfn });
+  const b = await makeHarness(t, { engines, fakeSfn });
+  const send = (app: typeof a.app) =>
+    app.inject({
+      method: "POST",
+      url: "/webhooks/jira",
+      headers: jiraHeaders(jiraBody, { identifier: "replicas" }),
+      payload: jiraBody,
+    });
+  const res = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i % 2 === 0 ? a.app : b.app)));
+  t.equal(fakeSfn.executions.length, 1);
+  t.equal(new Set(res.map((r) => r.json().run_id)).size, 1);
+  // A replica restarted (fresh app, same table) still knows the delivery.
+  const c = await makeHarness(t, { engines, fakeSfn });
+  const later = await send(c.app);
+  t.equal(later.statusCode, 200);
+  t.equal(later.json().run_id, res[0]!.json().run_id);
+  t.equal(fakeSfn.executions.length, 1);
+});
+
+t.test("dedupe store: expired keys are reusable; released reservations start over", async (t) => {
+  const engines = await withEngines(t);
+  let now = new Date("2026-01-01T00:00:00Z");
+  const store = new DynamoDedupeStore({
+    client: engines.dynamo,
+    tableName: engines.dedupeTable,
+    clock: () => now,
+    ttlSeconds: 60,
+  });
+  const first = await store.reserve("k", { run_id: "r1" });
+  t.equal(first.fresh, true);
+  const second = await store.reserve("k", { run_id: "r2" });
+  t.equal(second.fresh, false);
+  t.equal(second.record.run_id, "r1");
+  now = new Date(now.getTime() + 61_000);
+  const third = await store.reserve("k", { run_id: "r3" });
+  t.equal(third.fresh, true, "expired record is replaced");
+  await store.release("k");
+  t.equal((await store.reserve("k", { run_id: "r4" })).record.run_id, "r4");
+  await store.markStarted("k", "arn:x");
+  await store.release("k");
+  t.equal((await store.reserve("k", {})).record.state, "started", "started records are never released");
+  await store.recordRun("pf-1", "arn:y");
+  t.equal(await store.executionOf("pf-1"), "arn:y");
+  t.equal(await store.executionOf("pf-2"), undefined);
+});

@@ -1,0 +1,211 @@
+// MR comment commands end to end over GitLab Note Hooks: run, status, approve (bound to the
+// evidence digest and head commit), stale-head refusal, revoke, cancel, deny by default.
+import { readFileSync } from "node:fs";
+import t from "tap";
+import { EntryInput } from "#core/contracts/entry-input.ts";
+import { sha256Hex } from "#core/hash.ts";
+import { formatMrRef } from "#core/ledger/refs.ts";
+import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
+import { makeHarness, type OpenedMr, openGitlabMr, POLICY_PATH } from "#test/gateway/helpers/harness.ts";
+import { gitlabHeaders } from "#test/gateway/helpers/sign.ts";
+
+const note = JSON.parse(readFileSync("test/fixtures/gateway/gitlab-note-merge-request.json", "utf8"));
+const H2 = "b".repeat(40);
+const PROJECT = "locate/locate-round-publisher";
+const BRANCH = "pf/LOCATE-123-a1b2c3d4";
+
+/** GitLab sends no roles: the policy names GitLab users explicitly. */
+function gitlabPolicy() {
+  const doc = structuredClone(loadPolicyFile(POLICY_PATH).doc) as unknown as {
+    commands: { permissions: Record<string, { users?: string[] }> };
+    approvers: Record<string, { users: string[] }>;
+  };
+  for (const c of ["run", "rerun", "cancel", "approve", "revoke"]) {
+    doc.commands.permissions[c] = { ...doc.commands.permissions[c], users: ["gitlab:alice"] };
+  }
+  for (const g of ["spec", "plan", "risk", "release"]) doc.approvers[g]!.users = ["gitlab:alice"];
+  return parsePolicy(doc);
+}
+
+function noteBody(text: string, username = "alice", mr?: OpenedMr) {
+  const p = structuredClone(note);
+  if (mr !== undefined) {
+    p.merge_request.iid = mr.number;
+    p.merge_request.url = mr.url;
+    p.merge_request.source_branch = mr.branch;
+  }
+  p.object_attributes.note = text;
+  p.user.username = username;
+  return JSON.stringify(p);
+}
+
+t.test("GitLab MR commands", async (t) => {
+  const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
+  const opened = await openGitlabMr(h, PROJECT, BRANCH, "Draft: LOCATE-123 publish round results");
+  const MR = { provider: "gitlab" as const, project: PROJECT, number: opened.number, url: opened.url };
+  const H1 = opened.head;
+  const lastReply = () => h.gl.notes(PROJECT, opened.number).at(-1)!.body;
+  const replyCount = () => h.gl.notes(PROJECT, opened.number).length;
+  let n = 0;
+  const post = (text: string, username?: string, uuid = `uuid-${++n}`) => {
+    const body = noteBody(text, username, opened);
+    return h.app.inject({
+      method: "POST",
+      url: "/webhooks/gitlab",
+      headers: gitlabHeaders(body, "Note Hook", uuid),
+      payload: body,
+    });
+  };
+
+  const none = await post("/pf status");
+  t.equal(none.statusCode, 200);
+  t.match(lastReply(), /No runs for this merge request/);
+
+  const run = await post("/pf run");
+  t.equal(run.statusCode, 202);
+  const runId: string = run.json().run_id;
+  const input = EntryInput.parse(JSON.parse(h.sfn.executions[0]!.input));
+  t.match(input.trigger, {
+    type: "mr_command",
+    key: "LOCATE-123",
+    project: "LOCATE",
+    mr: MR,
+    command: "run",
+  });
+  t.equal(input.repos[0]!.name, "locate-round-publisher");
+
+  // What InitRunLedger and UploadEvidenceBundle record for this run.
+  await h.ledger.append(
+    { run_id: runId, event_type: "run_started", phase: "init", detail: {} },
+    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
+  );
+  const bundle = sha256Hex("bundle");
+  await h.ledger.append({
+    run_id: runId,
+    event_type: "evidence_uploaded",
+    phase: "evidence",
+    output_sha256: bundle,
+    git_refs: { repo: "locate-round-publisher", head_commit: H1 },
+    detail: { bundle_sha256: bundle },
+  });
+
+  const status = await post("/pf status");
+  t.equal(status.json().run_id, runId);
+  t.match(lastReply(), new RegExp(`${runId}.*RUNNING; 2 ledger event`));
+
+  const approve = await post("/pf approve plan\n/pf approve spec");
+  t.equal(approve.statusCode, 200);
+  let events = await h.ledger.read(runId);
+  const approvals = events.filter((e) => e.event_type === "approval_recorded");
+  t.equal(approvals.length, 2);
+  t.match(approvals[0], {
+    actor: "gitlab:alice",
+    input_sha256: bundle,
+    git_refs: { head_commit: H1 },
+    detail: { gate: "plan", bundle_sha256: bundle, head_commit: H1 },
+  });
+
+  // Redelivery of the same comment records nothing twice and replies once.
+  const replies = replyCount();
+  const dup = await post("/pf approve plan\n/pf approve spec", undefined, `uuid-${n}`);
+  t.equal(dup.json().status, "duplicate");
+  t.equal((await h.ledger.read(runId)).length, events.length);
+  t.equal(replyCount(), replies);
+
+  // A new commit: approvals for the old evidence are refused.
+  h.gl.setBranch(PROJECT, BRANCH, H2);
+  const stale = await post("/pf approve risk");
+  t.equal(stale.statusCode, 200);
+  t.match(lastReply(), /newer than the evidence/);
+  t.equal((await h.ledger.read(runId)).length, events.length, "nothing recorded");
+
+  const revoke = await post("/pf revoke plan");
+  t.equal(revoke.statusCode, 200);
+  events = await h.ledger.read(runId);
+  t.match(events.at(-1), { event_type: "approval_revoked", actor: "gitlab:alice", detail: { gate: "plan" } });
+  const revokeAgain = await post("/pf revoke plan");
+  t.equal(revokeAgain.statusCode, 200);
+  t.match(lastReply(), /no plan approval to revoke/);
+
+  // Deny by default: bob is in no list; nothing happens but a denial reply.
+  const before = (await h.ledger.read(runId)).length;
+  const denied = await post("/pf approve release\n/pf status", "bob");
+  t.equal(denied.statusCode, 403);
+  t.equal(denied.json().code, "forbidden_command");
+  t.equal((await h.ledger.read(runId)).length, before);
+  const cancelDenied = await post("/pf cancel", "bob");
+  t.equal(cancelDenied.statusCode, 403);
+  t.equal(h.sfn.executions[0]!.status, "RUNNING");
+
+  const cancel = await post("/pf cancel");
+  t.equal(cancel.statusCode, 200);
+  t.equal(h.sfn.executions[0]!.status, "ABORTED");
+  t.match((await h.ledger.read(runId)).at(-1), { event_type: "run_cancelled", actor: "gitlab:alice" });
+  const cancelAgain = await post("/pf cancel");
+  t.equal(cancelAgain.statusCode, 200);
+  t.match(lastReply(), /already ABORTED/);
+
+  const rerun = await post("/pf rerun");
+  t.equal(rerun.statusCode, 202);
+  t.not(rerun.json().run_id, runId);
+  t.equal(JSON.parse(h.sfn.executions[1]!.input).trigger.command, "rerun");
+  t.equal(h.sfn.executions.length, 2);
+});
+
+t.test("GitLab: other notes and hooks are ignored; bot notes never trigger", async (t) => {
+  const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
+  const issueNote = structuredClone(note);
+  issueNote.object_attributes.noteable_type = "Issue";
+  issueNote.object_attributes.note = "/pf run";
+  const system = structuredClone(note);
+  system.object_attributes.system = true;
+  system.object_attributes.note = "/pf run";
+  const bot = JSON.parse(noteBody("/pf run", "pf-bot"));
+  const mrHook = JSON.parse(readFileSync("test/fixtures/gateway/gitlab-merge-request.json", "utf8"));
+  const plain = JSON.parse(noteBody("LGTM, nice work"));
+  const cases: Array<[string, string, unknown]> = [
+    ["issue note", "Note Hook", issueNote],
+    ["system note", "Note Hook", system],
+    ["bot note", "Note Hook", bot],
+    ["merge request hook", "Merge Request Hook", mrHook],
+    ["note without command", "Note Hook", plain],
+  ];
+  let i = 0;
+  for (const [what, event, payload] of cases) {
+    const body = JSON.stringify(payload);
+    const res = await h.app.inject({
+      method: "POST",
+      url: "/webhooks/gitlab",
+      headers: gitlabHeaders(body, event, `ign-${i++}`),
+      payload: body,
+    });
+    t.equal(res.statusCode, 200, what);
+    t.equal(res.json().status, "ignored", what);
+  }
+  t.equal(h.sfn.startCalls, 0);
+  t.equal(h.gl.requestsTo(/notes/).length, 0);
+});
+
+t.test("GitLab roles from an injected members lookup", async (t) => {
+  const h = await makeHarness(
+    t,
+    {},
+    { gitlabRoles: async (_mr, username) => (username === "carol" ? ["maintainer"] : []) },
+  );
+  const body = noteBody("/pf run", "carol");
+  const ok = await h.app.inject({
+    method: "POST",
+    url: "/webhooks/gitlab",
+    headers: gitlabHeaders(body, "Note Hook", "r1"),
+    payload: body,
+  });
+  t.equal(ok.statusCode, 202);
+  const body2 = noteBody("/pf run", "dave");
+  const no = await h.app.inject({
+    method: "POST",
+    url: "/webhooks/gitlab",
+    headers: gitlabHeaders(body2, "Note Hook", "r2"),
+    payload: body2,
+  });
+  t.equal(no.statusCode, 403);
+});

@@ -1,0 +1,137 @@
+import { SNSClient } from "@aws-sdk/client-sns";
+import t, { type Test } from "tap";
+import { TransientError, ValidationError } from "#core/errors.ts";
+import { initRunLedger } from "#handlers/tasks/InitRunLedger.ts";
+import { notifyApprovers } from "#handlers/tasks/NotifyApprovers.ts";
+import { Notifier } from "#integrations/notifier.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
+import { loadPolicyFile } from "#policies/engine/index.ts";
+import { fakeSha } from "#test/fakes/github.ts";
+import { startFakeSlack } from "#test/fakes/slack.ts";
+import { startFakeSns } from "#test/fakes/sns.ts";
+import { withEngines } from "#test/helpers/engines.ts";
+import { stores } from "../ledger/helpers.ts";
+import { entry, normalized } from "./fixtures.ts";
+
+const TOPIC = "arn:aws:sns:us-east-1:000000000000:pf-approvals";
+const WEBHOOK_SECRET_PART = "hooksSecretPartXYZ123";
+const policy = loadPolicyFile("policies/pf-policy-v1.json");
+
+async function setup(t: Test) {
+  const e = await withEngines(t);
+  const { ledger, evidence, clock } = stores(e);
+  const sns = await startFakeSns({ topics: [TOPIC] });
+  const slack = await startFakeSlack({ path: `/services/T01/B01/${WEBHOOK_SECRET_PART}` });
+  const client = new SNSClient({
+    endpoint: sns.url,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  t.teardown(async () => {
+    client.destroy();
+    await sns.close();
+    await slack.close();
+  });
+  const notifier = new Notifier({
+    sns: { client, topicArn: TOPIC },
+    slack: { webhookUrl: slack.webhookUrl },
+  });
+  const en = entry();
+  await initRunLedger(normalized(en), { ledger });
+  const bundleRef = await evidence.putJson({ schema: "x" }, { kind: "evidence_manifest" });
+  const payload = {
+    run_id: en.run_id,
+    entry: en,
+    jira: { issue_key: "LOCATE-123", snapshot_ref: bundleRef, summary: "Publish rounds" },
+    bundle: { bundle_ref: bundleRef, bundle_sha256: bundleRef.sha256 },
+    pull_requests: [
+      {
+        repo: "locate-round-publisher",
+        provider: "gitlab" as const,
+        number: 4,
+        url: "https://gitlab.example.com/locate/locate-round-publisher/-/merge_requests/4",
+        head_commit: fakeSha("head"),
+        created: true,
+      },
+    ],
+  };
+  return { ledger, sns, slack, notifier, en, payload, deps: { notifier, ledger, policy, clock } };
+}
+
+t.test(
+  "publishes to SNS and Slack with PR links and checklist; records approval_request + notification_sent",
+  async (t) => {
+    const { ledger, sns, slack, en, payload, deps } = await setup(t);
+    const out = await notifyApprovers(payload, deps);
+    t.same(out, { notified: ["slack", "sns"] });
+    const [pub] = sns.published();
+    t.equal(pub?.subject, "[Protocol Factory] LOCATE-123 ready for approval");
+    t.match(pub?.message, /merge_requests\/4/);
+    t.match(pub?.message, /- \[ \] Spec approved — \/pf approve spec/);
+    t.match(pub?.message, payload.bundle.bundle_sha256);
+    t.match(slack.messages()[0]?.text, /Risk approved — \/pf approve risk/);
+
+    const events = (await ledger.read(en.run_id)).slice(1);
+    t.same(
+      events.map((ev) => ev.event_type),
+      ["approval_request", "notification_sent"],
+    );
+    t.match(events[0]?.detail, {
+      gates: ["spec", "plan", "risk", "release"],
+      bundle_sha256: payload.bundle.bundle_sha256,
+      pull_requests: [{ number: 4, head_commit: fakeSha("head") }],
+    });
+    t.match(events[1]?.detail, { accepted: ["sns", "slack"], failed: [] });
+    t.notMatch(JSON.stringify(events), WEBHOOK_SECRET_PART, "webhook URL secret absent from the ledger");
+  },
+);
+
+t.test("replay: nothing sent twice, no new events", async (t) => {
+  const { ledger, sns, slack, en, payload, deps } = await setup(t);
+  await notifyApprovers(payload, deps);
+  const before = await ledger.read(en.run_id);
+  t.same(await notifyApprovers(payload, deps), { notified: ["slack", "sns"] });
+  t.equal(sns.published().length, 1);
+  t.equal(slack.messages().length, 1);
+  t.same(await ledger.read(en.run_id), before);
+});
+
+t.test(
+  "transient failure of one channel: TransientError; the retry sends only the missing channel",
+  async (t) => {
+    const { ledger, sns, slack, en, payload, deps } = await setup(t);
+    slack.fail({ status: 503 });
+    const err = await notifyApprovers(payload, deps).catch((x: unknown) => x);
+    t.type(err, TransientError);
+    t.match((err as Error).message, /slack webhook failed \(HTTP 503\)/);
+    t.notMatch((err as Error).message, WEBHOOK_SECRET_PART);
+    t.equal(sns.published().length, 1, "SNS accepted on the first attempt");
+    const retry = await notifyApprovers(payload, deps);
+    t.same(retry, { notified: ["slack", "sns"] });
+    t.equal(sns.published().length, 1, "SNS not published again");
+    t.equal(slack.messages().length, 1);
+    const sent = (await ledger.read(en.run_id)).filter((ev) => ev.event_type === "notification_sent");
+    t.same(
+      sent.map((ev) => ev.detail.accepted),
+      [["sns"], ["slack"]],
+    );
+    t.equal((await ledger.read(en.run_id)).filter((ev) => ev.event_type === "approval_request").length, 1);
+  },
+);
+
+t.test("a permanently refusing channel is recorded and does not fail the run", async (t) => {
+  const { ledger, sns, en, payload, deps } = await setup(t);
+  sns.fail({ status: 404 });
+  const out = await notifyApprovers(payload, deps);
+  t.same(out, { notified: ["slack"] });
+  const sent = (await ledger.read(en.run_id)).filter((ev) => ev.event_type === "notification_sent");
+  t.match(sent[0]?.detail, { accepted: ["slack"], failed: [{ channel: "sns", transient: false }] });
+});
+
+t.test("invalid payload names the field", async (t) => {
+  const { payload, deps } = await setup(t);
+  const err = await notifyApprovers({ ...payload, pull_requests: [] }, deps).catch((x: unknown) => x);
+  t.type(err, ValidationError);
+  t.match((err as Error).message, /pull_requests/);
+});

@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import t from "tap";
+import { LocalJira, seedLocalJira } from "#local/local-jira.ts";
+import { buildScriptedModel, loadScripts } from "#local/scripted-model.ts";
+
+t.test("scripted model API answers the OpenAI SDK with the script for (issue, phase)", async (t) => {
+  const scripts = loadScripts("examples/recordings/scripts");
+  t.ok(scripts.has("LOCATE-123:planner") && scripts.has("LOCATE-123:builder"));
+  const app = buildScriptedModel(scripts);
+  t.teardown(() => app.close());
+  const baseURL = `${await app.listen({ host: "127.0.0.1", port: 0 })}/v1`;
+  const openai = new OpenAI({ apiKey: "unused", baseURL, maxRetries: 0 });
+  const done = await openai.chat.completions.create({
+    model: "gpt-4.1",
+    messages: [
+      { role: "system", content: "You are the planning agent of Protocol Factory." },
+      { role: "user", content: "## Issue LOCATE-123 (Story, priority Medium)\nSummary: …" },
+    ],
+  });
+  const plan = JSON.parse(done.choices[0]?.message.content ?? "{}");
+  t.match(plan.summary, /peek\(\)/);
+  t.ok((done.usage?.total_tokens ?? 0) > 0);
+  const build = await openai.chat.completions.create({
+    model: "gpt-4.1",
+    messages: [
+      { role: "system", content: "You are the builder agent of Protocol Factory." },
+      { role: "user", content: "## Issue LOCATE-124: start at the newest" },
+    ],
+  });
+  t.match(JSON.parse(build.choices[0]?.message.content ?? "{}").commit_title, /^LOCATE-124:/);
+  t.same(app.calls, ["LOCATE-123:planner", "LOCATE-124:builder"]);
+  await t.rejects(
+    openai.chat.completions.create({
+      model: "gpt-4.1",
+      messages: [
+        { role: "system", content: "You are the planning agent." },
+        { role: "user", content: "## Issue NOPE-9" },
+      ],
+    }),
+    { status: 404, message: /no script for NOPE-9:planner/ },
+  );
+});
+
+t.test("local Jira serves webhook envelopes and REST issues as snapshots", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "pf-jira-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  t.same(seedLocalJira(dir, "examples/jira").sort(), ["LOCATE-123", "LOCATE-124"]);
+  t.same(seedLocalJira(dir, "examples/jira"), [], "seeding keeps existing files");
+  const jira = new LocalJira({ dir, baseUrl: "https://jira.local.invalid/" });
+  const issue = await jira.getIssue("LOCATE-123");
+  t.equal(issue.url, "https://jira.local.invalid/browse/LOCATE-123");
+  t.same(issue.labels, ["sdd", "factory", "demo"]);
+  t.equal(issue.priority, "Medium");
+  t.equal(issue.issue_type, "Story");
+  t.match(issue.description, /Acceptance criteria/);
+
+  writeFileSync(
+    join(dir, "ADF-1.json"),
+    JSON.stringify({
+      key: "ADF-1",
+      fields: {
+        summary: "s",
+        project: { key: "ADF" },
+        description: {
+          type: "doc",
+          version: 1,
+          content: [
+            { type: "paragraph", content: [{ type: "text", text: "first" }] },
+            { type: "paragraph", content: [{ type: "text", text: "second" }] },
+          ],
+        },
+      },
+    }),
+  );
+  const adf = await jira.getIssue("ADF-1");
+  t.equal(adf.description, "first\nsecond");
+  t.same(adf.labels, []);
+  t.equal(adf.priority, null);
+
+  await jira.addComment("LOCATE-123", "run pf-x started");
+  const comments = JSON.parse(readFileSync(join(dir, "LOCATE-123.comments.json"), "utf8"));
+  t.equal(comments[0].body, "run pf-x started");
+
+  await t.rejects(jira.getIssue("LOCATE-999"), { name: "PermanentError", message: /does not exist/ });
+  await t.rejects(jira.getIssue("../etc/passwd"), { name: "PermanentError", message: /not an issue key/ });
+  writeFileSync(join(dir, "BAD-1.json"), JSON.stringify({ key: "BAD-1" }));
+  await t.rejects(jira.getIssue("BAD-1"), { message: /is not a Jira issue/ });
+});
