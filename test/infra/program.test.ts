@@ -220,6 +220,10 @@ t.test(
       const gw = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "-gateway-task-policy");
       const start = gw.find((s) => actionsOf(s).includes("states:StartExecution"))!;
       t.same(resourcesOf(start), [sm.state.arn], "StartExecution on this state machine only");
+      t.ok(actionsOf(start).includes("states:DescribeStateMachine"), "/readyz probes this state machine");
+      const dedupeArn = run.one("aws:dynamodb/table:Table", "-dedupe").state.arn;
+      const dedupe = gw.find((s) => actionsOf(s).includes("dynamodb:DeleteItem"))!;
+      t.same(resourcesOf(dedupe), [dedupeArn], "DeleteItem only on the dedupe table, never the ledger");
       const stop = gw.find((s) => actionsOf(s).includes("states:StopExecution"))!;
       t.same(resourcesOf(stop), [
         `arn:aws:states:eu-west-1:123456789012:execution:${String(sm.state.name)}:*`,
@@ -302,6 +306,19 @@ t.test("encryption, retention and data protection flags", async (t) => {
     );
     for (const s of run.of("aws:secretsmanager/secret:Secret"))
       t.equal(s.inputs.kmsKeyId, keyArn, `${s.name} CMK`);
+    for (const fn of run.of("aws:lambda/function:Function")) {
+      const group = run
+        .of("aws:cloudwatch/logGroup:LogGroup")
+        .find((g) => g.state.name === (fn.inputs.loggingConfig as Doc).logGroup)!;
+      t.ok(group, `${fn.name} logs to its own group`);
+      const policy = run.of("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === `${fn.name}-policy`)!;
+      const write = parsePolicy(policy.inputs.policy).Statement.find((s) => s.Sid === "WriteOwnLogs")!;
+      t.same(
+        resourcesOf(write),
+        [group.state.arn, `${String(group.state.arn)}:*`],
+        `${fn.name} writes only its group`,
+      );
+    }
     const groups = run.of("aws:cloudwatch/logGroup:LogGroup");
     t.equal(
       groups.length,
