@@ -2,7 +2,7 @@ import t from "tap";
 import { AGENT_CONTAINER_NAME, AGENT_ROLES, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { ecrRepositoryArn } from "#infra/ecs.ts";
 import { STAR_RESOURCE_ACTIONS } from "#policies/crossguard/iam-exceptions.ts";
-import { asArray, type Doc, modelSecretNames, parsePolicy, type Recorded } from "./harness.ts";
+import { asArray, aslTemplate, type Doc, modelSecretNames, parsePolicy, type Recorded } from "./harness.ts";
 import { runStack, type StackRun } from "./stack.ts";
 
 const runs: StackRun[] = [];
@@ -457,4 +457,26 @@ t.test("records are deterministic across runs", async (t) => {
   const again = await runStack("dev");
   const summary = (rs: Recorded[]) => rs.map((r) => `${r.type} ${r.name}`).sort();
   t.same(summary(again.resources), summary(runs[0]!.resources));
+});
+
+t.test("if the ASL switched to ecs:runTask.sync the role would gain exactly the sync grants", async (t) => {
+  const sync = aslTemplate().replaceAll(
+    "arn:aws:states:::ecs:runTask.waitForTaskToken",
+    "arn:aws:states:::ecs:runTask.sync",
+  );
+  const run = await runStack("dev", undefined, sync);
+  const st = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "-runs-policy");
+  const track = st.find((s) => s.Sid === "TrackSyncAgentTasks")!;
+  t.same(actionsOf(track), ["ecs:StopTask", "ecs:DescribeTasks"]);
+  const cluster = run.one("aws:ecs/cluster:Cluster").state.name as string;
+  t.same(
+    resourcesOf(track),
+    [`arn:aws:ecs:eu-west-1:123456789012:task/${cluster}/*`],
+    "tasks of this cluster only",
+  );
+  const rule = st.find((s) => s.Sid === "ManagedEcsEventsRule")!;
+  t.same(actionsOf(rule), ["events:PutTargets", "events:PutRule", "events:DescribeRule"]);
+  t.same(resourcesOf(rule), [
+    "arn:aws:events:eu-west-1:123456789012:rule/StepFunctionsGetEventsForECSTaskRule",
+  ]);
 });
