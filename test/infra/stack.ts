@@ -27,7 +27,7 @@ export async function runStack(
   edit?: (raw: Record<string, unknown>) => void,
   template: string = aslTemplate(),
 ): Promise<StackRun> {
-  installMocks();
+  await installMocks();
   recorded.length = 0;
   const values = stackValues(stack);
   const raw = readRawConfig((k) => values.get(k));
