@@ -233,7 +233,7 @@ export class Gateway extends pulumi.ComponentResource {
         cluster: args.cluster.arn,
         taskDefinition: this.taskDefinition.arn,
         desiredCount: args.minTasks,
-        assignPublicIp: false,
+        // awsx rejects assignPublicIp next to networkConfiguration: it is set inside.
         networkConfiguration: {
           subnets: args.privateSubnetIds,
           securityGroups: [args.serviceSecurityGroupId],

@@ -407,6 +407,22 @@ t.test(
       t.equal(alb.defaultTargetGroup.healthCheck.path, "/readyz");
       const svc = run.one("awsx:ecs:FargateService").inputs as Doc;
       t.equal(svc.networkConfiguration.assignPublicIp, false, "tasks stay in private subnets");
+      // awsx components are opaque under mocks: hold their inputs to the argument rules the awsx
+      // provider enforces at deploy time (it throws on these combinations).
+      t.notOk(
+        "assignPublicIp" in svc && "networkConfiguration" in svc,
+        "awsx: networkConfiguration XOR assignPublicIp",
+      );
+      t.ok(
+        "taskDefinition" in svc !== "taskDefinitionArgs" in svc,
+        "awsx: taskDefinition XOR taskDefinitionArgs",
+      );
+      t.equal(
+        ["subnetIds", "subnets", "subnetMappings"].filter((k) => k in alb).length,
+        1,
+        "awsx: one subnet form",
+      );
+      t.notOk("listener" in alb && "listeners" in alb, "awsx: listener XOR listeners");
       const scaling = run.one("aws:appautoscaling/target:Target").inputs;
       t.same(
         [scaling.minCapacity, scaling.maxCapacity],
