@@ -1,41 +1,10 @@
 // Error paths of the ASL through the local endpoint and the real SDK: Retry / Catch rules,
-// FailureInfo, no retry of VerificationFailed, heartbeat timeouts, StopExecution.
-import {
-  SendTaskSuccessCommand,
-  StartExecutionCommand,
-  StopExecutionCommand,
-  TaskTimedOut,
-} from "@aws-sdk/client-sfn";
-import t, { type Test } from "tap";
-import { FailAndBundleInput, type FailureInfo } from "#core/contracts/tasks.ts";
+// FailureInfo, and no retry of VerificationFailed (agent timeouts: agent-failures.test.ts).
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import t from "tap";
+import type { FailureInfo } from "#core/contracts/tasks.ts";
 import { PermanentError, TransientError } from "#core/errors.ts";
-import {
-  entryInput,
-  history,
-  startTestSfn,
-  stateTransitions,
-  type TestSfn,
-  waitForEnd,
-  waitUntil,
-} from "./helpers.ts";
-
-async function run(env: TestSfn, repos = 1) {
-  const entry = entryInput(repos);
-  const started = await env.client.send(
-    new StartExecutionCommand({
-      stateMachineArn: env.sfn.stateMachineArn,
-      name: entry.run_id,
-      input: JSON.stringify(entry),
-    }),
-  );
-  const executionArn = started.executionArn as string;
-  return { entry, executionArn, done: () => waitForEnd(env.client, executionArn) };
-}
-
-function bundled(t: Test, env: TestSfn) {
-  t.equal(env.lambdaLog.count("FailAndBundle"), 1, "FailAndBundle ran once");
-  return FailAndBundleInput.parse(env.lambdaLog.calls.FailAndBundle?.[0]);
-}
+import { bundled, history, run, startTestSfn, stateTransitions, waitForEnd } from "./helpers.ts";
 
 t.test("a transient Lambda error is retried with backoff, then the run succeeds", async (t) => {
   const env = await startTestSfn(t, {
@@ -185,61 +154,4 @@ t.test("a failing verdict is a VerificationFailed from the Verdict choice", asyn
   );
   t.equal(env.agentLog.launches.filter((l) => l.role === "verifier").length, 1);
   t.equal(bundled(t, env).failure.state, "Verdict");
-});
-
-t.test("an agent that stops heart-beating is retried, stopped each time, then bundled", async (t) => {
-  const env = await startTestSfn(t, {
-    behave: (role) => (role === "builder" ? { kind: "silent" } : { kind: "succeed" }),
-  });
-  const { executionArn, entry, done } = await run(env);
-  const out = await done();
-  t.equal(out.status, "FAILED");
-  t.equal(out.error, "States.HeartbeatTimeout");
-  const builders = env.agentLog.launches.filter((l) => l.role === "builder");
-  t.equal(builders.length, 3, "1 attempt + MaxAttempts 2");
-  t.equal(env.agentLog.stops, 3, "every timed-out agent was stopped");
-  t.equal(new Set(builders.map((b) => b.env.TASK_TOKEN)).size, 3, "each attempt has its own task token");
-  t.equal(bundled(t, env).failure.state, "BuilderAgent");
-  t.equal(bundled(t, env).failure.run_id, entry.run_id);
-  const timedOut = (await history(env.client, executionArn)).filter((e) => e.type === "TaskTimedOut");
-  t.same(
-    timedOut.map((e) => e.taskTimedOutEventDetails?.error),
-    ["States.HeartbeatTimeout", "States.HeartbeatTimeout", "States.HeartbeatTimeout"],
-  );
-  // A late answer on a timed-out token is refused as AWS does.
-  await t.rejects(
-    env.client.send(new SendTaskSuccessCommand({ taskToken: builders[0]?.env.TASK_TOKEN, output: "{}" })),
-    TaskTimedOut,
-  );
-});
-
-t.test("StopExecution aborts the run and stops the running agent; nothing is bundled", async (t) => {
-  const env = await startTestSfn(t, {
-    behave: (role) => (role === "planner" ? { kind: "hold" } : { kind: "succeed" }),
-  });
-  const { executionArn, done } = await run(env);
-  await waitUntil(() => env.agentLog.launches.length === 1, "the planner to start");
-  const stopped = await env.client.send(
-    new StopExecutionCommand({ executionArn, error: "Cancelled", cause: "/pf cancel by alice" }),
-  );
-  t.ok(stopped.stopDate instanceof Date);
-  const out = await done();
-  t.equal(out.status, "ABORTED");
-  t.equal(out.error, "Cancelled");
-  t.equal(out.cause, "/pf cancel by alice");
-  t.equal(env.agentLog.stops, 1, "the planner was stopped");
-  t.equal(env.lambdaLog.count("FailAndBundle"), 0);
-  const events = await history(env.client, executionArn);
-  t.equal(events.at(-1)?.type, "ExecutionAborted");
-  t.same(events.at(-1)?.executionAbortedEventDetails, { error: "Cancelled", cause: "/pf cancel by alice" });
-  await t.rejects(
-    env.client.send(
-      new SendTaskSuccessCommand({ taskToken: env.agentLog.launches[0]?.env.TASK_TOKEN, output: "{}" }),
-    ),
-    TaskTimedOut,
-    "the aborted task's token is closed",
-  );
-  const again = await env.client.send(new StopExecutionCommand({ executionArn }));
-  t.ok(again.stopDate instanceof Date, "stopping a closed execution is harmless");
-  t.equal((await done()).status, "ABORTED");
 });
