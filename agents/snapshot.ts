@@ -38,6 +38,15 @@ export async function getVerifiedJson<S extends z.ZodType>(
   return parseOrThrow(schema, JSON.parse(Buffer.from(bytes).toString("utf8")), what);
 }
 
+/**
+ * What FetchJiraIssue stores (handlers/tasks/FetchJiraIssue.ts, `pf-jira-snapshot-v1`): the
+ * redacted issue plus its redaction report. A bare snapshot is accepted too.
+ */
+const SnapshotDocument = z.union([
+  z.object({ schema: z.literal("pf-jira-snapshot-v1"), issue: JiraSnapshot }).transform((d) => d.issue),
+  JiraSnapshot,
+]);
+
 export function loadSnapshot(evidence: EvidenceStore, ref: S3Ref): Promise<JiraSnapshot> {
-  return getVerifiedJson(evidence, ref, JiraSnapshot, "Jira snapshot");
+  return getVerifiedJson(evidence, ref, SnapshotDocument, "Jira snapshot");
 }
