@@ -85,6 +85,8 @@ export async function makeHarness(
     botLogins: ["github:pf-bot", "gitlab:pf-bot"],
     logger: { level: "info", stream },
     rateLimit: false,
+    // Event-loop load shedding depends on machine load; the process test covers the defaults.
+    underPressure: false,
     ...overrides,
   });
   t.teardown(() => app.close());
