@@ -101,6 +101,7 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
         argv: config.formatter.command,
         cwd: dir,
         timeoutMs: config.formatter.timeout_seconds * 1000,
+        signal: ctx.signal,
       });
       if (result.exit_code !== 0) {
         throw new InvalidModelOutput(

@@ -79,9 +79,14 @@ export async function gatherRepoContext(options: {
     for (const w of words) if (lower.includes(w)) s += 1;
     return s;
   };
+  const tracked = new Set(all);
+  const chosen = new Set<string>();
   const ordered: string[] = [];
   const add = (p: string) => {
-    if (all.includes(p) && !ordered.includes(p)) ordered.push(p);
+    if (tracked.has(p) && !chosen.has(p)) {
+      chosen.add(p);
+      ordered.push(p);
+    }
   };
   for (const p of options.mustInclude ?? []) add(p);
   for (const p of all) if (README.test(p)) add(p);

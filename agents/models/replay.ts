@@ -72,12 +72,14 @@ export class ReplayProvider implements ModelProvider {
 /** Wraps a live provider and writes each exchange as a recording (to build demo fixtures). */
 export class RecordingProvider implements ModelProvider {
   readonly id: ModelId;
-  readonly api;
+  readonly api: ModelProvider["api"];
   readonly model: string;
-  constructor(
-    readonly inner: ModelProvider,
-    readonly dir: string,
-  ) {
+  readonly inner: ModelProvider;
+  readonly dir: string;
+  // Plain fields, no parameter properties: erasable syntax only (runs under Node type stripping too).
+  constructor(inner: ModelProvider, dir: string) {
+    this.inner = inner;
+    this.dir = dir;
     this.id = inner.id;
     this.api = inner.api;
     this.model = inner.model;

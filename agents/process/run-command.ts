@@ -45,6 +45,8 @@ export async function runCommand(options: {
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
   maxOutputBytes?: number;
+  /** Aborting (agent stop) kills the whole process group at once. */
+  signal?: AbortSignal;
 }): Promise<CommandResult> {
   const max = options.maxOutputBytes ?? 4 * 1024 * 1024;
   const home = await mkdtemp(join(tmpdir(), "pf-step-home-"));
@@ -71,14 +73,19 @@ export async function runCommand(options: {
       });
       let timedOut = false;
       let spawnError: string | undefined;
-      const timer = setTimeout(() => {
-        timedOut = true;
+      const killGroup = () => {
         try {
           if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
         } catch {
           // already gone
         }
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup();
       }, options.timeoutMs);
+      if (options.signal?.aborted === true) killGroup();
+      options.signal?.addEventListener("abort", killGroup, { once: true });
       child.stdout.on("data", keep);
       child.stderr.on("data", keep);
       child.on("error", (err) => {
@@ -86,6 +93,7 @@ export async function runCommand(options: {
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
+        options.signal?.removeEventListener("abort", killGroup);
         let output = Buffer.concat(chunks).toString("utf8");
         if (size > max) {
           output = output.slice(-max);

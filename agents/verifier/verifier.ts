@@ -14,7 +14,8 @@ import { VerificationFailed } from "#agents/runtime/errors.ts";
 import { getVerifiedJson } from "#agents/snapshot.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import { sha256Hex } from "#core/hash.ts";
-import { nodeSatisfies, parseJunit, parseTap, type TestSummary } from "./results.ts";
+import { parseJunit, parseTap, type TestSummary } from "./results.ts";
+import { resolveNodeToolchain } from "./toolchain.ts";
 
 export interface StepReport {
   name: (typeof VERIFY_STEPS)[number];
@@ -46,14 +47,16 @@ async function runStep(
   ctx: AgentContext<{ role: "verifier" } & AgentContext["input"]>,
   dir: string,
   step: VerifyStep,
+  toolchainsDir: string | undefined,
 ) {
   const base = { name: step.name, command: step.command };
   const nodePin = step.toolchain?.node;
-  if (nodePin !== undefined && !nodeSatisfies(nodePin)) {
+  const toolchain = nodePin === undefined ? undefined : await resolveNodeToolchain(nodePin, toolchainsDir);
+  if (toolchain !== undefined && !toolchain.ok) {
     return {
       ...base,
       verdict: "fail" as const,
-      reason: `toolchain: node ${nodePin} required, agent has ${process.versions.node}`,
+      reason: toolchain.reason,
       exit_code: null,
       signal: null,
       timed_out: false,
@@ -62,7 +65,16 @@ async function runStep(
       log_sha256: null,
     };
   }
-  const result = await runCommand({ argv: step.command, cwd: dir, timeoutMs: step.timeout_seconds * 1000 });
+  const prefix = toolchain?.ok === true ? toolchain.pathPrefix : undefined;
+  const env =
+    prefix === undefined ? process.env : { ...process.env, PATH: `${prefix}:${process.env.PATH ?? ""}` };
+  const result = await runCommand({
+    argv: step.command,
+    cwd: dir,
+    timeoutMs: step.timeout_seconds * 1000,
+    signal: ctx.signal,
+    env,
+  });
   // Logs are untrusted output of repository code: redact before they are stored.
   const log = ctx.redact(
     `$ ${step.command.join(" ")}\n${result.output}${result.output_truncated ? "\n[log truncated: head dropped]" : ""}${result.spawn_error === undefined ? "" : `\n[spawn error] ${result.spawn_error}`}`,
@@ -101,103 +113,108 @@ async function runStep(
  * `.factory/verify.json` steps in order, each with a timeout and a secret-free environment.
  * The first failing step fails the verification; later steps are reported as skipped.
  */
-export const verifier: RoleHandler<"verifier"> = async (ctx) => {
-  const { input, deps } = ctx;
-  const build = await getVerifiedJson(deps.evidence, input.build_ref, BuildOutput, "build output");
-  const dir = join(ctx.workDir, input.repo.name);
-  await cloneBranch({
-    url: input.repo.url,
-    branch: input.branch.branch,
-    dir,
-    env: await ctx.gitEnv(input.repo),
-  });
-  await git(["checkout", "--quiet", "--detach", build.head_commit], { cwd: dir });
-  await git(["clean", "-ffdx"], { cwd: dir });
-
-  const report: VerifyReport = {
-    kind: "verify_report",
-    run_id: input.run_id,
-    repo: input.repo.name,
-    branch: input.branch.branch,
-    head_commit: build.head_commit,
-    config_sha256: null,
-    verdict: "pass",
-    steps: [],
-  };
-  let loaded: Awaited<ReturnType<typeof loadVerifyConfig>>;
-  try {
-    loaded = await loadVerifyConfig(dir);
-    if (loaded === undefined)
-      report.error = `${VERIFY_CONFIG_PATH} is missing: nothing defines how to verify ${input.repo.name}`;
-  } catch (err) {
-    report.error = ctx.redact((err as Error).message);
-  }
-  if (loaded !== undefined) {
-    report.config_sha256 = sha256Hex(loaded.text);
-    for (const step of loaded.config.steps) {
-      if (ctx.signal.aborted) break;
-      const failedBefore = report.steps.some((s) => s.verdict === "fail");
-      const stepReport: StepReport = failedBefore
-        ? {
-            name: step.name,
-            command: step.command,
-            verdict: "skipped",
-            reason: "an earlier step failed",
-            exit_code: null,
-            signal: null,
-            timed_out: false,
-            duration_ms: 0,
-            log_ref: null,
-            log_sha256: null,
-          }
-        : await runStep(ctx as never, dir, step);
-      report.steps.push(stepReport);
-      await deps.ledger.append({
-        run_id: input.run_id,
-        event_type: "tool_result",
-        phase: "verifier",
-        actor: "agent:verifier",
-        output_sha256: stepReport.log_sha256,
-        s3_refs: stepReport.log_ref === null ? [] : [stepReport.log_ref],
-        git_refs: { repo: input.repo.name, branch: input.branch.branch, head_commit: build.head_commit },
-        detail: {
-          step: step.name,
-          verdict: stepReport.verdict,
-          exit_code: stepReport.exit_code,
-          timed_out: stepReport.timed_out,
-          duration_ms: stepReport.duration_ms,
-          ...(stepReport.reason === undefined ? {} : { reason: stepReport.reason }),
-          ...(stepReport.tests === undefined ? {} : { tests: stepReport.tests }),
-        },
-      });
-    }
-  }
-  const failed = report.steps.find((s) => s.verdict === "fail");
-  if (report.error !== undefined || failed !== undefined) report.verdict = "fail";
-  if (report.verdict === "fail") {
-    const report_ref = await deps.evidence.putJson(report, {
-      kind: "verify_report",
-      contentType: "application/json",
+export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHandler<"verifier"> {
+  const toolchainsDir = options.toolchainsDir;
+  return async (ctx) => {
+    const { input, deps } = ctx;
+    const build = await getVerifiedJson(deps.evidence, input.build_ref, BuildOutput, "build output");
+    const dir = join(ctx.workDir, input.repo.name);
+    await cloneBranch({
+      url: input.repo.url,
+      branch: input.branch.branch,
+      dir,
+      env: await ctx.gitEnv(input.repo),
     });
-    const why = report.error ?? `step ${failed?.name} failed: ${failed?.reason}`;
-    throw new VerificationFailed(
-      `verification of ${input.repo.name}@${build.head_commit.slice(0, 12)} failed: ${why}`,
-      {
-        context: {
-          report_ref,
-          repo: input.repo.name,
-          head_commit: build.head_commit,
-          failed_step: failed?.name ?? null,
+    await git(["checkout", "--quiet", "--detach", build.head_commit], { cwd: dir });
+    await git(["clean", "-ffdx"], { cwd: dir });
+
+    const report: VerifyReport = {
+      kind: "verify_report",
+      run_id: input.run_id,
+      repo: input.repo.name,
+      branch: input.branch.branch,
+      head_commit: build.head_commit,
+      config_sha256: null,
+      verdict: "pass",
+      steps: [],
+    };
+    let loaded: Awaited<ReturnType<typeof loadVerifyConfig>>;
+    try {
+      loaded = await loadVerifyConfig(dir);
+      if (loaded === undefined)
+        report.error = `${VERIFY_CONFIG_PATH} is missing: nothing defines how to verify ${input.repo.name}`;
+    } catch (err) {
+      report.error = ctx.redact((err as Error).message);
+    }
+    if (loaded !== undefined) {
+      report.config_sha256 = sha256Hex(loaded.text);
+      for (const step of loaded.config.steps) {
+        if (ctx.signal.aborted) break;
+        const failedBefore = report.steps.some((s) => s.verdict === "fail");
+        const stepReport: StepReport = failedBefore
+          ? {
+              name: step.name,
+              command: step.command,
+              verdict: "skipped",
+              reason: "an earlier step failed",
+              exit_code: null,
+              signal: null,
+              timed_out: false,
+              duration_ms: 0,
+              log_ref: null,
+              log_sha256: null,
+            }
+          : await runStep(ctx as never, dir, step, toolchainsDir);
+        report.steps.push(stepReport);
+        await deps.ledger.append({
+          run_id: input.run_id,
+          event_type: "tool_result",
+          phase: "verifier",
+          actor: "agent:verifier",
+          output_sha256: stepReport.log_sha256,
+          s3_refs: stepReport.log_ref === null ? [] : [stepReport.log_ref],
+          git_refs: { repo: input.repo.name, branch: input.branch.branch, head_commit: build.head_commit },
+          detail: {
+            step: step.name,
+            verdict: stepReport.verdict,
+            exit_code: stepReport.exit_code,
+            timed_out: stepReport.timed_out,
+            duration_ms: stepReport.duration_ms,
+            ...(stepReport.reason === undefined ? {} : { reason: stepReport.reason }),
+            ...(stepReport.tests === undefined ? {} : { tests: stepReport.tests }),
+          },
+        });
+      }
+    }
+    const failed = report.steps.find((s) => s.verdict === "fail");
+    if (report.error !== undefined || failed !== undefined) report.verdict = "fail";
+    if (report.verdict === "fail") {
+      const report_ref = await deps.evidence.putJson(report, {
+        kind: "verify_report",
+        contentType: "application/json",
+      });
+      const why = report.error ?? `step ${failed?.name} failed: ${failed?.reason}`;
+      throw new VerificationFailed(
+        `verification of ${input.repo.name}@${build.head_commit.slice(0, 12)} failed: ${why}`,
+        {
+          context: {
+            report_ref,
+            repo: input.repo.name,
+            head_commit: build.head_commit,
+            failed_step: failed?.name ?? null,
+          },
         },
-      },
-    );
-  }
-  return {
-    output: report,
-    kind: "verify_report",
-    head_commit: build.head_commit,
-    verdict: "pass",
-    git_refs: { repo: input.repo.name, branch: input.branch.branch, head_commit: build.head_commit },
-    detail: { steps: report.steps.map((s) => `${s.name}:${s.verdict}`) },
+      );
+    }
+    return {
+      output: report,
+      kind: "verify_report",
+      head_commit: build.head_commit,
+      verdict: "pass",
+      git_refs: { repo: input.repo.name, branch: input.branch.branch, head_commit: build.head_commit },
+      detail: { steps: report.steps.map((s) => `${s.name}:${s.verdict}`) },
+    };
   };
-};
+}
+
+export const verifier = createVerifier();

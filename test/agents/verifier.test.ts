@@ -1,8 +1,11 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import t from "tap";
 import type { BuildOutput } from "#agents/builder/builder.ts";
 import { runAgent } from "#agents/runtime/run-agent.ts";
 import type { VerifyReport } from "#agents/verifier/verifier.ts";
-import { verifier } from "#agents/verifier/verifier.ts";
+import { createVerifier, verifier } from "#agents/verifier/verifier.ts";
 import { AgentOutput } from "#core/contracts/tasks.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { withEngines } from "#test/helpers/engines.ts";
@@ -31,7 +34,11 @@ t.teardown(() => {
 const TAP_SCRIPT = `console.log("TAP version 13\\nok 1 - adds\\nnot ok 2 - later # SKIP not yet\\nok 3 - greets\\n1..3");`;
 const JUNIT_SCRIPT = `require("node:fs").writeFileSync("junit.xml", '<?xml version="1.0"?><testsuites tests="5" failures="1" errors="0" skipped="1"><testsuite name="a" tests="5"/></testsuites>');`;
 
-async function verifierSetup(tt: { teardown(fn: () => unknown): void }, files: Record<string, string>) {
+async function verifierSetup(
+  tt: { teardown(fn: () => unknown): void },
+  files: Record<string, string>,
+  toolchainsDir?: string,
+) {
   const fake = await startFakeModel(() => ({ status: 500 }));
   tt.teardown(() => fake.close());
   const world = await makeWorld(tt, { engines: await sharedEngines, baseUrl: fake.baseUrl });
@@ -64,7 +71,7 @@ async function verifierSetup(tt: { teardown(fn: () => unknown): void }, files: R
   const run = () =>
     runAgent({
       input,
-      handler: verifier as never,
+      handler: (toolchainsDir === undefined ? verifier : createVerifier({ toolchainsDir })) as never,
       deps: world.deps,
       callbacks: cb.callbacks,
       heartbeatMs: 60_000,
@@ -225,4 +232,32 @@ t.test("verifier: missing, invalid or unsatisfiable config fails with a clear me
   });
   await toolchain.run();
   tt.match(JSON.parse((await toolchain.sfn.outcome).body.cause!).message, /toolchain: node 99\.x required/);
+});
+
+t.test("verifier: a pinned toolchain from the toolchains directory is put first on PATH", async (tt) => {
+  const dir = mkdtempSync(join(tmpdir(), "pf-toolchains-"));
+  tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "node-99", "bin"), { recursive: true });
+  const fakeNode = join(dir, "node-99", "bin", "node");
+  writeFileSync(
+    fakeNode,
+    '#!/bin/sh\nif [ "$1" = "--version" ]; then echo v99.1.0; else echo "pinned node 99 ran"; fi\n',
+  );
+  chmodSync(fakeNode, 0o755);
+  const { world, run, sfn } = await verifierSetup(
+    tt,
+    {
+      ".factory/verify.json": verifyJson([
+        { name: "test", command: ["node", "-e", "0"], timeout_seconds: 30, toolchain: { node: "99.x" } },
+      ]),
+    },
+    dir,
+  );
+  await run();
+  const call = await sfn.outcome;
+  tt.equal(call.action, "SendTaskSuccess");
+  const report = (await world.evidence.getJson(
+    AgentOutput.parse(JSON.parse(call.body.output!)).output_ref,
+  )) as VerifyReport;
+  tt.match(Buffer.from(await world.evidence.get(report.steps[0]!.log_ref!)).toString(), "pinned node 99 ran");
 });

@@ -9,7 +9,7 @@ import { installMocks, recorded, settle, stackValues } from "./harness.ts";
 // infra/index.ts exactly as `pulumi up` runs it: stack config from the Pulumi config store, the
 // real ASL file and policy, Lambda bundles read from disk (fake ones here, via PF_LAMBDA_DIST).
 t.test("infra/index.ts deploys the dev stack from its config and exports the outputs", async (t) => {
-  installMocks();
+  await installMocks();
   const config: Record<string, string> = {};
   for (const [k, v] of stackValues("dev")) config[`protocol-factory:${k}`] = v;
   pulumi.runtime.setAllConfig(config);

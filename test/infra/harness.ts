@@ -104,10 +104,10 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
 export const recorded: Recorded[] = [];
 
 let installed = false;
-export function installMocks(): void {
+export async function installMocks(): Promise<void> {
   if (installed) return;
   installed = true;
-  pulumi.runtime.setMocks(
+  await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>);

@@ -25,8 +25,9 @@ export interface StackRun {
 export async function runStack(
   stack: string,
   edit?: (raw: Record<string, unknown>) => void,
+  template: string = aslTemplate(),
 ): Promise<StackRun> {
-  installMocks();
+  await installMocks();
   recorded.length = 0;
   const values = stackValues(stack);
   const raw = readRawConfig((k) => values.get(k));
@@ -35,7 +36,7 @@ export async function runStack(
   const outputs = await settle(
     createFactory(config, {
       stack,
-      aslTemplate: aslTemplate(),
+      aslTemplate: template,
       substitute: substitutePlaceholders,
       modelSecretNames: modelSecretNames(),
       lambdaCode: fakeCode,

@@ -1,0 +1,124 @@
+// Agent container entrypoint: `node dist/agents/main.mjs <planner|builder|verifier>` (or AGENT_ROLE).
+// Thin adapter: parse the environment, build the AWS clients and stores, run the role through the
+// runtime-neutral core, exit. Clients and logger live at module scope (one per process).
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
+import type { Repo } from "#core/contracts/entry-input.ts";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
+import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import { loadPolicyFile } from "#policies/engine/index.ts";
+import { createProviderFactory } from "./models/registry.ts";
+import { loadRecordings, type Recording } from "./models/replay.ts";
+import { chainSecrets, envSecrets, secretsManagerSecrets } from "./models/secrets.ts";
+import { ROLE_HANDLERS } from "./roles.ts";
+import type { AgentDeps, RoleHandler } from "./runtime/context.ts";
+import { parseAgentEnv } from "./runtime/env.ts";
+import { AgentInfrastructureError, classifyFailure } from "./runtime/errors.ts";
+import { runAgent } from "./runtime/run-agent.ts";
+import { sfnTaskCallbacks } from "./runtime/task-callbacks.ts";
+
+const logger = new Logger({ serviceName: "pf-agent" });
+// Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
+const sfn = new SFNClient({});
+const dynamo = new DynamoDBClient({});
+// s3rver (local mode) only understands path-style addressing.
+const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
+
+/** Forge tokens by provider (ECS injects them from Secrets Manager as environment variables). */
+const REPO_TOKEN_NAMES: Record<Repo["provider"], string> = { github: "GITHUB_TOKEN", gitlab: "GITLAB_TOKEN" };
+
+export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): Promise<number> {
+  let parsed: ReturnType<typeof parseAgentEnv>;
+  try {
+    parsed = parseAgentEnv(rawEnv, argv[0]);
+  } catch (err) {
+    const failure = classifyFailure(new AgentInfrastructureError((err as Error).message, { cause: err }));
+    logger.error("invalid agent environment", { error: failure.cause });
+    // With a task token we can still fail the task now instead of letting it time out.
+    const token = rawEnv.TASK_TOKEN;
+    if (token !== undefined && token !== "") {
+      await sfn
+        .send(new SendTaskFailureCommand({ taskToken: token, error: failure.error, cause: failure.cause }))
+        .catch((sendErr: unknown) => logger.error("SendTaskFailure failed", { error: String(sendErr) }));
+    }
+    return 2;
+  }
+  const { env, role, input } = parsed;
+  const callbacks = sfnTaskCallbacks(sfn, env.TASK_TOKEN);
+  logger.appendKeys({ run_id: input.run_id, role });
+
+  const controller = new AbortController();
+  const onSigterm = () => {
+    logger.warn("SIGTERM: stopping");
+    controller.abort(new AgentInfrastructureError("stopped"));
+  };
+  process.once("SIGTERM", onSigterm);
+  try {
+    let deps: AgentDeps;
+    try {
+      const policy = loadPolicyFile(env.FACTORY_POLICY);
+      const evidence = new S3EvidenceStore({
+        client: s3,
+        bucket: env.EVIDENCE_BUCKET,
+        ...(env.EVIDENCE_KMS_KEY_ID === undefined ? {} : { kmsKeyId: env.EVIDENCE_KMS_KEY_ID }),
+      });
+      const ledger = new DynamoLedger({ client: dynamo, tableName: env.LEDGER_TABLE, evidence });
+      const secrets = env.PF_SECRETS_MANAGER
+        ? chainSecrets(envSecrets(rawEnv), secretsManagerSecrets(new SecretsManagerClient({})))
+        : envSecrets(rawEnv);
+      const recordings: Recording[] =
+        env.PF_REPLAY_DIR === undefined ? [] : await loadRecordings(env.PF_REPLAY_DIR);
+      const workRoot = env.PF_WORK_DIR ?? join(tmpdir(), "pf-agent");
+      mkdirSync(workRoot, { recursive: true });
+      deps = {
+        ledger,
+        evidence,
+        policy,
+        redactorFor: (level) => policy.redactor(level),
+        providers: createProviderFactory({
+          policy,
+          secrets,
+          recordings,
+          forceReplay: env.PF_FORCE_REPLAY,
+          ...(env.PF_RECORD_DIR === undefined ? {} : { recordDir: env.PF_RECORD_DIR }),
+        }),
+        repoToken: (repo) => secrets.get(REPO_TOKEN_NAMES[repo.provider]),
+        workRoot,
+      };
+    } catch (err) {
+      const failure = classifyFailure(
+        new AgentInfrastructureError(`agent start-up failed: ${(err as Error).message}`),
+      );
+      logger.error("start-up failed", { error: failure.cause });
+      await callbacks.failure(failure.error, failure.cause);
+      return 2;
+    }
+    const result = await runAgent({
+      input,
+      handler: ROLE_HANDLERS[role] as RoleHandler,
+      deps,
+      callbacks,
+      heartbeatMs: env.HEARTBEAT_SECONDS * 1000,
+      signal: controller.signal,
+    });
+    if (result.status === "succeeded") {
+      logger.info("task succeeded", { output_sha256: result.output.sha256 });
+      return 0;
+    }
+    logger.error("task failed", { error: result.failure.error });
+    return 1;
+  } finally {
+    process.off("SIGTERM", onSigterm);
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2), process.env);
+}
