@@ -99,6 +99,7 @@ export interface OpenedMr {
   url: string;
   branch: string;
   head: string;
+  title: string;
 }
 
 /** Seed a GitLab project with an open MR from `branch` (what OpenPullRequest would have opened). */
@@ -122,7 +123,7 @@ export async function openGitlabMr(
     title,
     body: "Evidence attached.",
   });
-  return { project, number: mr.number, url: mr.url, branch, head };
+  return { project, number: mr.number, url: mr.url, branch, head, title };
 }
 
 export async function openGithubPr(
@@ -145,5 +146,5 @@ export async function openGithubPr(
     title,
     body: "Evidence attached.",
   });
-  return { project, number: pr.number, url: pr.url, branch, head };
+  return { project, number: pr.number, url: pr.url, branch, head, title };
 }
