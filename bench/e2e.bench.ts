@@ -12,7 +12,7 @@ import { loadConfig } from "../local/config.ts";
 import { sendJiraWebhook } from "../local/demo-client.ts";
 import { LOCAL_REGION, S3RVER_CREDENTIALS } from "../local/engines.ts";
 import { REPO_ROOT, startFactory } from "../local/factory.ts";
-import { loadFactoryModules } from "../local/modules.ts";
+import { startLocalSfn } from "../local/sfn/server.ts";
 
 const TARGET_MS = 15_000;
 const ROUNDS = Number.parseInt(process.argv[2] ?? "3", 10);
@@ -22,10 +22,9 @@ const client = (endpoint: string) =>
   new SFNClient({ endpoint, region: LOCAL_REGION, credentials: S3RVER_CREDENTIALS });
 
 const dataDir = mkdtempSync(join(tmpdir(), "pf-bench-e2e-"));
-const modules = await loadFactoryModules(REPO_ROOT);
 
 // Baseline: the trivial machine on its own local endpoint instance.
-const trivial = await modules.startLocalSfn({
+const trivial = await startLocalSfn({
   dataDir: join(dataDir, "baseline-sfn"),
   definition: JSON.stringify({ StartAt: "Done", States: { Done: { Type: "Succeed" } } }),
   lambdas: {} as never,
@@ -49,9 +48,6 @@ await trivial.close();
 // The demo run, ROUNDS times, each a new delivery of the same issue (new run, same recordings).
 const factory = await startFactory(
   loadConfig({ PORT: "0", FACTORY_DATA_DIR: dataDir, LOG_LEVEL: "warn" }, REPO_ROOT),
-  {
-    modules,
-  },
 );
 const sfn = client(factory.urls.sfn);
 const body = readFileSync(join(REPO_ROOT, "examples", "jira", "LOCATE-123.json"), "utf8");

@@ -26,7 +26,7 @@ const commaList = z
   );
 
 const Env = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default("127.0.0.1"),
   FACTORY_DATA_DIR: z.string().min(1).default(".factory"),
   FACTORY_POLICY: z.string().min(1).default(DEFAULT_POLICY_PATH),
@@ -63,6 +63,10 @@ const Env = z.object({
     .optional(),
   OPERATOR_TOKEN: z.string({ message: "is required" }).min(16, { message: "must be at least 16 characters" }),
   OPERATOR_TOKEN_PREVIOUS: secret,
+  /** Forge tokens for command replies and head-commit reads (Secrets Manager → env in ECS). */
+  GITHUB_TOKEN: optionalText,
+  GITHUB_API_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+  GITLAB_TOKEN: optionalText,
   /** The factory's own forge accounts, e.g. `github:pf-bot,gitlab:pf-bot` (loop guard). */
   FACTORY_BOT_LOGINS: commaList,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -110,6 +114,8 @@ export interface GatewayConfig {
   dedupeTable: string;
   evidenceBucket: string | undefined;
   secrets: GatewaySecrets;
+  github: { token: string; baseUrl: string | undefined } | undefined;
+  gitlab: { token: string } | undefined;
   botLogins: string[];
   logLevel: string;
   rateLimitPerMinute: number;
@@ -147,6 +153,8 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
       gitlabSigning: pair(e.GITLAB_SIGNING_TOKEN, e.GITLAB_SIGNING_TOKEN_PREVIOUS),
       operator: pair(e.OPERATOR_TOKEN, e.OPERATOR_TOKEN_PREVIOUS),
     },
+    github: e.GITHUB_TOKEN === undefined ? undefined : { token: e.GITHUB_TOKEN, baseUrl: e.GITHUB_API_URL },
+    gitlab: e.GITLAB_TOKEN === undefined ? undefined : { token: e.GITLAB_TOKEN },
     botLogins: e.FACTORY_BOT_LOGINS,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

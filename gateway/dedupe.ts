@@ -32,7 +32,11 @@ export interface ReserveResult {
 
 export interface DedupeStore {
   reserve(key: string, proposal: { run_id?: string; execution_name?: string }): Promise<ReserveResult>;
-  markStarted(key: string, executionArn: string): Promise<void>;
+  /**
+   * reserved → started. True for the one caller that made the transition: with Step Functions'
+   * idempotent StartExecution several racers can all succeed, and only one may answer "started".
+   */
+  markStarted(key: string, executionArn: string): Promise<boolean>;
   markDone(key: string): Promise<void>;
   /** Drop a reservation whose work failed before any side effect, so the sender's retry redoes it. */
   release(key: string): Promise<void>;
@@ -134,16 +138,27 @@ export class DynamoDedupeStore implements DedupeStore {
     };
   }
 
-  async markStarted(key: string, executionArn: string): Promise<void> {
-    await this.#client.send(
-      new UpdateItemCommand({
-        TableName: this.#table,
-        Key: { [K]: { S: key } },
-        UpdateExpression: "SET #s = :s, execution_arn = :arn",
-        ExpressionAttributeNames: { "#s": "state" },
-        ExpressionAttributeValues: { ":s": { S: "started" }, ":arn": { S: executionArn } },
-      }),
-    );
+  async markStarted(key: string, executionArn: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { [K]: { S: key } },
+          UpdateExpression: "SET #s = :s, execution_arn = :arn",
+          ConditionExpression: "#s = :reserved",
+          ExpressionAttributeNames: { "#s": "state" },
+          ExpressionAttributeValues: {
+            ":s": { S: "started" },
+            ":arn": { S: executionArn },
+            ":reserved": { S: "reserved" },
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async markDone(key: string): Promise<void> {

@@ -17,6 +17,7 @@ export const GATEWAY_ERRORS = {
   rate_limited: 429,
   internal_error: 500,
   start_failed: 502,
+  upstream_error: 502,
   dependency_unavailable: 503,
 } as const;
 

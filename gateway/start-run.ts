@@ -7,7 +7,7 @@ import { parseOrThrow } from "#core/validation.ts";
 import type { DedupeStore } from "#gateway/dedupe.ts";
 import { GatewayError } from "#gateway/errors.ts";
 import type { Clock } from "#gateway/ports.ts";
-import { executionName, type SfnGateway } from "#gateway/start-execution.ts";
+import { executionArnFor, executionName, type SfnGateway } from "#gateway/start-execution.ts";
 
 export interface RunStartDeps {
   dedupe: DedupeStore;
@@ -55,11 +55,18 @@ export async function startRunOnce(
   }
   // Fresh, or an earlier attempt (this replica or another) reserved it and may not have started it.
   const input = validateEntryInput(request.buildInput(runId));
-  const started = await deps.sfn.start(record.execution_name ?? name, input);
-  await deps.dedupe.recordRun(runId, started.executionArn);
-  await deps.dedupe.markStarted(request.dedupeKey, started.executionArn);
+  const execName = record.execution_name ?? name;
+  // The ARN is known before the call, so the run → execution record is written alongside it (it
+  // is idempotent; a failed start leaves a record that GET /runs reports as not found in SFN).
+  const expectedArn = executionArnFor(deps.sfn.stateMachineArn, execName);
+  const [started] = await Promise.all([
+    deps.sfn.start(execName, input),
+    deps.dedupe.recordRun(runId, expectedArn),
+  ]);
+  if (started.executionArn !== expectedArn) await deps.dedupe.recordRun(runId, started.executionArn);
+  const transitioned = await deps.dedupe.markStarted(request.dedupeKey, started.executionArn);
   return {
-    status: started.alreadyExisted ? "duplicate" : "started",
+    status: started.alreadyExisted || !transitioned ? "duplicate" : "started",
     run_id: runId,
     execution_arn: started.executionArn,
   };

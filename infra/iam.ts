@@ -42,12 +42,16 @@ export const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb
 export const EVIDENCE_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"];
 export const EVIDENCE_WRITE_ACTIONS = ["s3:PutObject"];
 
+/**
+ * Write to one log group: CreateLogStream is authorized on the group, PutLogEvents on its
+ * streams (`…:log-group:<name>:log-stream:<stream>`), so both forms of this group's ARN are listed.
+ */
 export function logWriteStatement(sid: string, logGroupArn: pulumi.Input<string>): Statement {
   return {
     Sid: sid,
     Effect: "Allow",
     Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-    Resource: [pulumi.interpolate`${logGroupArn}:log-stream:*`],
+    Resource: [pulumi.output(logGroupArn), pulumi.interpolate`${logGroupArn}:*`],
   };
 }
 

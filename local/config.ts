@@ -15,6 +15,11 @@ const port = (fallback: number) =>
 
 const Secret = z.string().min(16, { message: "must be at least 16 characters" }).optional();
 
+const SigningKey = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, { message: "must be whsec_<base64 key>" })
+  .optional();
+
 const ResourceName = z
   .string()
   .regex(/^[A-Za-z0-9._-]{3,63}$/, { message: "must be 3-63 letters, digits, dot, dash or underscore" });
@@ -45,8 +50,15 @@ export const LocalEnv = z.object({
   JIRA_AUTOMATION_TOKEN: Secret,
   GITHUB_WEBHOOK_SECRET: Secret,
   GITLAB_WEBHOOK_TOKEN: Secret,
-  GITLAB_SIGNING_TOKEN: Secret,
+  GITLAB_SIGNING_TOKEN: SigningKey,
   OPERATOR_TOKEN: Secret,
+  // Previous values, accepted next to the current ones during a rotation (docs/runbook.md).
+  JIRA_WEBHOOK_SECRET_PREVIOUS: Secret,
+  JIRA_AUTOMATION_TOKEN_PREVIOUS: Secret,
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: Secret,
+  GITLAB_WEBHOOK_TOKEN_PREVIOUS: Secret,
+  GITLAB_SIGNING_TOKEN_PREVIOUS: SigningKey,
+  OPERATOR_TOKEN_PREVIOUS: Secret,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type LocalEnv = z.infer<typeof LocalEnv>;
@@ -67,6 +79,8 @@ export interface FactoryConfig {
   modelProvider: "replay" | "policy";
   /** Secrets supplied by the environment; the rest are generated once into secrets.json. */
   suppliedSecrets: Partial<Record<SecretName, string>>;
+  /** `<NAME>_PREVIOUS` values (rotation overlap); never stored. */
+  previousSecrets: Partial<Record<SecretName, string>>;
   logLevel: LocalEnv["LOG_LEVEL"];
 }
 
@@ -95,9 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const e = result.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
   const supplied: Partial<Record<SecretName, string>> = {};
+  const previous: Partial<Record<SecretName, string>> = {};
   for (const name of [...SECRET_NAMES, "GITLAB_SIGNING_TOKEN"] as const) {
     const value = e[name];
     if (value !== undefined) supplied[name] = value;
+    const old = e[`${name}_PREVIOUS`];
+    if (old !== undefined) previous[name] = old;
   }
   return {
     port: e.PORT,
@@ -112,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     recordingsDir: abs(e.FACTORY_RECORDINGS_DIR),
     modelProvider: e.FACTORY_MODEL_PROVIDER,
     suppliedSecrets: supplied,
+    previousSecrets: previous,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { bundleRefs } from "../bin/commands/evidence.ts";
 import { executionHistory, followExecution, formatMs } from "../bin/lib/executions.ts";
 import {
   checklist,
@@ -107,7 +106,7 @@ export async function runDemo(o: DemoOptions, out?: (line: string) => void): Pro
     for (const s of result.steps ?? []) {
       const tests = s.tests as { passed?: number; failed?: number } | undefined;
       say(
-        `    ${String(s.name).padEnd(6)} ${String(s.status ?? s.outcome ?? "").padEnd(6)} exit ${String(s.exit_code ?? "?")}  ${formatMs(Number(s.duration_ms ?? 0))}${tests === undefined ? "" : `  tests ${tests.passed ?? 0} passed, ${tests.failed ?? 0} failed`}`,
+        `    ${String(s.name).padEnd(6)} ${String(s.verdict ?? "").padEnd(7)} exit ${String(s.exit_code ?? "?")}  ${formatMs(Number(s.duration_ms ?? 0))}${tests === undefined ? "" : `  tests ${tests.passed ?? 0} passed, ${tests.failed ?? 0} failed`}`,
       );
     }
   }
@@ -127,9 +126,6 @@ export async function runDemo(o: DemoOptions, out?: (line: string) => void): Pro
   }
 
   step("Evidence bundle");
-  for (const b of bundleRefs(events)) {
-    say(`  ${b.state}: s3://${b.ref.bucket}/${b.ref.key}  sha256 ${b.ref.sha256}  (${b.ref.size} bytes)`);
-  }
   const evidence = await pf(["evidence", runId], o.dataDir);
   say(evidence.stdout.trimEnd().replace(/^/gm, "  "));
   if (evidence.code !== 0) ok = false;
@@ -172,7 +168,10 @@ export async function runDemo(o: DemoOptions, out?: (line: string) => void): Pro
       ok = false;
     }
     const after = await localMrFor(o.dataDir, SAMPLE_REPO_NAME, mr.source_branch);
-    for (const c of after?.comments.slice(-1) ?? []) say(`  MR reply: ${c.body.split("\n")[0]}`);
+    for (const c of after?.comments.slice(-1) ?? []) {
+      const lines = c.body.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("<!--"));
+      say(`  MR reply: ${lines.slice(0, 3).join(" / ")}`);
+    }
   }
 
   say(ok ? "\n✔ demo complete" : "\n✘ demo finished with problems (see above)");

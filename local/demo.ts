@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     say(
       `No factory is running on ${config.dataDir}: starting one in-process for this demo (stopped at the end).`,
     );
-    factory = await startFactory({ ...config, port: 0 });
+    factory = await startFactory({ ...config, port: 0, logLevel: "warn" });
   }
   const target = resolveTarget({
     ...process.env,

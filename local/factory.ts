@@ -1,10 +1,13 @@
 // The local factory: everything `npm start` runs, on loopback, in one call. The same gateway,
 // handlers and agents as in AWS; only the AWS_ENDPOINT_URL_* values and the configuration differ.
 // Tests start it in-process with port 0 and a temp data dir.
+
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
+import type { FastifyInstance } from "fastify";
 import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { createTaskRegistry } from "#handlers/registry.ts";
@@ -36,13 +39,14 @@ import {
   startS3rver,
 } from "./engines.ts";
 import { StartupError } from "./errors.ts";
+import { buildLocalGateway } from "./gateway-wiring.ts";
 import { LocalJira, seedLocalJira } from "./local-jira.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
 import { startLocalSlack } from "./local-slack.ts";
-import { type FactoryModules, type GatewayApp, type LocalSfn, loadFactoryModules } from "./modules.ts";
 import { ensureSampleRemote, type SampleRemote } from "./sample-remote.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
 import { loadLocalDefinition } from "./sfn/placeholders.ts";
+import { type LocalSfn, startLocalSfn } from "./sfn/server.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -73,8 +77,8 @@ export interface RunningFactory {
 
 export interface StartFactoryOptions {
   root?: string;
-  /** Injected in tests; by default loaded from the repository (local/modules.ts). */
-  modules?: FactoryModules;
+  /** The agent entry script (tests may point it at a stand-in); default agents/main.ts. */
+  agentEntry?: string;
   log?: (line: string) => void;
   /** Applied to the derived local policy document before validation (record-demo points models at a scripted API). */
   policyTransform?: (doc: unknown) => unknown;
@@ -82,7 +86,7 @@ export interface StartFactoryOptions {
   childEnv?: Record<string, string>;
 }
 
-async function listenGateway(app: GatewayApp, host: string, port: number): Promise<string> {
+async function listenGateway(app: FastifyInstance, host: string, port: number): Promise<string> {
   try {
     return await app.listen({ host, port });
   } catch (err) {
@@ -185,8 +189,15 @@ export async function startFactory(
     prepareDataDir(config.dataDir);
     await assertPortFree(config.host, config.port);
     cleanup.push(acquireLock(config.dataDir));
-    const secrets = loadOrCreateSecrets(config.dataDir, config.suppliedSecrets);
-    const modules = opts.modules ?? (await loadFactoryModules(root));
+    const secrets = loadOrCreateSecrets(config.dataDir, config.suppliedSecrets, config.previousSecrets);
+    const agentEntry = opts.agentEntry ?? join(root, "agents", "main.ts");
+    if (!existsSync(agentEntry)) {
+      throw new StartupError(
+        "DEPENDENCY_MISSING",
+        `${agentEntry} (the agent entrypoint) is missing`,
+        "merge main (agents/main.ts is built by the agents engineer)",
+      );
+    }
 
     // 2. AWS engines on loopback, persisted in the data dir; tables and bucket created if missing.
     const ddb: RunningEngine = await startEngine("dynalite", config.enginePorts.dynamodb, () =>
@@ -213,14 +224,19 @@ export async function startFactory(
       name: SAMPLE_REPO_NAME,
     });
     const policyFile = dataPath(config.dataDir, "policy");
-    const policy = writeLocalPolicy(config.policyPath, policyFile, [
-      {
-        project: SAMPLE_PROJECT,
-        repos: [
-          { name: remote.name, provider: "gitlab", url: remote.url, default_branch: remote.defaultBranch },
-        ],
-      },
-    ]);
+    const policy = writeLocalPolicy(
+      config.policyPath,
+      policyFile,
+      [
+        {
+          project: SAMPLE_PROJECT,
+          repos: [
+            { name: remote.name, provider: "gitlab", url: remote.url, default_branch: remote.defaultBranch },
+          ],
+        },
+      ],
+      opts.policyTransform,
+    );
     const jiraDir = join(config.dataDir, "jira");
     seedLocalJira(jiraDir, join(root, "examples", "jira"));
 
@@ -247,7 +263,7 @@ export async function startFactory(
     const sfnClientRef: { current?: SFNClient } = {};
     const pool = createAgentPool({
       root,
-      entry: modules.agentEntry,
+      entry: agentEntry,
       baseEnv: childEnv,
       logsDir: dataPath(config.dataDir, "logs"),
       onCrash: async (ctx, detail) => {
@@ -288,7 +304,7 @@ export async function startFactory(
     };
     const lambdas = createTaskRegistry(runtime);
     const sfn: LocalSfn = await startEngine("local Step Functions", config.enginePorts.sfn, () =>
-      modules.startLocalSfn({
+      startLocalSfn({
         dataDir: dataPath(config.dataDir, "sfn"),
         definition: loadLocalDefinition(),
         lambdas,
@@ -310,8 +326,8 @@ export async function startFactory(
     log(`step functions ${sfn.endpoint} (${sfn.stateMachineArn})`);
 
     // 6. The gateway on PORT.
-    const app = await modules.buildGateway({
-      secrets: secrets.values,
+    const app = await buildLocalGateway({
+      secrets,
       policy,
       sfn: sfnClient,
       stateMachineArn: sfn.stateMachineArn,

@@ -64,13 +64,15 @@ try {
       continue;
     }
     const final = await followExecution(sfn, arn);
-    process.stdout.write(`${file}: ${final.status}\n`);
+    if (final.status !== "SUCCEEDED" && !file.includes("124")) failures += 1;
+    process.stdout.write(
+      `${file}: ${final.status}${final.error === undefined ? "" : ` (${final.error}: ${final.cause})`}\n`,
+    );
   }
 } finally {
   sfn.destroy();
   await factory.close();
   await model.close();
-  rmSync(dataDir, { recursive: true, force: true });
 }
 const written = readdirSync(recordings).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
 process.stdout.write(

@@ -21,6 +21,8 @@ export type StoredSecrets = z.infer<typeof StoredSecrets>;
 
 export interface FactorySecrets {
   values: Record<(typeof SECRET_NAMES)[number], string> & { GITLAB_SIGNING_TOKEN?: string };
+  /** Previous values accepted during a rotation (from `<NAME>_PREVIOUS`). */
+  previous: Partial<Record<SecretName, string>>;
   /** Where each value came from (printed at start-up; the values themselves never are). */
   source: Record<SecretName, "env" | "file" | "generated" | "unset">;
   file: string;
@@ -66,6 +68,7 @@ export function readStoredSecrets(dataDir: string): StoredSecrets | undefined {
 export function loadOrCreateSecrets(
   dataDir: string,
   supplied: Partial<Record<SecretName, string>>,
+  previous: Partial<Record<SecretName, string>> = {},
 ): FactorySecrets {
   const file = secretsPath(dataDir);
   const stored = readStoredSecrets(dataDir);
@@ -91,5 +94,5 @@ export function loadOrCreateSecrets(
   } else {
     source.GITLAB_SIGNING_TOKEN = "unset";
   }
-  return { values, source, file };
+  return { values, previous: { ...previous }, source, file };
 }

@@ -14,7 +14,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function runCommand(io: Io, setExit: SetExit): Command {
   return new Command("run")
     .description(
-      "start a run for a Jira issue directly through the Step Functions API (no webhook): the entry\ninput is built from the policy's route for the issue's project",
+      "start a run for a Jira issue through the Step Functions API (entry input from the policy route)",
     )
     .requiredOption("--issue <key>", "Jira issue key, e.g. LOCATE-123")
     .option("--repo <name>", "only this routed repository (repeatable)", collect)

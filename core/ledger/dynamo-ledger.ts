@@ -88,7 +88,7 @@ export class DynamoLedger implements Ledger {
 
   async read(runId: string): Promise<LedgerEvent[]> {
     const items = await this.readItems(runId);
-    return items.map((item) => LedgerEvent.parse(splitItem(item).event));
+    return items.map((item) => toEvent(item, runId));
   }
 
   async head(runId: string): Promise<LedgerEvent | undefined> {
@@ -105,7 +105,7 @@ export class DynamoLedger implements Ledger {
       1,
     );
     const item = out[0];
-    return item === undefined ? undefined : LedgerEvent.parse(splitItem(item).event);
+    return item === undefined ? undefined : toEvent(item, runId);
   }
 
   runsByTrigger(triggerKey: string): Promise<RunRef[]> {
@@ -240,4 +240,15 @@ export class DynamoLedger implements Ledger {
     } while (startKey !== undefined && items.length < limit);
     return items;
   }
+}
+
+/** A stored item as an event; an item that is not one (tampered, foreign) is a permanent error. */
+function toEvent(item: StoredItem, runId: string): LedgerEvent {
+  const parsed = LedgerEvent.safeParse(splitItem(item).event);
+  if (parsed.success) return parsed.data;
+  const seq = typeof item.seq === "string" ? item.seq : "?";
+  throw new PermanentError(
+    `ledger item seq ${seq} of run ${runId} is not a valid event (${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}); run \`pf ledger verify ${runId}\``,
+    { cause: parsed.error, context: { run_id: runId, seq } },
+  );
 }

@@ -14,6 +14,8 @@ export const BOT_MARKER = "<!-- protocol-factory -->";
 
 export const MAX_COMMANDS_PER_COMMENT = 10;
 
+const SAFE_VERB = /^[A-Za-z][A-Za-z-]{0,23}$/;
+
 export function parseCommands(body: string, prefix: string): ParsedCommand[] {
   const out: ParsedCommand[] = [];
   const lines = body.split(/\r?\n/);
@@ -21,14 +23,17 @@ export function parseCommands(body: string, prefix: string): ParsedCommand[] {
     const words = lines[i]!.trim().split(/\s+/);
     if (words[0] !== prefix) continue;
     const [, verb, arg, ...extra] = words;
-    const text = words.slice(0, 4).join(" ").slice(0, 100);
+    // Only word-like verbs are echoed back: anything else could be (part of) a pasted secret, and
+    // truncating it first would defeat the redactor.
+    const shown = verb !== undefined && SAFE_VERB.test(verb) ? verb : "…";
+    const text = `${prefix} ${shown}`;
     if (verb === undefined || verb === "") {
       out.push({ kind: "invalid", line: i + 1, text, problem: "missing command" });
       continue;
     }
     const name = verb.toLowerCase();
     if (!(COMMANDS as readonly string[]).includes(name)) {
-      out.push({ kind: "invalid", line: i + 1, text, problem: `unknown command "${verb.slice(0, 32)}"` });
+      out.push({ kind: "invalid", line: i + 1, text, problem: `unknown command "${shown}"` });
       continue;
     }
     if (name === "approve" || name === "revoke") {

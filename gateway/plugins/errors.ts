@@ -1,7 +1,9 @@
 // Every error leaves as `{ code, message, issues? }` with the status of gateway/errors.ts.
 import type { FastifyError, FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
+import { PermanentError, TransientError, ValidationError } from "#core/errors.ts";
 import { type ErrorBody, GATEWAY_ERRORS, GatewayError, type GatewayErrorCode } from "#gateway/errors.ts";
+import { isTransient } from "#gateway/start-execution.ts";
 
 const FASTIFY_CODES: Record<string, GatewayErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
@@ -11,8 +13,27 @@ const FASTIFY_CODES: Record<string, GatewayErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: "invalid_json",
 };
 
+const RETRY_AFTER_SECONDS = 5;
+
 function toGatewayError(err: FastifyError): GatewayError {
   if (err instanceof GatewayError) return err;
+  // Collaborators (ledger, forges, DynamoDB) fail with the factory's error classes or raw SDK errors.
+  if (err instanceof TransientError || isTransient(err)) {
+    return new GatewayError(
+      "dependency_unavailable",
+      "a dependency is unavailable or throttling; retry later",
+      {
+        cause: err,
+        retryAfter: RETRY_AFTER_SECONDS,
+      },
+    );
+  }
+  if (err instanceof ValidationError) {
+    return new GatewayError("invalid_payload", err.message, { cause: err, issues: [...err.issues] });
+  }
+  if (err instanceof PermanentError) {
+    return new GatewayError("upstream_error", err.message, { cause: err });
+  }
   const mapped = err.code === undefined ? undefined : FASTIFY_CODES[err.code];
   if (mapped !== undefined) {
     const message =
@@ -28,7 +49,7 @@ function toGatewayError(err: FastifyError): GatewayError {
   if (err.statusCode === 503) {
     return new GatewayError("dependency_unavailable", "the gateway is overloaded; retry later", {
       cause: err,
-      retryAfter: 5,
+      retryAfter: RETRY_AFTER_SECONDS,
     });
   }
   return new GatewayError("internal_error", "internal error", { cause: err });

@@ -64,7 +64,7 @@ export async function openPullRequest(
   const redactor = deps.redactor(entry.policy.redaction);
   // Agent output is redacted when it is produced; redact the free text again before it leaves
   // for a forge (defence in depth). Digests and references are left untouched.
-  const plan = redactor.redactValue(planSummary(planDoc)).value;
+  const plan = redactor.redactValue(planSummary(planDoc, repo.name)).value;
   const verification = redactor.redactValue(verificationSteps(verifyDoc)).value;
   const evidence: EvidenceLink[] = [
     {
@@ -113,6 +113,7 @@ export async function openPullRequest(
     command_prefix: deps.policy.commandPrefix,
     plan_summary: plan.summary,
     plan_steps: plan.steps,
+    plan_risks: plan.risks,
     verdict: result.verify.verdict,
     verified_commit: verifiedCommit,
     verification,

@@ -5,8 +5,8 @@ import type { Policy } from "#policies/engine/index.ts";
 
 /** Structured logger: Powertools' Logger satisfies it; tests pass a recorder. */
 export interface TaskLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
 }
 
 /** The redaction engine's text interface (`policies/redaction`): only what the handlers need. */

@@ -1,29 +1,21 @@
 // Shared by the forge-facing task handlers (FetchJiraIssue, CreateWorkingBranch, OpenPullRequest,
 // NotifyApprovers): idempotent ledger appends under Step Functions retries, and the redaction
-// per-level redactors they use (built from the policy's detector lists).
+// per-level redactors they use (the policy engine's `policy.redactor(level)`).
 import type { RedactionLevel } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent, LedgerEventDraft } from "#core/contracts/ledger-event.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import type { Policy } from "#policies/engine/index.ts";
-import { createRedactor, type Redactor } from "#policies/redaction/index.ts";
+import type { Redactor } from "#policies/redaction/index.ts";
 
 export type { RedactionReport, Redactor } from "#policies/redaction/index.ts";
 
 /** A redactor per pf-policy-v1 level (the run's `policy.redaction`). */
 export type RedactorFor = (level: RedactionLevel) => Redactor;
 
-/** Redactors built from the loaded policy's detector lists, one per level, built once. */
-export function redactorsFromPolicy(policy: Pick<Policy, "redactionDetectors">): RedactorFor {
-  const cache = new Map<RedactionLevel, Redactor>();
-  return (level) => {
-    let r = cache.get(level);
-    if (r === undefined) {
-      r = createRedactor(policy.redactionDetectors(level));
-      cache.set(level, r);
-    }
-    return r;
-  };
+/** The policy engine's per-level redactors (`policy.redactor(level)`). */
+export function redactorsFromPolicy(policy: Pick<Policy, "redactor">): RedactorFor {
+  return (level) => policy.redactor(level);
 }
 
 /** The key under `detail` that makes an event idempotent. */

@@ -25,6 +25,8 @@ export interface PrBodyInput {
   command_prefix: string;
   plan_summary: string;
   plan_steps: readonly string[];
+  /** Risks the planner named (with severity and mitigation). */
+  plan_risks: readonly string[];
   verdict: string;
   verified_commit: string | undefined;
   verification: readonly VerificationStep[];
@@ -105,6 +107,11 @@ export function renderPrBody(input: PrBodyInput): string {
   lines.push(
     `Policy ${input.policy.version} (routing \`${input.policy.routing}\`, redaction \`${input.policy.redaction}\`${input.policy.digest === undefined ? "" : `, digest \`sha256:${input.policy.digest}\``}).`,
   );
+  if (input.plan_risks.length > 0) {
+    lines.push("");
+    lines.push("Risks named by the plan:");
+    for (const risk of input.plan_risks.slice(0, 30)) lines.push(`- ${cell(risk)}`);
+  }
   lines.push("");
   lines.push("### Verification");
   lines.push("");

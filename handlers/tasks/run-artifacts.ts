@@ -30,18 +30,41 @@ function firstArray(o: Json, names: readonly string[]): unknown[] {
   return [];
 }
 
-/** The plan's document may nest the plan under `plan`. */
-export function planSummary(doc: unknown): { summary: string; steps: string[] } {
+export interface PlanView {
+  summary: string;
+  steps: string[];
+  risks: string[];
+}
+
+/**
+ * The planner's output (`{ kind: "plan", plan: { summary, steps, risks } }`, agents/planner), or
+ * a bare plan object, or plain text. Steps scoped to another repository are left out.
+ */
+export function planSummary(doc: unknown, repo?: string): PlanView {
   const root = obj(doc);
-  if (root === undefined) return { summary: typeof doc === "string" ? doc : "", steps: [] };
+  if (root === undefined) return { summary: typeof doc === "string" ? doc : "", steps: [], risks: [] };
   const plan = obj(root.plan) ?? root;
   const summary = firstText(plan, ["summary", "overview", "description", "title"]) ?? "";
   const steps = firstArray(plan, ["steps", "tasks", "changes"])
+    .filter((s) => {
+      const stepRepo = obj(s)?.repo;
+      return repo === undefined || typeof stepRepo !== "string" || stepRepo === repo;
+    })
     .map((s) =>
       typeof s === "string" ? s : firstText(obj(s) ?? {}, ["title", "summary", "description", "name"]),
     )
     .filter((s): s is string => s !== undefined);
-  return { summary, steps };
+  const risks = firstArray(plan, ["risks"]).flatMap((r) => {
+    if (typeof r === "string") return [r];
+    const o = obj(r);
+    const text = o === undefined ? undefined : firstText(o, ["risk", "description", "title"]);
+    if (o === undefined || text === undefined) return [];
+    const severity = typeof o.severity === "string" ? `[${o.severity}] ` : "";
+    const mitigation =
+      typeof o.mitigation === "string" && o.mitigation !== "" ? ` (mitigation: ${o.mitigation})` : "";
+    return [`${severity}${text}${mitigation}`];
+  });
+  return { summary, steps, risks };
 }
 
 function statusOf(o: Json): string {
@@ -62,12 +85,18 @@ export function verificationSteps(doc: unknown): VerificationStep[] {
     if (o === undefined) return [];
     const name = firstText(o, ["name", "step", "id", "tool", "command"]) ?? `step ${i + 1}`;
     const parts: string[] = [];
-    const command = text(o.command);
-    if (command !== undefined && command !== name) parts.push(`\`${command}\``);
+    const command = Array.isArray(o.command) ? o.command.map(String).join(" ") : text(o.command);
+    if (command !== undefined && command !== "" && command !== name) parts.push(`\`${command}\``);
     if (typeof o.exit_code === "number") parts.push(`exit ${o.exit_code}`);
     if (typeof o.duration_ms === "number") parts.push(`${(o.duration_ms / 1000).toFixed(1)} s`);
-    const detail = firstText(o, ["summary", "detail", "message"]);
+    const tests = obj(o.tests);
+    if (tests !== undefined && typeof tests.passed === "number" && typeof tests.failed === "number") {
+      parts.push(`tests ${tests.passed} passed, ${tests.failed} failed`);
+    }
+    const detail = firstText(o, ["summary", "detail", "message", "reason"]);
     if (detail !== undefined) parts.push(detail);
+    const log = text(o.log_sha256);
+    if (log !== undefined) parts.push(`log sha256:${log.slice(0, 12)}`);
     return [{ name, status: statusOf(o), detail: parts.join(" · ") }];
   });
 }

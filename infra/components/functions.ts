@@ -24,7 +24,8 @@ export const TASK_ACCESS: Record<
   FetchJiraIssue: { evidence: "read-write", secrets: ["jira-api-token"] },
   CreateWorkingBranch: { evidence: "none", secrets: ["github-token", "gitlab-token"] },
   UploadEvidenceBundle: { evidence: "read-write", secrets: [] },
-  OpenPullRequest: { evidence: "read", secrets: ["github-token", "gitlab-token"] },
+  // Writes the PR/MR body it posted as evidence (`pr_body`), so the ledger event can cite it.
+  OpenPullRequest: { evidence: "read-write", secrets: ["github-token", "gitlab-token"] },
   NotifyApprovers: { evidence: "read", secrets: ["slack-webhook-url", "jira-api-token"], publish: true },
   FailAndBundle: { evidence: "read-write", secrets: [] },
 };

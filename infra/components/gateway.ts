@@ -109,7 +109,8 @@ export class Gateway extends pulumi.ComponentResource {
           {
             Sid: "StartRuns",
             Effect: "Allow",
-            Action: ["states:StartExecution", "states:ListExecutions"],
+            // DescribeStateMachine is the /readyz probe.
+            Action: ["states:StartExecution", "states:DescribeStateMachine"],
             Resource: [sm.arn],
           },
           {
@@ -129,7 +130,8 @@ export class Gateway extends pulumi.ComponentResource {
           {
             Sid: "Dedupe",
             Effect: "Allow",
-            Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            // DeleteItem only releases a reservation whose run failed to start (conditional).
+            Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
             Resource: [args.dedupeTable.arn],
           },
           {
@@ -169,6 +171,8 @@ export class Gateway extends pulumi.ComponentResource {
             EVIDENCE_KMS_KEY_ID: args.kmsKeyArn,
             FACTORY_POLICY: args.factoryPolicyPath,
             AWS_REGION: args.region,
+            // Behind the ALB the client address is in X-Forwarded-For (rate limiting, logs).
+            TRUST_PROXY: "true",
           },
           secrets: Object.fromEntries(
             secretIds.map((id) => [SECRET_SPECS[id].env, args.secrets.get(id).arn]),
@@ -229,7 +233,7 @@ export class Gateway extends pulumi.ComponentResource {
         cluster: args.cluster.arn,
         taskDefinition: this.taskDefinition.arn,
         desiredCount: args.minTasks,
-        assignPublicIp: false,
+        // awsx rejects assignPublicIp next to networkConfiguration: it is set inside.
         networkConfiguration: {
           subnets: args.privateSubnetIds,
           securityGroups: [args.serviceSecurityGroupId],

@@ -2,7 +2,7 @@
 // endpoint needs about every Task state. The ASL itself is validated unchanged first.
 //  - `timeScale` multiplies Retry IntervalSeconds / MaxDelaySeconds, HeartbeatSeconds and
 //    TimeoutSeconds (tests run real backoff + jitter, heartbeats and timeouts in milliseconds);
-//    a scaled task timeout never goes below MIN_TASK_TIMEOUT_MS.
+//    a scaled task timeout never goes below `minTaskTimeoutMs` (default MIN_TASK_TIMEOUT_MS).
 //  - Task timeouts and heartbeats are enforced by the endpoint's own task handlers (the library
 //    has no heartbeats and cannot tell a handler that its timeout fired), so the library's
 //    TimeoutSeconds is pushed out of the way.
@@ -17,7 +17,7 @@ export const LAMBDA_RESOURCE = "arn:aws:states:::lambda:invoke";
 export const ECS_RESOURCE = "arn:aws:states:::ecs:runTask.waitForTaskToken";
 /** Far beyond any real run, below setTimeout's 2^31 ms ceiling. */
 const LIBRARY_TIMEOUT_SECONDS = 2_000_000;
-export const MIN_TASK_TIMEOUT_MS = 1000;
+export const MIN_TASK_TIMEOUT_MS = 15_000;
 const JSON_TO_STRING = /^States\.JsonToString\((\$[^()']*)\)$/;
 
 export interface TaskMeta {
@@ -60,13 +60,23 @@ function scaleRetry(state: Json, scale: number): void {
   }
 }
 
-function prepareTask(name: string, state: Json, scale: number, containers: string[]): TaskMeta {
+interface Scaling {
+  scale: number;
+  minTaskTimeoutMs: number;
+}
+
+function prepareTask(
+  name: string,
+  state: Json,
+  { scale, minTaskTimeoutMs }: Scaling,
+  containers: string[],
+): TaskMeta {
   const params = (state.Parameters ?? {}) as Json;
   const timeoutSeconds = state.TimeoutSeconds as number | undefined;
   const timeoutMs =
     timeoutSeconds === undefined
       ? Number.POSITIVE_INFINITY
-      : Math.max(MIN_TASK_TIMEOUT_MS, timeoutSeconds * scale * 1000);
+      : Math.max(minTaskTimeoutMs, timeoutSeconds * scale * 1000);
   const heartbeatSeconds = state.HeartbeatSeconds as number | undefined;
   const meta: TaskMeta = {
     state: name,
@@ -112,24 +122,30 @@ function prepareTask(name: string, state: Json, scale: number, containers: strin
   return meta;
 }
 
-function walk(holder: StatesHolder, scale: number, containers: string[], tasks: Map<string, TaskMeta>): void {
+function walk(
+  holder: StatesHolder,
+  scaling: Scaling,
+  containers: string[],
+  tasks: Map<string, TaskMeta>,
+): void {
   for (const [name, state] of Object.entries(holder.States)) {
-    scaleRetry(state, scale);
-    if (state.Type === "Task") tasks.set(name, prepareTask(name, state, scale, containers));
+    scaleRetry(state, scaling.scale);
+    if (state.Type === "Task") tasks.set(name, prepareTask(name, state, scaling, containers));
     for (const branch of (state.Branches as StatesHolder[] | undefined) ?? []) {
-      walk(branch, scale, [...containers, name], tasks);
+      walk(branch, scaling, [...containers, name], tasks);
     }
     const processor = (state.ItemProcessor ?? state.Iterator) as StatesHolder | undefined;
-    if (processor) walk(processor, scale, [...containers, name], tasks);
+    if (processor) walk(processor, scaling, [...containers, name], tasks);
   }
 }
 
 export function prepareDefinition(
   definition: string,
-  options: { timeScale?: number } = {},
+  options: { timeScale?: number; minTaskTimeoutMs?: number } = {},
 ): PreparedDefinition {
   const scale = options.timeScale ?? 1;
   if (!(scale > 0)) throw new RangeError(`timeScale must be > 0, got ${scale}`);
+  const minTaskTimeoutMs = options.minTaskTimeoutMs ?? MIN_TASK_TIMEOUT_MS;
   let parsed: StateMachineDefinition;
   try {
     parsed = JSON.parse(definition) as StateMachineDefinition;
@@ -140,7 +156,7 @@ export function prepareDefinition(
   new StateMachine(structuredClone(parsed));
   const runnable = structuredClone(parsed) as unknown as StatesHolder & Json;
   const tasks = new Map<string, TaskMeta>();
-  walk(runnable, scale, [], tasks);
+  walk(runnable, { scale, minTaskTimeoutMs }, [], tasks);
   if (typeof runnable.TimeoutSeconds === "number") {
     runnable.TimeoutSeconds = Math.max(MIN_TASK_TIMEOUT_MS / 1000, runnable.TimeoutSeconds * scale);
   }

@@ -22,6 +22,12 @@ export type AgentLauncher = (ctx: AgentLaunchContext) => { stop(): void };
 
 export const MAX_PAYLOAD_BYTES = 262_144;
 const TOKEN_PATTERN = /^AQ[A-Za-z0-9_-]{64}$/;
+const TERMINAL_EVENTS = new Set([
+  "ExecutionSucceeded",
+  "ExecutionFailed",
+  "ExecutionAborted",
+  "ExecutionTimedOut",
+]);
 /** Error of executions the endpoint itself interrupted (shutdown, or found RUNNING at start-up). */
 export const INTERRUPTED_ERROR = "LocalRuntimeInterrupted";
 
@@ -34,6 +40,7 @@ export interface EngineOptions {
   region: string;
   roleArn: string;
   timeScale?: number;
+  minTaskTimeoutMs?: number;
 }
 
 interface Outcome {
@@ -101,7 +108,10 @@ export class LocalSfnEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    this.#prepared = prepareDefinition(options.definition, { timeScale: options.timeScale });
+    this.#prepared = prepareDefinition(options.definition, {
+      timeScale: options.timeScale,
+      minTaskTimeoutMs: options.minTaskTimeoutMs,
+    });
     for (const meta of this.#prepared.tasks.values()) {
       if (meta.kind === "lambda" && typeof options.lambdas[meta.lambda as LambdaTask] !== "function") {
         throw new Error(
@@ -243,17 +253,14 @@ export class LocalSfnEngine {
   }
 
   #finish(record: ExecutionRecord, outcome: Outcome): void {
-    const history = this.store.history(record.name);
-    const last = history[history.length - 1];
+    const last = this.store.history(record.name).at(-1)?.type;
     Object.assign(record, outcome, { stopDate: Date.now() });
     this.store.save(record);
-    // The library logs terminal events itself; add one only when it could not (interruptions).
-    if (!last?.type.startsWith("Execution") || last.type === "ExecutionStarted") {
-      if (outcome.status === "FAILED") {
-        this.store.appendEvent(record.name, "ExecutionFailed", {
-          executionFailedEventDetails: { error: outcome.error, cause: outcome.cause },
-        });
-      }
+    // The library logs its own terminal events; an interruption has none, so add it.
+    if (outcome.status === "FAILED" && (last === undefined || !TERMINAL_EVENTS.has(last))) {
+      this.store.appendEvent(record.name, "ExecutionFailed", {
+        executionFailedEventDetails: { error: outcome.error, cause: outcome.cause },
+      });
     }
   }
 
@@ -279,11 +286,6 @@ export class LocalSfnEngine {
         `Execution Does Not Exist: '${this.executionArn(name)}'`,
       );
     return record;
-  }
-
-  /** Resolves when the execution has closed (or at once if it is not running here). */
-  async settled(name: string): Promise<void> {
-    await this.#running.get(name)?.done;
   }
 
   async close(): Promise<void> {

@@ -27,10 +27,12 @@ export interface StartLocalSfnOptions {
   stateMachineName?: string;
   /**
    * Multiplies Retry IntervalSeconds / MaxDelaySeconds, HeartbeatSeconds and TimeoutSeconds
-   * (default 1). Tests use e.g. 0.002 to run real backoff, heartbeats and timeouts quickly;
-   * scaled task timeouts stay >= 1 s.
+   * (default 1). Tests use e.g. 0.005 to run real backoff, heartbeats and timeouts quickly;
+   * scaled task timeouts stay >= 15 s (in-process work on a busy machine is not cut short).
    */
   timeScale?: number;
+  /** Floor of scaled task timeouts (default 15000 ms); only tests of timeouts lower it. */
+  minTaskTimeoutMs?: number;
 }
 
 export interface LocalSfn {
@@ -129,6 +131,7 @@ export async function startLocalSfn(options: StartLocalSfnOptions): Promise<Loca
     region,
     roleArn,
     timeScale: options.timeScale,
+    minTaskTimeoutMs: options.minTaskTimeoutMs,
   });
   const executionPrefix = engine.executionArn("");
 

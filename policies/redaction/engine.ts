@@ -32,14 +32,18 @@ function apply(text: string, spans: readonly Span[], counts: Counts): { text: st
   return { text: parts.join(""), at };
 }
 
-/** The whole lines around each new placeholder, merged: the only places a later pass can find more. */
-function dirtyLines(text: string, at: readonly number[]): Array<[number, number]> {
+/**
+ * The whole lines around each new placeholder, widened by `reach` chars (still ending on line
+ * boundaries), merged: the only places a later pass can find more.
+ */
+function dirtyLines(text: string, at: readonly number[], reach: number): Array<[number, number]> {
   const windows: Array<[number, number]> = [];
   let coveredUntil = -1;
   for (const pos of at) {
     if (pos < coveredUntil) continue;
-    const start = pos === 0 ? 0 : text.lastIndexOf("\n", pos - 1) + 1;
-    const nl = text.indexOf("\n", pos);
+    const from = Math.max(0, pos - reach);
+    const start = from === 0 ? 0 : text.lastIndexOf("\n", from - 1) + 1;
+    const nl = text.indexOf("\n", Math.min(text.length, pos + reach));
     const end = nl === -1 ? text.length : nl;
     const last = windows[windows.length - 1];
     if (last !== undefined && start <= last[1]) last[1] = end;
@@ -52,11 +56,13 @@ function dirtyLines(text: string, at: readonly number[]): Array<[number, number]
 /**
  * Redact `text` until nothing more is found. A replacement changes the neighbourhood of the
  * text around it (a boundary that was a secret's character is now `[` or `]`), so the lines that
- * received a placeholder are scanned again; the result is a fixed point, which makes redaction
- * idempotent. Every detector treats a line break like the start/end of the text, so scanning a
- * line on its own finds the same as scanning it in place.
+ * received a placeholder (widened by the detectors' `reach`) are scanned again; the result is a
+ * fixed point, which makes redaction idempotent. Every detector treats a line break like the
+ * start/end of the text, so scanning whole lines on their own finds the same as in place.
  */
 export function redactWith(detectors: readonly Detector[], text: string, counts: Counts): string {
+  let reach = 0;
+  for (const d of detectors) reach = Math.max(reach, d.reach ?? 0);
   let current = text;
   let windows: Array<[number, number]> = [[0, text.length]];
   for (let pass = 0; windows.length > 0; pass++) {
@@ -73,7 +79,7 @@ export function redactWith(detectors: readonly Detector[], text: string, counts:
     if (spans.length === 0) break;
     const next = apply(current, spans, counts);
     current = next.text;
-    windows = dirtyLines(current, next.at);
+    windows = dirtyLines(current, next.at, reach);
   }
   return current;
 }

@@ -8,13 +8,18 @@ export type Emit = (start: number, end: number) => void;
 /**
  * One detector. `scan` must run in time linear in `text.length` (bounded quantifiers, no nested
  * or overlapping quantifiers, or a hand-written scanner) and must treat `\n` exactly like the
- * start or end of the text: the engine re-scans single lines after a replacement.
+ * start or end of the text: the engine re-scans whole lines (plus `reach`) after a replacement.
  */
 export interface Detector {
   readonly id: DetectorId;
   /** Cheap check run once per text; `false` means `scan` cannot find anything. */
   readonly mayMatch: (text: string) => boolean;
   readonly scan: (text: string, emit: Emit) => void;
+  /**
+   * How far (chars) beyond a match's own line the detector looks to decide (default 0). The engine
+   * re-scans this much context around each replacement.
+   */
+  readonly reach?: number;
 }
 
 /** What a redaction found: counts per detector, never the secret itself. */

@@ -54,7 +54,8 @@ t.test("each delivery sent 20 times (sequential and concurrent): one execution e
       }),
     ),
   );
-  t.ok(concurrent.every((r) => r.statusCode === 200 || r.statusCode === 202));
+  t.equal(concurrent.filter((r) => r.statusCode === 202).length, 1, "exactly one answer says started");
+  t.equal(concurrent.filter((r) => r.statusCode === 200).length, 19);
   t.equal(new Set(concurrent.map((r) => r.json().run_id)).size, 1);
   t.equal(h.sfn.executions.length, 2, "one execution per delivery");
   const comment = (delivery: string) => {
@@ -94,7 +95,7 @@ t.test("each delivery sent 20 times (sequential and concurrent): one execution e
       }),
     ),
   );
-  t.ok(runs.filter((r) => r.statusCode === 202).length <= 1, "at most one answer says started");
+  t.equal(runs.filter((r) => r.statusCode === 202).length, 1, "exactly one answer says started");
   t.equal(new Set(runs.map((r) => r.json().run_id)).size, 1);
   t.equal(h.sfn.executions.length, 3);
 });
@@ -142,7 +143,8 @@ t.test("dedupe store: expired keys are reusable; released reservations start ove
   t.equal(third.fresh, true, "expired record is replaced");
   await store.release("k");
   t.equal((await store.reserve("k", { run_id: "r4" })).record.run_id, "r4");
-  await store.markStarted("k", "arn:x");
+  t.equal(await store.markStarted("k", "arn:x"), true, "reserved → started");
+  t.equal(await store.markStarted("k", "arn:x"), false, "only once");
   await store.release("k");
   t.equal((await store.reserve("k", {})).record.state, "started", "started records are never released");
   await store.recordRun("pf-1", "arn:y");

@@ -63,23 +63,50 @@ async function setup(t: Test, provider: "gitlab" | "github" | "local" = "gitlab"
 
   await initRunLedger(normalized(en), { ledger });
   const base = await agentArtifacts(evidence, en);
-  // Richer agent documents than the shared fixture: a plan summary and per-step verification.
+  // Agent documents in the shapes agents/planner and agents/verifier store.
   const planRef = await evidence.putJson(
     {
-      summary: "Add retry to the round publisher. Contact lead@example.com for access.",
-      steps: [{ title: "Wrap publish in retry" }, { title: "Add tests | edge cases" }],
+      kind: "plan",
+      run_id: en.run_id,
+      issue_key: "LOCATE-123",
+      plan: {
+        summary: "Add retry to the round publisher. Contact lead@example.com for access.",
+        steps: [
+          { title: "Wrap publish in retry", detail: "…", repo: repo.name },
+          { title: "Touch another repository", detail: "…", repo: "other-repo" },
+          { title: "Add tests | edge cases", detail: "…" },
+        ],
+        files_to_touch: [],
+        risks: [{ risk: "Duplicate publishes", severity: "medium", mitigation: "idempotency key" }],
+        acceptance_checks: ["retries on 5xx"],
+      },
     },
     { kind: "plan" },
   );
   const reportRef = await evidence.putJson(
     {
+      kind: "verify_report",
       verdict: "pass",
       steps: [
-        { name: "lint", status: "pass", command: "npm run lint", exit_code: 0, duration_ms: 1200 },
-        { name: "test", status: "pass", command: "npm test", exit_code: 0, summary: "42 passed" },
+        {
+          name: "lint",
+          command: ["npm", "run", "lint"],
+          verdict: "pass",
+          exit_code: 0,
+          duration_ms: 1200,
+          log_sha256: "a".repeat(64),
+        },
+        {
+          name: "test",
+          command: ["npm", "test"],
+          verdict: "pass",
+          exit_code: 0,
+          duration_ms: 3000,
+          tests: { format: "tap", total: 42, passed: 42, failed: 0, skipped: 0 },
+        },
       ],
     },
-    { kind: "verifier_report" },
+    { kind: "verify_report" },
   );
   const [r0] = base.input.results;
   if (r0 === undefined) throw new Error("fixture");
@@ -143,9 +170,11 @@ t.test(
       t.ok(body.includes(line), `checklist: ${line}`);
     }
     t.match(body, /Add retry to the round publisher\. Contact \[REDACTED:email\]/, "plan summary, redacted");
-    t.match(body, /1\. Wrap publish in retry\n2\. Add tests \\\| edge cases/);
-    t.match(body, /\| lint \| pass \| `npm run lint` · exit 0 · 1\.2 s \|/);
-    t.match(body, /\| test \| pass \| `npm test` · exit 0 · 42 passed \|/);
+    t.match(body, /1\. Wrap publish in retry\n2\. Add tests \\\| edge cases/, "steps of this repo only");
+    t.notMatch(body, "Touch another repository");
+    t.match(body, "- [medium] Duplicate publishes (mitigation: idempotency key)", "plan risks");
+    t.match(body, /\| lint \| pass \| `npm run lint` · exit 0 · 1\.2 s · log sha256:aaaaaaaaaaaa \|/);
+    t.match(body, /\| test \| pass \| `npm test` · exit 0 · 3\.0 s · tests 42 passed, 0 failed \|/);
     t.match(body, `Verdict: **pass** on commit \`${HEAD}\``);
     t.match(body, `\`${bundle.bundle_sha256}\``, "bundle digest");
     t.match(body, `s3://${bundle.bundle_ref.bucket}/${bundle.bundle_ref.key}`, "bundle location");

@@ -151,3 +151,24 @@ t.test("a missing Lambda bundle tells the user to run npm run build", async (t) 
   t.throws(() => code("FetchJiraIssue"), MissingBundleError);
   t.throws(() => code("FetchJiraIssue"), /FetchJiraIssue not found at .*index\.mjs: run `npm run build`/);
 });
+
+t.test("the runbook lists every IAM exception, every secret and every required key", async (t) => {
+  const { readFileSync } = await import("node:fs");
+  const { STAR_RESOURCE_EXCEPTIONS } = await import("#policies/crossguard/iam-exceptions.ts");
+  const { SECRET_SPECS } = await import("#infra/components/secrets.ts");
+  const { modelSecretNames } = await import("./harness.ts");
+  const doc = readFileSync(repoPath("docs/deploy.md"), "utf8");
+  for (const action of Object.keys(STAR_RESOURCE_EXCEPTIONS)) t.ok(doc.includes(`\`${action}\``), action);
+  for (const id of Object.keys(SECRET_SPECS)) t.ok(doc.includes(`pf/dev/${id}`), id);
+  for (const name of modelSecretNames()) t.ok(doc.includes(name), name);
+  for (const key of [
+    "environment",
+    "gatewayDomain",
+    "certificateArn",
+    "gatewayImage",
+    "objectLockMode",
+    "logRetentionDays",
+  ]) {
+    t.ok(doc.includes(`pulumi config set ${key} `), key);
+  }
+});

@@ -2,7 +2,7 @@ import t from "tap";
 import { AGENT_CONTAINER_NAME, AGENT_ROLES, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { ecrRepositoryArn } from "#infra/ecs.ts";
 import { STAR_RESOURCE_ACTIONS } from "#policies/crossguard/iam-exceptions.ts";
-import { asArray, type Doc, modelSecretNames, parsePolicy, type Recorded } from "./harness.ts";
+import { asArray, aslTemplate, type Doc, modelSecretNames, parsePolicy, type Recorded } from "./harness.ts";
 import { runStack, type StackRun } from "./stack.ts";
 
 const runs: StackRun[] = [];
@@ -220,6 +220,10 @@ t.test(
       const gw = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "-gateway-task-policy");
       const start = gw.find((s) => actionsOf(s).includes("states:StartExecution"))!;
       t.same(resourcesOf(start), [sm.state.arn], "StartExecution on this state machine only");
+      t.ok(actionsOf(start).includes("states:DescribeStateMachine"), "/readyz probes this state machine");
+      const dedupeArn = run.one("aws:dynamodb/table:Table", "-dedupe").state.arn;
+      const dedupe = gw.find((s) => actionsOf(s).includes("dynamodb:DeleteItem"))!;
+      t.same(resourcesOf(dedupe), [dedupeArn], "DeleteItem only on the dedupe table, never the ledger");
       const stop = gw.find((s) => actionsOf(s).includes("states:StopExecution"))!;
       t.same(resourcesOf(stop), [
         `arn:aws:states:eu-west-1:123456789012:execution:${String(sm.state.name)}:*`,
@@ -302,6 +306,19 @@ t.test("encryption, retention and data protection flags", async (t) => {
     );
     for (const s of run.of("aws:secretsmanager/secret:Secret"))
       t.equal(s.inputs.kmsKeyId, keyArn, `${s.name} CMK`);
+    for (const fn of run.of("aws:lambda/function:Function")) {
+      const group = run
+        .of("aws:cloudwatch/logGroup:LogGroup")
+        .find((g) => g.state.name === (fn.inputs.loggingConfig as Doc).logGroup)!;
+      t.ok(group, `${fn.name} logs to its own group`);
+      const policy = run.of("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === `${fn.name}-policy`)!;
+      const write = parsePolicy(policy.inputs.policy).Statement.find((s) => s.Sid === "WriteOwnLogs")!;
+      t.same(
+        resourcesOf(write),
+        [group.state.arn, `${String(group.state.arn)}:*`],
+        `${fn.name} writes only its group`,
+      );
+    }
     const groups = run.of("aws:cloudwatch/logGroup:LogGroup");
     t.equal(
       groups.length,
@@ -390,6 +407,22 @@ t.test(
       t.equal(alb.defaultTargetGroup.healthCheck.path, "/readyz");
       const svc = run.one("awsx:ecs:FargateService").inputs as Doc;
       t.equal(svc.networkConfiguration.assignPublicIp, false, "tasks stay in private subnets");
+      // awsx components are opaque under mocks: hold their inputs to the argument rules the awsx
+      // provider enforces at deploy time (it throws on these combinations).
+      t.notOk(
+        "assignPublicIp" in svc && "networkConfiguration" in svc,
+        "awsx: networkConfiguration XOR assignPublicIp",
+      );
+      t.ok(
+        "taskDefinition" in svc !== "taskDefinitionArgs" in svc,
+        "awsx: taskDefinition XOR taskDefinitionArgs",
+      );
+      t.equal(
+        ["subnetIds", "subnets", "subnetMappings"].filter((k) => k in alb).length,
+        1,
+        "awsx: one subnet form",
+      );
+      t.notOk("listener" in alb && "listeners" in alb, "awsx: listener XOR listeners");
       const scaling = run.one("aws:appautoscaling/target:Target").inputs;
       t.same(
         [scaling.minCapacity, scaling.maxCapacity],
@@ -440,4 +473,26 @@ t.test("records are deterministic across runs", async (t) => {
   const again = await runStack("dev");
   const summary = (rs: Recorded[]) => rs.map((r) => `${r.type} ${r.name}`).sort();
   t.same(summary(again.resources), summary(runs[0]!.resources));
+});
+
+t.test("if the ASL switched to ecs:runTask.sync the role would gain exactly the sync grants", async (t) => {
+  const sync = aslTemplate().replaceAll(
+    "arn:aws:states:::ecs:runTask.waitForTaskToken",
+    "arn:aws:states:::ecs:runTask.sync",
+  );
+  const run = await runStack("dev", undefined, sync);
+  const st = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "-runs-policy");
+  const track = st.find((s) => s.Sid === "TrackSyncAgentTasks")!;
+  t.same(actionsOf(track), ["ecs:StopTask", "ecs:DescribeTasks"]);
+  const cluster = run.one("aws:ecs/cluster:Cluster").state.name as string;
+  t.same(
+    resourcesOf(track),
+    [`arn:aws:ecs:eu-west-1:123456789012:task/${cluster}/*`],
+    "tasks of this cluster only",
+  );
+  const rule = st.find((s) => s.Sid === "ManagedEcsEventsRule")!;
+  t.same(actionsOf(rule), ["events:PutTargets", "events:PutRule", "events:DescribeRule"]);
+  t.same(resourcesOf(rule), [
+    "arn:aws:events:eu-west-1:123456789012:rule/StepFunctionsGetEventsForECSTaskRule",
+  ]);
 });

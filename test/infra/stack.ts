@@ -25,6 +25,7 @@ export interface StackRun {
 export async function runStack(
   stack: string,
   edit?: (raw: Record<string, unknown>) => void,
+  template: string = aslTemplate(),
 ): Promise<StackRun> {
   await installMocks();
   recorded.length = 0;
@@ -35,7 +36,7 @@ export async function runStack(
   const outputs = await settle(
     createFactory(config, {
       stack,
-      aslTemplate: aslTemplate(),
+      aslTemplate: template,
       substitute: substitutePlaceholders,
       modelSecretNames: modelSecretNames(),
       lambdaCode: fakeCode,

@@ -16,6 +16,8 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ["mergeToDefault", /mergeToDefault/],
   ["the GitHub merge endpoint", /pulls\/[^\s"'`]*\/merge\b/],
   ["the GitLab merge endpoint", /merge_requests\/[^\s"'`]*\/merge\b/],
+  // A local `git merge` (then a push) would bypass the forge's review just the same.
+  ["a git merge invocation", /\[\s*["'`]merge["'`]|\bgit\s+merge\b/],
 ];
 
 export function violations(text: string): string[] {
@@ -46,9 +48,13 @@ t.test("the guard recognises every merge API spelling", async (t) => {
     "api.MergeRequests.mergeToDefault(p, 1)",
     'request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge")',
     ["fetch(`", "/projects/1/merge_requests/7/merge`, { method: 'PUT' })"].join(""),
+    'await execFile("git", ["merge", "--ff-only", branch], { cwd })',
+    "await git(dir, ['merge', 'origin/pf/x'])",
+    'execSync("git merge pf/x")',
   ];
   for (const line of planted) t.not(violations(line).length, 0, line);
   t.same(violations("const merged = { ...a, ...b }; // merged_at, merge_status"), [], "no false positive");
+  t.same(violations('git(dir, ["merge-base", "HEAD", "main"])'), [], "merge-base is not a merge");
 });
 
 t.test("no source file outside the tests calls a merge API", async (t) => {

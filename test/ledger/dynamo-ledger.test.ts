@@ -292,3 +292,18 @@ t.test("DynamoDB faults: throttling and 5xx are transient, 4xx permanent", async
     message: /lost the race 3 times/,
   });
 });
+
+t.test("reading a corrupted item is a permanent error naming it; verify still reports it", async (t) => {
+  const e = await withEngines(t);
+  const { ledger, evidence } = stores(e);
+  const raw = rawTable(e);
+  const { run } = await seedRun(ledger, evidence);
+  const items = await raw.items(run);
+  await raw.put({ ...items[2], actor: 42 });
+  const err = await ledger.read(run).catch((x: unknown) => x);
+  t.type(err, PermanentError);
+  t.match((err as Error).message, /seq 0000000003 .* not a valid event \(actor:/);
+  const verdict = await ledger.verify(run);
+  t.equal(verdict.problems[0]?.seq, formatSeq(3));
+  t.match(verdict.problems[0]?.problem, /not a valid ledger event/);
+});

@@ -74,6 +74,8 @@ t.test("data dir: a file in the way, a second owner, endpoints of a live process
   prepareDataDir(data);
   t.ok(statSync(join(data, "dynamodb")).isDirectory());
   const release = acquireLock(data);
+  t.throws(() => acquireLock(data), { code: "ALREADY_RUNNING", message: /in this process/ });
+  release();
   // A live foreign pid holds the lock: pid 1 always exists.
   writeFileSync(join(data, "factory.lock"), "1\n");
   t.throws(() => acquireLock(data), { code: "ALREADY_RUNNING", message: /pid 1/ });
@@ -82,7 +84,6 @@ t.test("data dir: a file in the way, a second owner, endpoints of a live process
   const again = acquireLock(data);
   t.equal(readFileSync(join(data, "factory.lock"), "utf8").trim(), String(process.pid));
   again();
-  release();
 
   const endpoints = {
     pid: process.pid,

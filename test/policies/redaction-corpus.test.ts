@@ -124,3 +124,40 @@ t.test("existing placeholders and look-alikes", async (t) => {
   t.equal(strict.redactText(text).text, text);
   t.equal(strict.redactText(text).report.total, 0);
 });
+
+t.test("a replacement can expose a neighbour; the engine re-scans until nothing changes", async (t) => {
+  // The 40-char secret after the token is glued to it, so the first pass cannot see its left
+  // boundary; once the token is a placeholder it can, and the pair rule needs the key id on the
+  // line above. Only aws_secret_access_key is active for the pair, so the id itself stays.
+  const r = createRedactor(["aws_secret_access_key", "github_token"]);
+  const text = `key AKIAZ2RTTXJNQWERTY12 below\nghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5/Kx9mP2qR7sT4vW8yZ1aB3cD5eF7gH9jK2mN4pQ6 end`;
+  const once = r.redactText(text);
+  t.equal(
+    once.text,
+    "key AKIAZ2RTTXJNQWERTY12 below\n[REDACTED:github_token][REDACTED:aws_secret_access_key] end",
+  );
+  t.same(once.report.counts, { aws_secret_access_key: 1, github_token: 1 });
+  t.equal(r.redactText(once.text).report.total, 0, "already a fixed point");
+});
+
+t.test("no placeholder is itself a finding, in any of the contexts detectors look at", async (t) => {
+  for (const id of DETECTOR_IDS) {
+    const p = `[REDACTED:${id}]`;
+    for (const text of [
+      p,
+      `${p}${p}`,
+      `password = ${p}`,
+      `password = "${p}"`,
+      `{"api_key": "${p}"}`,
+      `Authorization: Bearer ${p}`,
+      `https://${p}@git.example.com/x`,
+      `?access_token=${p}&state=1`,
+      `AWS_SECRET_ACCESS_KEY=${p}`,
+      `(${p}), ${p}.`,
+    ]) {
+      const out = strict.redactText(text);
+      t.equal(out.text, text, `${id}: ${text}`);
+      t.equal(out.report.total, 0);
+    }
+  }
+});

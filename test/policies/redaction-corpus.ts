@@ -22,8 +22,11 @@ export function chars(n: number, alphabet: string, seed: number): string {
   return out;
 }
 
-function pem(kind: string, lines: number, seed: number): string {
-  const body = Array.from({ length: lines }, (_, i) => chars(64, BASE64, seed + i)).join("\n");
+/** A PEM block whose body starts with the DER/OpenSSH magic real keys have (`MII…`, `b3BlbnNzaC1rZXktdjE…`). */
+function pem(kind: string, lines: number, seed: number, magic: string): string {
+  const first = magic + chars(64 - magic.length, BASE64, seed);
+  const rest = Array.from({ length: lines - 1 }, (_, i) => chars(64, BASE64, seed + i + 1));
+  const body = [first, ...rest].join("\n");
   return `-----BEGIN ${kind}-----\n${body}\n${chars(24, BASE64, seed + 99)}==\n-----END ${kind}-----`;
 }
 
@@ -55,16 +58,22 @@ export const SECRETS = {
   google: `AIza${chars(35, BASE64URL, 36)}`,
   awsKeyId: "AKIAIOSFODNN7EXAMPLE",
   awsStsKeyId: `ASIA${chars(16, UPPER_DIGITS, 37)}`,
+  awsKeyId2: `AKIA${chars(16, UPPER_DIGITS, 108)}`,
   awsSecret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
   awsSecret2: `${chars(20, BASE64, 38)}/${chars(19, BASE64, 39)}`,
   jwt: `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url('{"sub":"1234567890","name":"Jane Doe","iat":1516239022}')}.${chars(43, BASE64URL, 40)}`,
   jwtUnsigned: `${b64url('{"alg":"none"}')}.${b64url('{"sub":"svc-deployer","exp":1900000000}')}.`,
-  rsaKey: pem("RSA PRIVATE KEY", 6, 41),
-  opensshKey: pem("OPENSSH PRIVATE KEY", 4, 51),
-  ecKey: pem("EC PRIVATE KEY", 2, 61),
-  pkcs8Key: pem("PRIVATE KEY", 5, 71),
-  encryptedKey: pem("ENCRYPTED PRIVATE KEY", 3, 81),
-  pgpKey: pem("PGP PRIVATE KEY BLOCK", 5, 91),
+  rsaKey: pem("RSA PRIVATE KEY", 6, 41, "MIIEowIBAAKCAQEA"),
+  opensshKey: pem(
+    "OPENSSH PRIVATE KEY",
+    4,
+    51,
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtz",
+  ),
+  ecKey: pem("EC PRIVATE KEY", 3, 61, "MHcCAQEEI"),
+  pkcs8Key: pem("PRIVATE KEY", 5, 71, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+  encryptedKey: pem("ENCRYPTED PRIVATE KEY", 3, 81, "MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkq"),
+  pgpKey: pem("PGP PRIVATE KEY BLOCK", 5, 91, "lQdGBGV"),
   urlPassword: `s3cr3t-${chars(10, BASE62, 101)}`,
   dbPassword: `Pg_${chars(14, BASE62, 102)}!`,
   envPassword: `Sup3r${chars(10, BASE62, 103)}#`,
@@ -109,7 +118,7 @@ export const POSITIVES: Positive[] = [
   // aws_access_key_id
   { id: "aws_access_key_id", text: `AWS_ACCESS_KEY_ID=${S.awsKeyId}`, secrets: [S.awsKeyId] },
   { id: "aws_access_key_id", text: `{"AccessKeyId": "${S.awsStsKeyId}"}`, secrets: [S.awsStsKeyId] },
-  { id: "aws_access_key_id", text: `used key ${S.awsKeyId} in us-east-1`, secrets: [S.awsKeyId] },
+  { id: "aws_access_key_id", text: `used key ${S.awsKeyId2} in us-east-1`, secrets: [S.awsKeyId2] },
   // aws_secret_access_key
   {
     id: "aws_secret_access_key",

@@ -133,7 +133,11 @@ export function typicalText(bytes: number, seed = 42): { text: string; secrets: 
   return { text: parts.join("\n\n").slice(0, bytes), secrets: n };
 }
 
-/** Near misses per detector family: text built to make a naive pattern backtrack or rescan. */
+/**
+ * Near misses per detector family: text built to make a naive pattern backtrack or rescan. Two
+ * entries are dense with true positives instead (every few chars a finding), the other worst case
+ * for a redactor: many replacements and a full second pass over a text without line breaks.
+ */
 export const ADVERSARIAL: Record<string, (r: Rng) => string> = {
   "ghp_ + 35 chars": (r) => `ghp_${chars(35, BASE62, r.seed())} github_pat_${chars(30, BASE62, r.seed())}! `,
   "long token runs": (r) => `ghp_${chars(400, BASE62, r.seed())} glpat-${chars(400, BASE62, r.seed())} `,
@@ -142,13 +146,13 @@ export const ADVERSARIAL: Record<string, (r: Rng) => string> = {
   "a@a@a@": () => "a@".repeat(64),
   "long local part @": (r) => `${chars(200, BASE62, r.seed())}@${chars(300, BASE62, r.seed())} `,
   "digit runs": (r) => `${chars(60, "0123456789", r.seed())} ${chars(19, "0123456789 ", r.seed())} `,
-  "+ digit groups": (r) =>
+  "+ digit groups (many positives)": (r) =>
     `+${chars(30, "0123456789 -", r.seed())}+1 555 ${chars(8, "0123456789", r.seed())} `,
   "eyJ without dots": (r) => `eyJ${chars(500, BASE62, r.seed())} eyJabc.eyJ `,
   ":// without @": (r) => `://a:${chars(300, `${BASE62}:`, r.seed())} `,
   "unterminated quotes": (r) =>
     `token: "${chars(600, BASE62, r.seed())} password='${chars(100, BASE62, r.seed())} `,
-  "dense assignments": () => 'token: "'.repeat(8) + "password='x ".repeat(8),
+  "dense positives (quotes)": () => 'token: "'.repeat(8) + "password='x ".repeat(8),
   "keyword = keyword": () => "token=password=secret=".repeat(10),
   "dotted digits": () => `${"1.2.".repeat(40)}3 `,
   "hex colons": () => `${"a1:".repeat(40)} ::: `,

@@ -15,6 +15,7 @@ import {
   SFNClient,
 } from "@aws-sdk/client-sfn";
 import type { z } from "zod";
+import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import {
   AgentInput,
   type AgentOutput,
@@ -28,6 +29,7 @@ import {
   OpenPullRequestInput,
   UploadEvidenceBundleInput,
 } from "#core/contracts/tasks.ts";
+import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { newRunId } from "#core/ids.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
@@ -40,15 +42,22 @@ interface Teardown {
 
 export const BUCKET = "pf-evidence-test";
 /** Scales production Retry / heartbeat / timeout seconds to milliseconds-ish (see server.ts). */
-export const TEST_TIME_SCALE = 0.002;
+export const TEST_TIME_SCALE = 0.005;
 
-const ref = (kind: string, content: string) => ({
+const syntheticRef = (kind: string, content: string): S3Ref => ({
   bucket: BUCKET,
   key: `sha256/${sha256Hex(content)}`,
   sha256: sha256Hex(content),
   size: content.length,
   kind,
 });
+/** Where the doubles put the artifacts they reference: a real evidence store, or nowhere. */
+export type MakeRef = (kind: string, content: string) => Promise<S3Ref>;
+const syntheticRefs: MakeRef = async (kind, content) => syntheticRef(kind, content);
+export const storedRefs =
+  (evidence: EvidenceStore): MakeRef =>
+  (kind, content) =>
+    evidence.put(content, { kind });
 const commit = (seed: string) => sha256Hex(seed).slice(0, 40);
 
 export function entryInput(repoCount: number, runId = newRunId()) {
@@ -94,10 +103,10 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, task: string): z.
   return result.data;
 }
 
-export function testLambdas(faults: Partial<Record<LambdaTask, Fault>> = {}) {
+export function testLambdas(faults: Partial<Record<LambdaTask, Fault>> = {}, ref: MakeRef = syntheticRefs) {
   const log: TaskLog = { calls: {}, count: (task) => log.calls[task]?.length ?? 0 };
   const handle =
-    <T>(task: LambdaTask, body: (payload: unknown) => T) =>
+    <T>(task: LambdaTask, body: (payload: unknown) => T | Promise<T>) =>
     async (payload: unknown): Promise<T> => {
       log.calls[task] ??= [];
       log.calls[task].push(payload);
@@ -114,13 +123,10 @@ export function testLambdas(faults: Partial<Record<LambdaTask, Fault>> = {}) {
       parse(InitRunLedgerInput, p, "InitRunLedger");
       return { head_hash: sha256Hex("head"), seq: "0000000001" };
     }),
-    FetchJiraIssue: handle("FetchJiraIssue", (p) => {
+    FetchJiraIssue: handle("FetchJiraIssue", async (p) => {
       const input = parse(FetchJiraIssueInput, p, "FetchJiraIssue");
-      return {
-        issue_key: input.trigger.key,
-        snapshot_ref: ref("jira_snapshot", input.trigger.key),
-        summary: "Fix it",
-      };
+      const snapshot_ref = await ref("jira_snapshot", input.trigger.key);
+      return { issue_key: input.trigger.key, snapshot_ref, summary: "Fix it" };
     }),
     CreateWorkingBranch: handle("CreateWorkingBranch", (p) => {
       const input = parse(CreateWorkingBranchInput, p, "CreateWorkingBranch");
@@ -133,7 +139,7 @@ export function testLambdas(faults: Partial<Record<LambdaTask, Fault>> = {}) {
     }),
     UploadEvidenceBundle: handle("UploadEvidenceBundle", (p) => {
       const input = parse(UploadEvidenceBundleInput, p, "UploadEvidenceBundle");
-      const bundle = ref("evidence_manifest", JSON.stringify(input.results));
+      const bundle = syntheticRef("evidence_manifest", JSON.stringify(input.results));
       return { bundle_ref: bundle, bundle_sha256: bundle.sha256 };
     }),
     OpenPullRequest: handle("OpenPullRequest", (p) => {
@@ -153,7 +159,7 @@ export function testLambdas(faults: Partial<Record<LambdaTask, Fault>> = {}) {
     }),
     FailAndBundle: handle("FailAndBundle", (p) => {
       const input = parse(FailAndBundleInput, p, "FailAndBundle");
-      return { bundle_ref: ref("failure_bundle", JSON.stringify(input)), failure: input.failure };
+      return { bundle_ref: syntheticRef("failure_bundle", JSON.stringify(input)), failure: input.failure };
     }),
   };
   return { lambdas, log };
@@ -177,7 +183,10 @@ export interface AgentLog {
 /** Launchers that answer like the real agents: heartbeat, then SendTaskSuccess / SendTaskFailure. */
 export function testAgents(
   client: () => SFNClient,
-  behave: (role: AgentRole, attempt: number) => AgentBehavior = () => ({ kind: "succeed" }),
+  behave: (role: AgentRole, attempt: number, input: AgentInput) => AgentBehavior = () => ({
+    kind: "succeed",
+  }),
+  ref: MakeRef = syntheticRefs,
 ) {
   const log: AgentLog = { launches: [], stops: 0, errors: [] };
   const launcher =
@@ -196,7 +205,7 @@ export function testAgents(
         log.errors.push(`${role}: TASK_TOKEN env differs from the task token`);
       log.launches.push({ role, input, env });
       const attempt = log.launches.filter((l) => l.role === role).length;
-      const behavior = behave(role, attempt);
+      const behavior = behave(role, attempt, input);
       let stopped = false;
       const report = async () => {
         const sfn = client();
@@ -218,7 +227,7 @@ export function testAgents(
         const content = `${role}-${input.run_id}-${"repo" in input ? input.repo.name : "all"}`;
         const output: AgentOutput = {
           role,
-          output_ref: { ...ref(`${role}_output`, content) },
+          output_ref: await ref(`${role}_output`, content),
           sha256: sha256Hex(content),
           ...(role === "planner" ? {} : { head_commit: commit(`head-${content}`) }),
           ...(role === "verifier" ? { verdict: behavior.verdict ?? "pass" } : {}),
@@ -261,21 +270,29 @@ export async function startTestSfn(
   t: Teardown,
   options: {
     faults?: Partial<Record<LambdaTask, Fault>>;
-    behave?: (role: AgentRole, attempt: number) => AgentBehavior;
+    /** Real task implementations to use instead of the test doubles (e.g. the handler registry). */
+    override?: Partial<Record<LambdaTask, (payload: unknown) => Promise<unknown>>>;
+    /** Store the doubles' artifacts here, so real handlers find what they reference. */
+    evidence?: EvidenceStore;
+    timeScale?: number;
+    minTaskTimeoutMs?: number;
+    behave?: (role: AgentRole, attempt: number, input: AgentInput) => AgentBehavior;
     dataDir?: string;
   } = {},
 ): Promise<TestSfn> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "pf-sfn-"));
   if (options.dataDir === undefined) t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const { lambdas, log: lambdaLog } = testLambdas(options.faults);
+  const refs = options.evidence ? storedRefs(options.evidence) : syntheticRefs;
+  const { lambdas, log: lambdaLog } = testLambdas(options.faults, refs);
   let client: SFNClient | undefined;
-  const { agents, log: agentLog } = testAgents(() => client as SFNClient, options.behave);
+  const { agents, log: agentLog } = testAgents(() => client as SFNClient, options.behave, refs);
   const sfn = await startLocalSfn({
     dataDir,
     definition: loadLocalDefinition(),
-    lambdas,
+    lambdas: { ...lambdas, ...options.override },
     agents,
-    timeScale: TEST_TIME_SCALE,
+    timeScale: options.timeScale ?? TEST_TIME_SCALE,
+    minTaskTimeoutMs: options.minTaskTimeoutMs,
   });
   client = sfnClient(sfn.endpoint);
   let closed = false;

@@ -57,4 +57,6 @@ export const awsSecretAccessKey: Detector = {
   id: "aws_secret_access_key",
   mayMatch: () => true,
   scan,
+  // The pair rule looks up to PAIR_DISTANCE (+ the key and the secret) across lines.
+  reach: PAIR_DISTANCE + 60,
 };

@@ -1,0 +1,190 @@
+// Gateway throughput: `npm run bench -- gateway [seconds]`.
+// A realistic ~10 KB signed Jira webhook through the full path (HMAC verify on the raw bytes, JSON
+// parse, policy trigger/routing/risk, redaction, DynamoDB dedupe in dynalite, StartExecution
+// against the local Step Functions endpoint, run→execution record) vs a bare Fastify JSON echo
+// route, measured in the same run with autocannon. Prints the throughput ratio (target ≥ 0.4×)
+// and p50/p99 latency of both. Every gateway request is a new delivery (unique
+// X-Atlassian-Webhook-Identifier), so each one really starts an execution.
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import autocannon from "autocannon";
+import Fastify, { type FastifyInstance } from "fastify";
+import { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import { buildApp } from "#gateway/app.ts";
+import { DynamoDedupeStore } from "#gateway/dedupe.ts";
+import {
+  ensureDedupeTable,
+  ensureLedgerTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoClient,
+  startDynalite,
+} from "#local/engines.ts";
+import { startLocalSfn } from "#local/sfn/server.ts";
+import { loadPolicyFile } from "#policies/engine/index.ts";
+import { createRedactor } from "#policies/redaction/index.ts";
+
+const seconds = Number.parseInt(process.argv[2] ?? "10", 10);
+const connections = 10;
+const SECRET = "bench-jira-webhook-secret-0001";
+
+/** The issue_created fixture grown to ~10 KB with a realistic wiki-markup description. */
+function payload(): string {
+  const p = JSON.parse(readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8"));
+  const section = [
+    "h3. Acceptance criteria",
+    "* Each round result is published once to {{locate.rounds}} with the round id as key.",
+    "* Broker errors are retried with backoff; after 5 attempts the round is parked and alerted.",
+    "* Ordering per round is preserved; rounds may interleave.",
+    "{code:java}publisher.publish(round.id(), RoundResult.of(round)); // contact ops@example.com{code}",
+    "",
+  ].join("\n");
+  let description = "h2. Goal\nPublish every round result to the locate topic.\n\n";
+  while (description.length < 8_500) description += section;
+  p.issue.fields.description = description;
+  p.issue.fields.comment = { comments: [], maxResults: 0, total: 0, startAt: 0 };
+  return JSON.stringify(p);
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  requests: number;
+}
+
+async function measure(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  unique: boolean,
+): Promise<Figures> {
+  let n = 0;
+  const result = await autocannon({
+    url,
+    method: "POST",
+    body,
+    headers,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (req) => {
+          if (!unique) return req;
+          n++;
+          return {
+            ...req,
+            headers: { ...req.headers, "x-atlassian-webhook-identifier": `bench-${process.pid}-${n}` },
+          };
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    requests: result.requests.total,
+  };
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  return app.listen({ host: "127.0.0.1", port: 0 });
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "pf-bench-gateway-"));
+const ddb = await startDynalite();
+const dynamo = localDynamoClient(ddb.endpoint);
+await ensureLedgerTable(dynamo, "pf-ledger");
+await ensureDedupeTable(dynamo, "pf-dedupe");
+const unused = async () => {
+  throw new Error("not used by the benchmark state machine");
+};
+const sfn = await startLocalSfn({
+  dataDir: join(dataDir, "sfn"),
+  definition: JSON.stringify({ StartAt: "Accepted", States: { Accepted: { Type: "Succeed" } } }),
+  lambdas: Object.fromEntries(LAMBDA_TASKS.map((t) => [t, unused])) as unknown as Parameters<
+    typeof startLocalSfn
+  >[0]["lambdas"],
+  agents: { planner: () => ({ stop() {} }), builder: () => ({ stop() {} }), verifier: () => ({ stop() {} }) },
+});
+const sfnClient = new SFNClient({
+  endpoint: sfn.endpoint,
+  region: LOCAL_REGION,
+  credentials: LOCAL_CREDENTIALS,
+  maxAttempts: 1,
+});
+
+const gateway = await buildApp({
+  secrets: {
+    githubWebhook: [],
+    gitlabWebhook: [],
+    gitlabSigning: [],
+    jiraWebhook: [SECRET],
+    jiraAutomation: [],
+    operator: [],
+  },
+  policy: loadPolicyFile("policies/pf-policy-v1.json"),
+  redactorFactory: createRedactor,
+  sfn: { client: sfnClient, stateMachineArn: sfn.stateMachineArn },
+  dedupe: new DynamoDedupeStore({ client: dynamo, tableName: "pf-dedupe" }),
+  ledger: new DynamoLedger({ client: dynamo, tableName: "pf-ledger" }),
+  logger: false,
+  rateLimit: false,
+  underPressure: false,
+});
+const bare = Fastify({ logger: false });
+bare.post("/echo", async (request) => request.body);
+
+const body = payload();
+const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+const gatewayUrl = await listen(gateway);
+const bareUrl = await listen(bare);
+
+// Sanity: the full path really starts executions before anything is measured.
+const probe = await fetch(`${gatewayUrl}/webhooks/jira`, {
+  method: "POST",
+  headers: {
+    "content-type": "application/json",
+    "x-hub-signature": signature,
+    "x-atlassian-webhook-identifier": "probe",
+  },
+  body,
+});
+if (probe.status !== 202) throw new Error(`gateway probe answered ${probe.status}: ${await probe.text()}`);
+
+process.stdout.write(
+  `gateway benchmark: ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB signed Jira webhook, ${connections} connections, ${seconds} s each\n`,
+);
+const baseline = await measure(`${bareUrl}/echo`, body, { "content-type": "application/json" }, false);
+const full = await measure(
+  `${gatewayUrl}/webhooks/jira`,
+  body,
+  { "content-type": "application/json", "x-hub-signature": signature },
+  true,
+);
+
+const row = (name: string, f: Figures) =>
+  `${name.padEnd(28)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   (${f.requests} requests, ${f.non2xx} non-2xx)\n`;
+process.stdout.write(row("bare Fastify JSON echo", baseline));
+process.stdout.write(row("gateway full path (jira)", full));
+const ratio = full.rps / baseline.rps;
+process.stdout.write(`ratio gateway/bare: ${ratio.toFixed(2)}x (target >= 0.40x)\n`);
+if (full.non2xx > 0) process.stdout.write(`warning: ${full.non2xx} gateway requests were not 2xx\n`);
+
+await gateway.close();
+await bare.close();
+sfnClient.destroy();
+await sfn.close();
+dynamo.destroy();
+rmSync(dataDir, { recursive: true, force: true });
+// dynalite may still be finishing writes of requests autocannon abandoned at the deadline; its
+// in-memory store goes away with the process.
+process.exit(0);

@@ -1,0 +1,15 @@
+// Lambda entry for FetchJiraIssue (thin: context at module scope, the work in handlers/tasks).
+import { Logger } from "@aws-lambda-powertools/logger";
+import { fetchJiraIssue } from "#handlers/tasks/FetchJiraIssue.ts";
+import { redactorsFromPolicy } from "#handlers/tasks/forge-shared.ts";
+import { createForgeLambdaContext } from "./forge-context.ts";
+import { runLoggedTask } from "./forge-task.ts";
+
+const logger = new Logger({ serviceName: "protocol-factory" });
+const ctx = createForgeLambdaContext();
+const redactor = redactorsFromPolicy(ctx.policy);
+
+export const handler = async (event: unknown) =>
+  runLoggedTask(logger, "FetchJiraIssue", event, async () =>
+    fetchJiraIssue(event, { jira: await ctx.jira(), ledger: ctx.ledger, evidence: ctx.evidence, redactor }),
+  );

@@ -1,0 +1,13 @@
+// Lambda entry for NotifyApprovers (thin: context at module scope, the work in handlers/tasks).
+import { Logger } from "@aws-lambda-powertools/logger";
+import { notifyApprovers } from "#handlers/tasks/NotifyApprovers.ts";
+import { createForgeLambdaContext } from "./forge-context.ts";
+import { runLoggedTask } from "./forge-task.ts";
+
+const logger = new Logger({ serviceName: "protocol-factory" });
+const ctx = createForgeLambdaContext();
+
+export const handler = async (event: unknown) =>
+  runLoggedTask(logger, "NotifyApprovers", event, async () =>
+    notifyApprovers(event, { notifier: await ctx.notifier(), ledger: ctx.ledger, policy: ctx.policy }),
+  );
