@@ -1,8 +1,8 @@
 // Lambda entry for NotifyApprovers (thin: context at module scope, the work in handlers/tasks).
 import { Logger } from "@aws-lambda-powertools/logger";
+import { createForgeLambdaContext } from "#handlers/runtime/forge-context.ts";
+import { runLoggedTask } from "#handlers/runtime/forge-task.ts";
 import { notifyApprovers } from "#handlers/tasks/NotifyApprovers.ts";
-import { createForgeLambdaContext } from "./forge-context.ts";
-import { runLoggedTask } from "./forge-task.ts";
 
 const logger = new Logger({ serviceName: "protocol-factory" });
 const ctx = createForgeLambdaContext();

@@ -1,9 +1,9 @@
 // Lambda entry for OpenPullRequest (thin: context at module scope, the work in handlers/tasks).
 import { Logger } from "@aws-lambda-powertools/logger";
+import { createForgeLambdaContext } from "#handlers/runtime/forge-context.ts";
+import { runLoggedTask } from "#handlers/runtime/forge-task.ts";
 import { redactorsFromPolicy } from "#handlers/tasks/forge-shared.ts";
 import { openPullRequest } from "#handlers/tasks/OpenPullRequest.ts";
-import { createForgeLambdaContext } from "./forge-context.ts";
-import { runLoggedTask } from "./forge-task.ts";
 
 const logger = new Logger({ serviceName: "protocol-factory" });
 const ctx = createForgeLambdaContext();

@@ -1,3 +1,7 @@
+import { PLACEHOLDER_PATTERN, PLACEHOLDER_PREFIX } from "./placeholder.ts";
+
+const PLACEHOLDERS = new RegExp(PLACEHOLDER_PATTERN.source, "g");
+
 // Names that announce a secret, shared by the `secret_assignment` text detector and the deep-value
 // walk (`{ "password": "…" }`). The keyword must END the name (`DB_PASSWORD`, `github_token`,
 // `apiKey`, `x-api-key`, `client_secret`) so `token_count`, `max_tokens`, `tokenizer` and
@@ -15,7 +19,7 @@ export function isSensitiveName(name: string): boolean {
 
 // Values that are references to a secret, templates or masks rather than the secret itself.
 const REFERENCE =
-  /^(?:\$|%\(|%[sd]$|\{\{|#\{|<[^>]*>$|\[REDACTED:|arn:aws:|process\.env|os\.environ|env\.|secrets\.|vault:)/i;
+  /^(?:\$|%\(|%[sd]$|\{\{|#\{|<[^>]*>$|arn:aws:|process\.env|os\.environ|env\.|secrets\.|vault:)/i;
 // Unquoted words that are code, not values: literals and type names (`token: string`).
 const CODE_WORDS = new Set([
   "null",
@@ -64,6 +68,8 @@ function squash(s: string): string {
 export function isSecretValue(value: string, quoted: boolean, keyword: string): boolean {
   const v = value.trim();
   if (v.length === 0 || REFERENCE.test(v)) return false;
+  // Already redacted (only placeholders left). Text that merely starts like one is not.
+  if (v.includes(PLACEHOLDER_PREFIX) && v.replace(PLACEHOLDERS, "").trim().length === 0) return false;
   // A template interpolates the secret from elsewhere: `"Bearer ${token}"`, `"{{ vault_pw }}"`.
   if (quoted) return !(v.includes("${") || v.includes("{{"));
   if (v.length < 4 || CODE_WORDS.has(v.toLowerCase()) || MEMBER_PATH.test(v)) return false;

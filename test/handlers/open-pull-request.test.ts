@@ -287,3 +287,12 @@ t.test("failed verification never opens a PR; upstream 5xx is transient, 403 per
   t.match((denied as Error).message, /HTTP 403/);
   t.equal(gl.mergeRequests("locate/round-publisher").length, 0);
 });
+
+t.test("a commit pushed after verification is flagged: the record carries the PR's real head", async (t) => {
+  const { ledger, gl, en, payload, deps, branchName } = await setup(t, "gitlab");
+  gl.setBranch("locate/round-publisher", branchName, fakeSha("pushed-later"));
+  const out = await openPullRequest(payload, deps);
+  t.equal(out.head_commit, fakeSha("pushed-later"), "approvals will bind to what the PR really shows");
+  const opened = (await ledger.read(en.run_id)).find((ev) => ev.event_type === "pr_opened");
+  t.match(opened?.detail, { verified_commit: HEAD, head_matches_verified: false });
+});

@@ -161,3 +161,10 @@ t.test("no placeholder is itself a finding, in any of the contexts detectors loo
     }
   }
 });
+
+t.test("text that only starts like a placeholder is not one", async (t) => {
+  // Found by fast-check: a quoted value opening with `[REDACTED:` hid an assignment inside it.
+  const out = strict.redactText('token: "[REDACTED: password=Aa0AAAAAAAAA token: "');
+  t.notOk(out.text.includes("Aa0AAAAAAAAA"));
+  t.equal(strict.redactText(out.text).text, out.text);
+});

@@ -13,7 +13,9 @@ import {
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   SFNClient,
+  StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import type { Test } from "tap";
 import type { z } from "zod";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import {
@@ -357,4 +359,24 @@ export function stateTransitions(events: readonly HistoryEvent[]): number {
   const taskStates = events.filter((e) => e.type === "TaskStateEntered").length;
   const taskAttempts = events.filter((e) => e.type === "TaskScheduled").length;
   return entered + (taskAttempts - taskStates);
+}
+
+/** Start a run of `repos` repositories named by its run id; `done()` waits for it to close. */
+export async function run(env: TestSfn, repos = 1) {
+  const entry = entryInput(repos);
+  const started = await env.client.send(
+    new StartExecutionCommand({
+      stateMachineArn: env.sfn.stateMachineArn,
+      name: entry.run_id,
+      input: JSON.stringify(entry),
+    }),
+  );
+  const executionArn = started.executionArn as string;
+  return { entry, executionArn, done: () => waitForEnd(env.client, executionArn) };
+}
+
+/** FailAndBundle ran exactly once: its (contract-validated) input. */
+export function bundled(t: Test, env: TestSfn) {
+  t.equal(env.lambdaLog.count("FailAndBundle"), 1, "FailAndBundle ran once");
+  return FailAndBundleInput.parse(env.lambdaLog.calls.FailAndBundle?.[0]);
 }
