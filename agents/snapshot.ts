@@ -21,6 +21,13 @@ export const JiraSnapshot = z.object({
 });
 export type JiraSnapshot = z.infer<typeof JiraSnapshot>;
 
+/** The stored document (handlers/tasks/FetchJiraIssue.ts, schema `pf-jira-snapshot-v1`). */
+export const JiraSnapshotDocument = z.object({
+  schema: z.literal("pf-jira-snapshot-v1"),
+  issue: JiraSnapshot,
+  redaction: z.unknown(),
+});
+
 /** Read a stored object and check it still has the digest its reference promises. */
 export async function getVerifiedJson<S extends z.ZodType>(
   evidence: EvidenceStore,
@@ -38,6 +45,6 @@ export async function getVerifiedJson<S extends z.ZodType>(
   return parseOrThrow(schema, JSON.parse(Buffer.from(bytes).toString("utf8")), what);
 }
 
-export function loadSnapshot(evidence: EvidenceStore, ref: S3Ref): Promise<JiraSnapshot> {
-  return getVerifiedJson(evidence, ref, JiraSnapshot, "Jira snapshot");
+export async function loadSnapshot(evidence: EvidenceStore, ref: S3Ref): Promise<JiraSnapshot> {
+  return (await getVerifiedJson(evidence, ref, JiraSnapshotDocument, "Jira snapshot")).issue;
 }

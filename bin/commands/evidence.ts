@@ -5,11 +5,30 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
 import { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EvidenceManifest } from "#core/evidence/bundle.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 import { executionHistory, resolveRun } from "../lib/executions.ts";
 import { resolveTarget } from "../lib/target.ts";
 
-/** Every S3Ref found anywhere in a JSON value (bundle manifests list their parts this way). */
+/**
+ * The objects a bundle lists: a pf-evidence-bundle/v1 manifest's artifacts (in the manifest's
+ * bucket), otherwise every S3Ref found anywhere in the JSON.
+ */
+export function bundleParts(value: unknown): S3Ref[] {
+  const manifest = EvidenceManifest.safeParse(value);
+  if (manifest.success) {
+    return manifest.data.artifacts.map((a) => ({
+      bucket: manifest.data.bucket,
+      key: a.key,
+      sha256: a.sha256,
+      size: a.size,
+      kind: a.kind,
+    }));
+  }
+  return collectRefs(value);
+}
+
+/** Every S3Ref found anywhere in a JSON value. */
 export function collectRefs(value: unknown, out: S3Ref[] = []): S3Ref[] {
   if (Array.isArray(value)) {
     for (const v of value) collectRefs(v, out);
@@ -87,7 +106,7 @@ export function evidenceCommand(io: Io, setExit: SetExit): Command {
             const bundle = await fetchVerified(target.s3, ref);
             let parts: S3Ref[] = [];
             try {
-              parts = collectRefs(JSON.parse(Buffer.from(bundle.bytes).toString("utf8")));
+              parts = bundleParts(JSON.parse(Buffer.from(bundle.bytes).toString("utf8")));
             } catch {
               // A non-JSON bundle (an archive) has no parts to list.
             }

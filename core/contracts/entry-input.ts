@@ -27,36 +27,28 @@ export const ProjectKey = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]{0,254}$/, { message: "must be a Jira project key like LOCATE" });
 
-/** http(s) URL, or file:// for local bare repositories of the local factory. */
-export const RepoUrl = z
-  .string()
-  .max(2048)
-  .refine(
-    (v) => {
-      try {
-        const u = new URL(v);
-        return u.protocol === "https:" || u.protocol === "http:" || u.protocol === "file:";
-      } catch {
-        return false;
-      }
-    },
-    { message: "must be an absolute https://, http:// or file:// URL" },
-  );
+/** An absolute URL string whose scheme is one of `protocols` (e.g. `["https:", "http:"]`). */
+function urlWithScheme(protocols: readonly string[]) {
+  const names = protocols.map((p) => `${p}//`).join(", ");
+  return z
+    .string()
+    .max(2048)
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be an absolute URL (${names})` },
+    );
+}
 
-export const HttpUrl = z
-  .string()
-  .max(2048)
-  .refine(
-    (v) => {
-      try {
-        const u = new URL(v);
-        return u.protocol === "https:" || u.protocol === "http:";
-      } catch {
-        return false;
-      }
-    },
-    { message: "must be an absolute https:// or http:// URL" },
-  );
+/** http(s) URL, or file:// for local bare repositories of the local factory. */
+export const RepoUrl = urlWithScheme(["https:", "http:", "file:"]);
+
+export const HttpUrl = urlWithScheme(["https:", "http:"]);
 
 export const BranchName = z
   .string()

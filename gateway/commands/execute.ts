@@ -4,6 +4,7 @@
 import type { MrRef } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import type { Gate } from "#core/contracts/policy.ts";
+import { PermanentError } from "#core/errors.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import type { RunRef } from "#core/ledger/types.ts";
 import type { CommentContext } from "#gateway/commands/context.ts";
@@ -66,8 +67,14 @@ async function startFromComment(
     url: ctx.mr.url,
   };
   if (deps.jira !== undefined) {
-    const issue = await deps.jira.getIssue(key);
-    facts = { labels: issue.labels, priority: issue.priority, issueType: issue.issue_type, url: issue.url };
+    try {
+      const issue = await deps.jira.getIssue(key);
+      facts = { labels: issue.labels, priority: issue.priority, issueType: issue.issue_type, url: issue.url };
+    } catch (err) {
+      // Unavailable Jira → 503 (the sender retries); an issue Jira refuses for good → a reply.
+      if (!(err instanceof PermanentError)) throw err;
+      return { ...base, status: "refused", message: `Jira issue ${key} cannot be read: ${err.message}` };
+    }
   }
   const redactor = deps.redactor(route.redaction);
   const labels = redactor.redactValue(facts.labels).value;

@@ -98,7 +98,7 @@ function fromIssue(
   };
 }
 
-/** `undefined` = a well-formed Jira event that is not about an issue (ignored by the caller). */
+/** `{ ignored }` = a well-formed Jira event that is not about an issue (answered 200 ignored). */
 export function parseJiraDelivery(body: unknown): JiraDelivery | { ignored: string } {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new GatewayError("invalid_payload", "invalid Jira payload: (root): must be a JSON object", {

@@ -5,7 +5,9 @@ import t from "tap";
 import { EntryInput } from "#core/contracts/entry-input.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
+import { JiraClient } from "#integrations/jira.ts";
 import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
+import { startFakeJira } from "#test/fakes/jira.ts";
 import { makeHarness, type OpenedMr, openGitlabMr, POLICY_PATH } from "#test/gateway/helpers/harness.ts";
 import { gitlabHeaders } from "#test/gateway/helpers/sign.ts";
 
@@ -33,6 +35,8 @@ function noteBody(text: string, username = "alice", mr?: OpenedMr) {
     p.merge_request.iid = mr.number;
     p.merge_request.url = mr.url;
     p.merge_request.source_branch = mr.branch;
+    p.merge_request.title = mr.title;
+    p.project.path_with_namespace = mr.project;
   }
   p.object_attributes.note = text;
   p.user.username = username;
@@ -209,3 +213,47 @@ t.test("GitLab roles from an injected members lookup", async (t) => {
   });
   t.equal(no.statusCode, 403);
 });
+
+t.test(
+  "with a Jira client, `run` takes labels and priority from the issue; unknown issues get a reply",
+  async (t) => {
+    const EMAIL = "bot@example.com";
+    const TOKEN = "jira-api-token-for-tests";
+    const jira = await startFakeJira({
+      authorization: `Basic ${Buffer.from(`${EMAIL}:${TOKEN}`).toString("base64")}`,
+      issues: [{ key: "LOCATE-123", summary: "Rounds", labels: ["factory", "security"], priority: "Medium" }],
+    });
+    t.teardown(() => jira.close());
+    const h = await makeHarness(
+      t,
+      {},
+      {
+        policy: gitlabPolicy(),
+        jira: new JiraClient({ baseUrl: jira.url, auth: { email: EMAIL, apiToken: TOKEN } }),
+      },
+    );
+    const opened = await openGitlabMr(h, PROJECT, BRANCH, "LOCATE-123 rounds");
+    const run = await h.app.inject({
+      method: "POST",
+      url: "/webhooks/gitlab",
+      headers: gitlabHeaders(noteBody("/pf run", "alice", opened), "Note Hook", "j-1"),
+      payload: noteBody("/pf run", "alice", opened),
+    });
+    t.equal(run.statusCode, 202);
+    const input = EntryInput.parse(JSON.parse(h.sfn.executions[0]!.input));
+    t.same(input.trigger.labels, ["factory", "security"]);
+    t.equal(input.trigger.risk_class, "high", "security label → high risk");
+    t.equal(input.trigger.url, `${jira.url}/browse/LOCATE-123`);
+
+    const other = await openGitlabMr(h, "locate/other", "pf/LOCATE-999-x", "LOCATE-999 missing");
+    const missing = await h.app.inject({
+      method: "POST",
+      url: "/webhooks/gitlab",
+      headers: gitlabHeaders(noteBody("/pf run", "alice", other), "Note Hook", "j-2"),
+      payload: noteBody("/pf run", "alice", other),
+    });
+    t.equal(missing.statusCode, 200);
+    t.match(h.gl.notes("locate/other", other.number).at(-1)!.body, /LOCATE-999 cannot be read/);
+    t.equal(h.sfn.executions.length, 1);
+  },
+);

@@ -112,18 +112,23 @@ export function entryFor(
   };
 }
 
+/** A stored Jira snapshot document as FetchJiraIssue writes it (`pf-jira-snapshot-v1`). */
 export function snapshotFor(description: string) {
   return {
-    key: "LOCATE-123",
-    url: "https://example.atlassian.net/browse/LOCATE-123",
-    project: "LOCATE",
-    summary: "Add a greeting helper",
-    description,
-    issue_type: "Story",
-    priority: "Medium",
-    status: "To Do",
-    labels: ["factory"],
-    reporter: "alice",
-    updated: "2026-11-22T00:00:00.000Z",
+    schema: "pf-jira-snapshot-v1",
+    issue: {
+      key: "LOCATE-123",
+      url: "https://example.atlassian.net/browse/LOCATE-123",
+      project: "LOCATE",
+      summary: "Add a greeting helper",
+      description,
+      issue_type: "Story",
+      priority: "Medium",
+      status: "To Do",
+      labels: ["factory"],
+      reporter: "alice",
+      updated: "2026-11-22T00:00:00.000Z",
+    },
+    redaction: { policy_version: "pf-policy-v1", detectors: [], counts: {}, total: 0 },
   };
 }

@@ -85,6 +85,8 @@ export async function makeHarness(
     botLogins: ["github:pf-bot", "gitlab:pf-bot"],
     logger: { level: "info", stream },
     rateLimit: false,
+    // Event-loop load shedding depends on machine load; the process test covers the defaults.
+    underPressure: false,
     ...overrides,
   });
   t.teardown(() => app.close());
@@ -97,6 +99,7 @@ export interface OpenedMr {
   url: string;
   branch: string;
   head: string;
+  title: string;
 }
 
 /** Seed a GitLab project with an open MR from `branch` (what OpenPullRequest would have opened). */
@@ -120,7 +123,7 @@ export async function openGitlabMr(
     title,
     body: "Evidence attached.",
   });
-  return { project, number: mr.number, url: mr.url, branch, head };
+  return { project, number: mr.number, url: mr.url, branch, head, title };
 }
 
 export async function openGithubPr(
@@ -143,5 +146,5 @@ export async function openGithubPr(
     title,
     body: "Evidence attached.",
   });
-  return { project, number: pr.number, url: pr.url, branch, head };
+  return { project, number: pr.number, url: pr.url, branch, head, title };
 }

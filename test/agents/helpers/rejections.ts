@@ -1,24 +1,21 @@
+// Patch-safety rejection cases for the builder, and the test that runs one (shared by the
+// builder-rejects-*.test.ts files so each stays fast).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import t from "tap";
 import type { PatchLimits } from "#agents/builder/patch-safety.ts";
-import { withEngines } from "#test/helpers/engines.ts";
-import { BRANCH, builderSetup, GOOD_DIFF, reply } from "./helpers/builder-setup.ts";
+import type { TestEngines } from "#test/helpers/engines.ts";
+import { BRANCH, builderSetup, GOOD_DIFF, reply } from "./builder-setup.ts";
 
-// One dynalite + s3rver for the whole file; every test uses its own run id.
-const engines = withEngines(t);
-
-const outsideRoot = mkdtempSync(join(tmpdir(), "pf-outside-"));
-t.teardown(() => rmSync(outsideRoot, { recursive: true, force: true }));
-
-const REJECTIONS: Array<{
+export interface RejectionCase {
   name: string;
   change: object;
   reason: RegExp;
   limits?: PatchLimits;
   symlink?: boolean;
-}> = [
+}
+
+export const REJECTIONS: RejectionCase[] = [
   {
     name: "path traversal in a diff",
     change: {
@@ -103,25 +100,35 @@ const REJECTIONS: Array<{
   },
 ];
 
-for (const c of REJECTIONS) {
-  t.test(`builder refuses: ${c.name} → InvalidModelOutput, nothing pushed`, async (tt) => {
-    // A real directory outside the repository: writing through the link would succeed if allowed.
-    const outside = join(outsideRoot, c.name.replaceAll(/\W+/g, "-"));
-    mkdirSync(outside, { recursive: true });
-    const { remote, run, sfn, fake } = await builderSetup(tt, [reply(c.change)], {
-      engines,
-      limits: c.limits,
-      outside: c.symlink === true ? outside : undefined,
+type Tap = typeof import("tap")["default"];
+
+export function defineRejectionTests(
+  t: Tap,
+  engines: Promise<TestEngines>,
+  cases: readonly RejectionCase[],
+): void {
+  const outsideRoot = mkdtempSync(join(tmpdir(), "pf-outside-"));
+  t.teardown(() => rmSync(outsideRoot, { recursive: true, force: true }));
+  for (const c of cases) {
+    t.test(`builder refuses: ${c.name} → InvalidModelOutput, nothing pushed`, async (tt) => {
+      // A real directory outside the repository: writing through the link would succeed if allowed.
+      const outside = join(outsideRoot, c.name.replaceAll(/\W+/g, "-"));
+      mkdirSync(outside, { recursive: true });
+      const { remote, run, sfn, fake } = await builderSetup(tt, [reply(c.change)], {
+        engines,
+        limits: c.limits,
+        outside: c.symlink === true ? outside : undefined,
+      });
+      const result = await run();
+      tt.equal(result.status, "failed");
+      const call = await sfn.outcome;
+      tt.equal(call.action, "SendTaskFailure");
+      tt.equal(call.body.error, "InvalidModelOutput");
+      tt.match(call.body.cause, c.reason, "the cause says what was refused");
+      tt.equal(fake.requests.length, 2, "bounded: max_model_attempts answers, then stop");
+      tt.equal(remote.head(BRANCH), remote.base, "nothing was pushed");
+      tt.notOk(existsSync(join(outside, "pwned.txt")), "nothing was written outside the repository");
+      tt.notOk(existsSync(join(outsideRoot, "..", "outside.txt")));
     });
-    const result = await run();
-    tt.equal(result.status, "failed");
-    const call = await sfn.outcome;
-    tt.equal(call.action, "SendTaskFailure");
-    tt.equal(call.body.error, "InvalidModelOutput");
-    tt.match(call.body.cause, c.reason, "the cause says what was refused");
-    tt.equal(fake.requests.length, 2, "bounded: max_model_attempts answers, then stop");
-    tt.equal(remote.head(BRANCH), remote.base, "nothing was pushed");
-    tt.notOk(existsSync(join(outside, "pwned.txt")), "nothing was written outside the repository");
-    tt.notOk(existsSync(join(outsideRoot, "..", "outside.txt")));
-  });
+  }
 }

@@ -1,0 +1,7 @@
+// Builder patch safety, content: malformed, non-applying, binary, oversized.
+import t from "tap";
+import { withEngines } from "#test/helpers/engines.ts";
+import { defineRejectionTests, REJECTIONS } from "./helpers/rejections.ts";
+
+// One dynalite + s3rver for the whole file; every test uses its own run id.
+defineRejectionTests(t, withEngines(t), REJECTIONS.slice(8));

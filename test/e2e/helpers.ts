@@ -1,0 +1,112 @@
+// End-to-end harness: the real local factory (startFactory) on port 0 in a temp data dir, talked
+// to over sockets exactly as a user would (signed webhooks, the SFN API, the pf commands).
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type HistoryEvent, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { Command } from "commander";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
+import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import { loadConfig } from "#local/config.ts";
+import { LOCAL_REGION, localDynamoClient, localS3Client, S3RVER_CREDENTIALS } from "#local/engines.ts";
+import { REPO_ROOT, type RunningFactory, startFactory } from "#local/factory.ts";
+import { registerFactoryCommands } from "../../bin/commands/factory.ts";
+import { executionHistory, stateVisits } from "../../bin/lib/executions.ts";
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export interface E2E {
+  factory: RunningFactory;
+  dataDir: string;
+  sfn: SFNClient;
+  ledger: DynamoLedger;
+  /** Stop the factory (state stays in dataDir); idempotent. */
+  stop(): Promise<void>;
+}
+
+export function tempDataDir(t: Teardown): string {
+  const dir = mkdtempSync(join(tmpdir(), "pf-e2e-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function startE2E(t: Teardown, dataDir: string = tempDataDir(t)): Promise<E2E> {
+  const config = loadConfig({ PORT: "0", FACTORY_DATA_DIR: dataDir, LOG_LEVEL: "silent" }, REPO_ROOT);
+  const factory = await startFactory(config);
+  const sfn = new SFNClient({
+    endpoint: factory.urls.sfn,
+    region: LOCAL_REGION,
+    credentials: S3RVER_CREDENTIALS,
+  });
+  const dynamo = localDynamoClient(factory.urls.dynamodb);
+  const s3 = localS3Client(factory.urls.s3);
+  const evidence = new S3EvidenceStore({ client: s3, bucket: config.bucket });
+  const ledger = new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    sfn.destroy();
+    dynamo.destroy();
+    s3.destroy();
+    await factory.close();
+  };
+  t.teardown(stop);
+  return { factory, dataDir, sfn, ledger, stop };
+}
+
+export function issueBody(key: string): string {
+  return readFileSync(join(REPO_ROOT, "examples", "jira", `${key}.json`), "utf8");
+}
+
+export async function countExecutions(sfn: SFNClient, stateMachineArn: string): Promise<number> {
+  const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100 }));
+  return out.executions?.length ?? 0;
+}
+
+export async function visitedStates(sfn: SFNClient, arn: string): Promise<string[]> {
+  return stateVisits(await executionHistory(sfn, arn)).map((v) => v.name);
+}
+
+export async function historyOf(sfn: SFNClient, arn: string): Promise<HistoryEvent[]> {
+  return executionHistory(sfn, arn);
+}
+
+/** Run a `pf` factory command against the factory on `dataDir`, as the CLI would. */
+export async function pf(
+  dataDir: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { code: -1, stdout: "", stderr: "" };
+  const io = {
+    stdout: (s: string) => {
+      out.stdout += s;
+    },
+    stderr: (s: string) => {
+      out.stderr += s;
+    },
+    env: { FACTORY_DATA_DIR: dataDir } as NodeJS.ProcessEnv,
+  };
+  await registerFactoryCommands(new Command("pf").exitOverride(), io, (c) => {
+    out.code = c;
+  }).parseAsync(args, { from: "user" });
+  return out;
+}
+
+/** Files under `dir` (recursively, except `skip` subfolders) whose bytes contain `needle`. */
+export function filesContaining(dir: string, needle: string, skip: readonly string[]): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (skip.some((s) => p === join(dir, s))) continue;
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && readFileSync(p).includes(needle)) hits.push(p);
+    }
+  };
+  walk(dir);
+  return hits;
+}
