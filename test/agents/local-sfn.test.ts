@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import t from "tap";
-import type { BuildOutput } from "#agents/builder/builder.ts";
 import { parseAgentEnv } from "#agents/runtime/env.ts";
 import { AgentInfrastructureError } from "#agents/runtime/errors.ts";
 import { runAgent } from "#agents/runtime/run-agent.ts";
@@ -15,8 +14,8 @@ import { AGENT_ROLES, AgentOutput, LAMBDA_TASKS } from "#core/contracts/tasks.ts
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
 import { type AgentLauncher, startLocalSfn } from "#local/sfn/server.ts";
 import { withEngines } from "#test/helpers/engines.ts";
-import { createRemote } from "./helpers/git-fixtures.ts";
-import { entryFor, makeWorld } from "./helpers/world.ts";
+import { verifierInput } from "./helpers/verifier-input.ts";
+import { makeWorld } from "./helpers/world.ts";
 
 const BRANCH = "pf/LOCATE-123";
 
@@ -89,33 +88,10 @@ t.test("verifier under the local Step Functions endpoint: success and Verificati
   tt.teardown(() => sfnClient?.destroy());
 
   async function execute(steps: unknown[]) {
-    const remote = createRemote(tt, {
+    const { input: agent_input, build } = await verifierInput(tt, world, {
       branch: BRANCH,
       files: { ".factory/verify.json": JSON.stringify({ steps }) },
     });
-    const entry = entryFor(world.runId, [{ name: "svc", url: remote.url }]);
-    const build: BuildOutput = {
-      kind: "build",
-      run_id: world.runId,
-      repo: "svc",
-      branch: BRANCH,
-      base_commit: remote.base,
-      head_commit: remote.head(BRANCH),
-      plan_sha256: "c".repeat(64),
-      diff_ref: await world.evidence.put("diff", { kind: "diff" }),
-      files_changed: [],
-      summary: "s",
-      model_id: "chatgpt",
-      model_attempts: 1,
-    };
-    const agent_input = {
-      role: "verifier",
-      run_id: world.runId,
-      entry,
-      repo: entry.repos[0],
-      branch: { repo: "svc", branch: BRANCH, base_commit: remote.base, created: true },
-      build_ref: await world.evidence.putJson(build, { kind: "build" }),
-    };
     const started = await sfnClient!.send(
       new StartExecutionCommand({
         stateMachineArn: sfn.stateMachineArn,

@@ -5,13 +5,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import type { BuildOutput } from "#agents/builder/builder.ts";
 import { AgentOutput } from "#core/contracts/tasks.ts";
 import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/engines.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { startFakeSfn } from "./helpers/fake-sfn.ts";
-import { createRemote } from "./helpers/git-fixtures.ts";
-import { entryFor, makeWorld } from "./helpers/world.ts";
+import { verifierInput } from "./helpers/verifier-input.ts";
+import { makeWorld } from "./helpers/world.ts";
 
 const engines = withEngines(t);
 const BRANCH = "pf/LOCATE-123";
@@ -46,33 +45,10 @@ async function launch(
   const world = await makeWorld(tt, { engines: await engines, baseUrl: "http://127.0.0.1:9/v1" });
   const sfn = await startFakeSfn();
   tt.teardown(() => sfn.close());
-  const remote = createRemote(tt, {
+  const { input } = await verifierInput(tt, world, {
     branch: BRANCH,
     files: { ".factory/verify.json": JSON.stringify({ steps }) },
   });
-  const entry = entryFor(world.runId, [{ name: "svc", url: remote.url }]);
-  const build: BuildOutput = {
-    kind: "build",
-    run_id: world.runId,
-    repo: "svc",
-    branch: BRANCH,
-    base_commit: remote.base,
-    head_commit: remote.head(BRANCH),
-    plan_sha256: "c".repeat(64),
-    diff_ref: await world.evidence.put("diff", { kind: "diff" }),
-    files_changed: [],
-    summary: "s",
-    model_id: "chatgpt",
-    model_attempts: 1,
-  };
-  const input = {
-    role: "verifier",
-    run_id: world.runId,
-    entry,
-    repo: entry.repos[0],
-    branch: { repo: "svc", branch: BRANCH, base_commit: remote.base, created: true },
-    build_ref: await world.evidence.putJson(build, { kind: "build" }),
-  };
   const e = await engines;
   const child = spawn(process.execPath, ["--import", "tsx", "agents/main.ts", "verifier"], {
     env: {

@@ -2,7 +2,6 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import type { BuildOutput } from "#agents/builder/builder.ts";
 import { runAgent } from "#agents/runtime/run-agent.ts";
 import type { VerifyReport } from "#agents/verifier/verifier.ts";
 import { createVerifier, verifier } from "#agents/verifier/verifier.ts";
@@ -11,8 +10,8 @@ import { sha256Hex } from "#core/hash.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { withCallbacks } from "./helpers/callbacks.ts";
 import { startFakeModel } from "./helpers/fake-model.ts";
-import { createRemote } from "./helpers/git-fixtures.ts";
-import { entryFor, makeWorld } from "./helpers/world.ts";
+import { verifierInput } from "./helpers/verifier-input.ts";
+import { makeWorld } from "./helpers/world.ts";
 
 // One dynalite + s3rver for the whole file; every test uses its own run id.
 const sharedEngines = withEngines(t);
@@ -42,31 +41,10 @@ async function verifierSetup(
   const fake = await startFakeModel(() => ({ status: 500 }));
   tt.teardown(() => fake.close());
   const world = await makeWorld(tt, { engines: await sharedEngines, baseUrl: fake.baseUrl });
-  const remote = createRemote(tt, { branch: BRANCH, files: { "README.md": "# svc\n", ...files } });
-  const entry = entryFor(world.runId, [{ name: "svc", url: remote.url }]);
-  const build: BuildOutput = {
-    kind: "build",
-    run_id: world.runId,
-    repo: "svc",
+  const { remote, build, input } = await verifierInput(tt, world, {
     branch: BRANCH,
-    base_commit: remote.base,
-    head_commit: remote.head(BRANCH),
-    plan_sha256: "c".repeat(64),
-    diff_ref: await world.evidence.put("diff", { kind: "diff" }),
-    files_changed: [],
-    summary: "s",
-    model_id: "chatgpt",
-    model_attempts: 1,
-  };
-  const build_ref = await world.evidence.putJson(build, { kind: "build" });
-  const input = {
-    role: "verifier" as const,
-    run_id: world.runId,
-    entry,
-    repo: entry.repos[0]!,
-    branch: { repo: "svc", branch: BRANCH, base_commit: remote.base, created: true },
-    build_ref,
-  };
+    files: { "README.md": "# svc\n", ...files },
+  });
   const cb = await withCallbacks(tt);
   const run = () =>
     runAgent({

@@ -1,0 +1,39 @@
+// A verifier agent input over real parts: a git remote with the feature branch, and the build
+// output it verifies stored in the evidence bucket, as the state machine hands it over.
+import type { BuildOutput } from "#agents/builder/builder.ts";
+import { createRemote } from "./git-fixtures.ts";
+import { entryFor, type World } from "./world.ts";
+
+export async function verifierInput(
+  tt: { teardown(fn: () => unknown): void },
+  world: World,
+  options: { branch: string; files: Record<string, string> },
+) {
+  const { branch, files } = options;
+  const remote = createRemote(tt, { branch, files });
+  const entry = entryFor(world.runId, [{ name: "svc", url: remote.url }]);
+  const build: BuildOutput = {
+    kind: "build",
+    run_id: world.runId,
+    repo: "svc",
+    branch,
+    base_commit: remote.base,
+    head_commit: remote.head(branch),
+    plan_sha256: "c".repeat(64),
+    diff_ref: await world.evidence.put("diff", { kind: "diff" }),
+    files_changed: [],
+    summary: "s",
+    model_id: "chatgpt",
+    model_attempts: 1,
+  };
+  const build_ref = await world.evidence.putJson(build, { kind: "build" });
+  const input = {
+    role: "verifier" as const,
+    run_id: world.runId,
+    entry,
+    repo: entry.repos[0]!,
+    branch: { repo: "svc", branch, base_commit: remote.base, created: true },
+    build_ref,
+  };
+  return { remote, entry, build, build_ref, input };
+}
