@@ -5,35 +5,11 @@ import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import type { AgentOutput } from "#core/contracts/tasks.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256OfJson } from "#core/hash.ts";
+import { sampleEntryInput } from "#test/helpers/entry-input.ts";
 import { runId } from "../ledger/helpers.ts";
 
 export function entry(overrides: Partial<EntryInput> = {}): EntryInput {
-  return {
-    run_id: runId(),
-    trigger: {
-      type: "jira_issue",
-      key: "LOCATE-123",
-      url: "https://example.atlassian.net/browse/LOCATE-123",
-      project: "LOCATE",
-      labels: ["sdd", "factory"],
-      risk_class: "medium",
-    },
-    repos: [
-      {
-        name: "locate-round-publisher",
-        provider: "gitlab",
-        url: "https://gitlab.example.com/locate/locate-round-publisher",
-        default_branch: "main",
-      },
-    ],
-    policy: {
-      policy_version: "pf-policy-v1",
-      model_routing: "default",
-      allow_models: ["chatgpt", "gemini", "copilot", "grok"],
-      redaction: "strict",
-    },
-    ...overrides,
-  };
+  return sampleEntryInput(runId(), ["sdd", "factory"], overrides);
 }
 
 export function normalized(e: EntryInput) {
