@@ -1,15 +1,11 @@
-import { SNSClient } from "@aws-sdk/client-sns";
 import t, { type Test } from "tap";
 import { TransientError, ValidationError } from "#core/errors.ts";
 import { initRunLedger } from "#handlers/tasks/InitRunLedger.ts";
 import { notifyApprovers } from "#handlers/tasks/NotifyApprovers.ts";
-import { Notifier } from "#integrations/notifier.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { fakeSha } from "#test/fakes/github.ts";
-import { startFakeSlack } from "#test/fakes/slack.ts";
-import { startFakeSns } from "#test/fakes/sns.ts";
 import { withEngines } from "#test/helpers/engines.ts";
+import { withNotifier } from "#test/helpers/notifier.ts";
 import { stores } from "../ledger/helpers.ts";
 import { entry, normalized } from "./fixtures.ts";
 
@@ -20,22 +16,9 @@ const policy = loadPolicyFile("policies/pf-policy-v1.json");
 async function setup(t: Test) {
   const e = await withEngines(t);
   const { ledger, evidence, clock } = stores(e);
-  const sns = await startFakeSns({ topics: [TOPIC] });
-  const slack = await startFakeSlack({ path: `/services/T01/B01/${WEBHOOK_SECRET_PART}` });
-  const client = new SNSClient({
-    endpoint: sns.url,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 1,
-  });
-  t.teardown(async () => {
-    client.destroy();
-    await sns.close();
-    await slack.close();
-  });
-  const notifier = new Notifier({
-    sns: { client, topicArn: TOPIC },
-    slack: { webhookUrl: slack.webhookUrl },
+  const { sns, slack, notifier } = await withNotifier(t, {
+    topicArn: TOPIC,
+    slackPath: `/services/T01/B01/${WEBHOOK_SECRET_PART}`,
   });
   const en = entry();
   await initRunLedger(normalized(en), { ledger });

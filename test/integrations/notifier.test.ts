@@ -1,32 +1,16 @@
-import { SNSClient } from "@aws-sdk/client-sns";
 import t, { type Test } from "tap";
 import { Notifier, snsSubject } from "#integrations/notifier.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
-import { startFakeSlack } from "#test/fakes/slack.ts";
-import { startFakeSns } from "#test/fakes/sns.ts";
+import { withNotifier } from "#test/helpers/notifier.ts";
 
 const TOPIC = "arn:aws:sns:us-east-1:000000000000:pf-approvals";
 const RUN = "pf-01JDZ0000000000000000000AB";
 
-async function setup(t: Test, maxAttempts = 1) {
-  const sns = await startFakeSns({ topics: [TOPIC] });
-  const slack = await startFakeSlack({ path: "/services/T0001/B0001/secretWebhookPart" });
-  const client = new SNSClient({
-    endpoint: sns.url,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+function setup(t: Test, maxAttempts = 1) {
+  return withNotifier(t, {
+    topicArn: TOPIC,
+    slackPath: "/services/T0001/B0001/secretWebhookPart",
     maxAttempts,
   });
-  t.teardown(async () => {
-    client.destroy();
-    await sns.close();
-    await slack.close();
-  });
-  const notifier = new Notifier({
-    sns: { client, topicArn: TOPIC },
-    slack: { webhookUrl: slack.webhookUrl },
-  });
-  return { sns, slack, client, notifier };
 }
 
 const message = {
