@@ -13,6 +13,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { DEDUPE_TABLE_LAYOUT, LEDGER_TABLE_LAYOUT } from "#core/ledger/types.ts";
+import { listenOn } from "./listen.ts";
 
 export const LOCAL_REGION = "us-east-1";
 /** Dummy credentials: the local engines accept any; real AWS never sees these. */
@@ -28,17 +29,9 @@ export async function startDynalite(
   options: { path?: string; host?: string; port?: number } = {},
 ): Promise<RunningEngine> {
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { endpoint, port } = await listenOn(server, options);
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {

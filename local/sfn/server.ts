@@ -4,10 +4,10 @@
 // LocalSfnEngine, this file only speaks the protocol and validates requests.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import type { AgentRole, LambdaTask } from "#core/contracts/tasks.ts";
 import { formatPath } from "#core/validation.ts";
+import { listenOn } from "#local/listen.ts";
 import { type AgentLauncher, type LambdaHandler, LocalSfnEngine } from "./engine.ts";
 import { SfnApiError } from "./errors.ts";
 import { LOCAL_ACCOUNT_ID, LOCAL_SFN_REGION } from "./placeholders.ts";
@@ -304,17 +304,9 @@ export async function startLocalSfn(options: StartLocalSfnOptions): Promise<Loca
   };
 
   const server = createServer(onRequest);
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { endpoint } = await listenOn(server, options);
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     stateMachineArn,
     async close() {
       await engine.close();
