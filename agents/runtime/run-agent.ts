@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { gitAuthEnv } from "#agents/git/git.ts";
 import { ModelRouter } from "#agents/models/router.ts";
+import type { LedgerEventDraft } from "#core/contracts/ledger-event.ts";
 import { type AgentInput, AgentOutput } from "#core/contracts/tasks.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import type { AgentContext, AgentDeps, RoleHandler } from "./context.ts";
@@ -32,6 +33,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   const actor = `agent:${input.role}`;
   const redactor = deps.redactorFor(input.entry.policy.redaction);
   const redact = (text: string) => redactor.redactText(text).text;
+  // Every phase event of an agent run names the same run, phase, actor and input hash.
+  const recordPhase = (event: Omit<LedgerEventDraft, "run_id" | "phase" | "actor" | "input_sha256">) =>
+    deps.ledger.append({ run_id: input.run_id, phase, actor, input_sha256: sha256OfJson(input), ...event });
 
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(options.signal?.reason);
@@ -63,12 +67,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
 
   let workDir: string | undefined;
   try {
-    await deps.ledger.append({
-      run_id: input.run_id,
+    await recordPhase({
       event_type: "phase_start",
-      phase,
-      actor,
-      input_sha256: sha256OfJson(input),
       detail: { role: input.role, ...("repo" in input ? { repo: input.repo.name } : {}) },
     });
     workDir = await mkdtemp(join(deps.workRoot, `${input.role}-`));
@@ -97,12 +97,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       kind: result.kind,
       contentType: "application/json",
     });
-    await deps.ledger.append({
-      run_id: input.run_id,
+    await recordPhase({
       event_type: "phase_end",
-      phase,
-      actor,
-      input_sha256: sha256OfJson(input),
       output_sha256: ref.sha256,
       s3_refs: [ref],
       git_refs: result.git_refs ?? null,
@@ -126,12 +122,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   } catch (err) {
     const failure = classifyFailure(err, redact);
     try {
-      await deps.ledger.append({
-        run_id: input.run_id,
+      await recordPhase({
         event_type: "phase_end",
-        phase,
-        actor,
-        input_sha256: sha256OfJson(input),
         detail: { status: "failed", error: failure.error, cause: failure.cause },
       });
     } catch {

@@ -43,6 +43,22 @@ export interface VerifyReport {
   steps: StepReport[];
 }
 
+/** The report of a step whose command never started: no process, no log. */
+function notRun(step: VerifyStep, verdict: "fail" | "skipped", reason: string): StepReport {
+  return {
+    name: step.name,
+    command: step.command,
+    verdict,
+    reason,
+    exit_code: null,
+    signal: null,
+    timed_out: false,
+    duration_ms: 0,
+    log_ref: null,
+    log_sha256: null,
+  };
+}
+
 async function runStep(
   ctx: AgentContext<{ role: "verifier" } & AgentContext["input"]>,
   dir: string,
@@ -53,17 +69,7 @@ async function runStep(
   const nodePin = step.toolchain?.node;
   const toolchain = nodePin === undefined ? undefined : await resolveNodeToolchain(nodePin, toolchainsDir);
   if (toolchain !== undefined && !toolchain.ok) {
-    return {
-      ...base,
-      verdict: "fail" as const,
-      reason: toolchain.reason,
-      exit_code: null,
-      signal: null,
-      timed_out: false,
-      duration_ms: 0,
-      log_ref: null,
-      log_sha256: null,
-    };
+    return notRun(step, "fail", toolchain.reason);
   }
   const prefix = toolchain?.ok === true ? toolchain.pathPrefix : undefined;
   const env =
@@ -152,18 +158,7 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
         if (ctx.signal.aborted) break;
         const failedBefore = report.steps.some((s) => s.verdict === "fail");
         const stepReport: StepReport = failedBefore
-          ? {
-              name: step.name,
-              command: step.command,
-              verdict: "skipped",
-              reason: "an earlier step failed",
-              exit_code: null,
-              signal: null,
-              timed_out: false,
-              duration_ms: 0,
-              log_ref: null,
-              log_sha256: null,
-            }
+          ? notRun(step, "skipped", "an earlier step failed")
           : await runStep(ctx as never, dir, step, toolchainsDir);
         report.steps.push(stepReport);
         await deps.ledger.append({
