@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument } from "#infra/iam.ts";
+import { KMS_USE_ACTIONS, policyDocument } from "#infra/iam.ts";
 
 export interface SecurityArgs {
   accountId: pulumi.Input<string>;
@@ -10,6 +10,16 @@ export interface SecurityArgs {
   deletionWindowInDays: number;
   tags: Record<string, string>;
 }
+
+/** Encrypt and decrypt with the key: the data-plane actions the root and CloudWatch Logs share. */
+const KEY_DATA_ACTIONS = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+];
 
 /** Key administration for the account root (which delegates to IAM), listed action by action. */
 const KEY_ADMIN_ACTIONS = [
@@ -34,12 +44,7 @@ const KEY_ADMIN_ACTIONS = [
   "kms:UntagResource",
   "kms:UpdateAlias",
   "kms:UpdateKeyDescription",
-  "kms:Encrypt",
-  "kms:Decrypt",
-  "kms:ReEncryptFrom",
-  "kms:ReEncryptTo",
-  "kms:GenerateDataKey",
-  "kms:GenerateDataKeyWithoutPlaintext",
+  ...KEY_DATA_ACTIONS,
 ];
 
 /**
@@ -73,15 +78,7 @@ export class Security extends pulumi.ComponentResource {
             Sid: "CloudWatchLogsForThisAccountsLogGroups",
             Effect: "Allow",
             Principal: { Service: pulumi.interpolate`logs.${args.region}.amazonaws.com` },
-            Action: [
-              "kms:Encrypt",
-              "kms:Decrypt",
-              "kms:ReEncryptFrom",
-              "kms:ReEncryptTo",
-              "kms:GenerateDataKey",
-              "kms:GenerateDataKeyWithoutPlaintext",
-              "kms:DescribeKey",
-            ],
+            Action: [...KEY_DATA_ACTIONS, "kms:DescribeKey"],
             Resource: "*",
             Condition: {
               ArnLike: {
@@ -94,7 +91,7 @@ export class Security extends pulumi.ComponentResource {
             Sid: "EventBridgeForThisAccount",
             Effect: "Allow",
             Principal: { Service: "events.amazonaws.com" },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            Action: KMS_USE_ACTIONS,
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
           },
