@@ -2,7 +2,7 @@
 // (the child-process test covers the executable and its exit codes end to end).
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import t from "tap";
-import { S3RVER_CREDENTIALS } from "#local/engines.ts";
+import { engineEnv, setProcessEnv } from "#test/helpers/engine-env.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { main } from "../../bin/cli.ts";
 import { runId, stores } from "../ledger/helpers.ts";
@@ -26,17 +26,7 @@ function io(env: NodeJS.ProcessEnv) {
 t.test("show --json, verify --expect-head/--json, and error paths", async (t) => {
   const e = await withEngines(t);
   // The SDK reads its endpoints from the process environment, exactly as in the executable.
-  const saved = { ...process.env };
-  t.teardown(() => {
-    process.env = saved;
-  });
-  Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: e.dynamoEndpoint,
-    AWS_ENDPOINT_URL_S3: e.s3Endpoint,
-  });
+  setProcessEnv(t, engineEnv(e));
   const env = { LEDGER_TABLE: e.ledgerTable, EVIDENCE_BUCKET: e.bucket };
   const { ledger, evidence } = stores(e);
   const run = runId();

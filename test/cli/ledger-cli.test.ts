@@ -2,7 +2,7 @@
 // dynalite and s3rver through the SDK's own AWS_ENDPOINT_URL_* variables.
 import { execFile } from "node:child_process";
 import t from "tap";
-import { S3RVER_CREDENTIALS } from "#local/engines.ts";
+import { engineEnv } from "#test/helpers/engine-env.ts";
 import { type TestEngines, withEngines } from "#test/helpers/engines.ts";
 import { rawTable, runId, stores } from "../ledger/helpers.ts";
 
@@ -26,12 +26,7 @@ function pf(args: string[], env: Record<string, string>): Promise<Result> {
 
 function envFor(e: TestEngines): Record<string, string> {
   return {
-    AWS_REGION: "us-east-1",
-    // s3rver checks the access key id; dynalite accepts any.
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: e.dynamoEndpoint,
-    AWS_ENDPOINT_URL_S3: e.s3Endpoint,
+    ...engineEnv(e),
     LEDGER_TABLE: e.ledgerTable,
     EVIDENCE_BUCKET: e.bucket,
   };

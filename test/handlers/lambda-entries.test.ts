@@ -4,8 +4,8 @@ import t from "tap";
 import { ValidationError } from "#core/errors.ts";
 import { parseEnv, StorageEnv } from "#handlers/lambda/runtime.ts";
 import { jiraAuthFromSecret } from "#handlers/lambda/secrets.ts";
-import { S3RVER_CREDENTIALS } from "#local/engines.ts";
 import { startFakeSns } from "#test/fakes/sns.ts";
+import { engineEnv, setProcessEnv } from "#test/helpers/engine-env.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { stores } from "../ledger/helpers.ts";
 import { entry } from "./fixtures.ts";
@@ -71,16 +71,8 @@ t.test("NormalizeInput → InitRunLedger → FailAndBundle through the Lambda en
   const e = await withEngines(t);
   const sns = await startFakeSns({ topics: [TOPIC] });
   t.teardown(() => sns.close());
-  const saved = { ...process.env };
-  t.teardown(() => {
-    process.env = saved;
-  });
-  Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: e.dynamoEndpoint,
-    AWS_ENDPOINT_URL_S3: e.s3Endpoint,
+  setProcessEnv(t, {
+    ...engineEnv(e),
     AWS_ENDPOINT_URL_SNS: sns.url,
     LEDGER_TABLE: e.ledgerTable,
     EVIDENCE_BUCKET: e.bucket,
