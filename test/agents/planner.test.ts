@@ -54,20 +54,16 @@ async function plannerSetup(tt: { teardown(fn: () => unknown): void }, replies: 
     branches: [{ repo: "svc", branch: "pf/LOCATE-123", base_commit: remote.base, created: true }],
   };
   const { sfn, callbacks } = await withCallbacks(tt);
-  return { fake, world, input, sfn, callbacks };
+  const run = () =>
+    runAgent({ input, handler: planner as never, deps: world.deps, callbacks, heartbeatMs: 60_000 });
+  return { fake, world, input, sfn, callbacks, run };
 }
 
 t.test(
   "planner: issue + repository context → validated plan, plan.md, SendTaskSuccess; no secret reaches the model",
   async (tt) => {
-    const { fake, world, input, sfn, callbacks } = await plannerSetup(tt, [JSON.stringify(PLAN)]);
-    const result = await runAgent({
-      input,
-      handler: planner as never,
-      deps: world.deps,
-      callbacks,
-      heartbeatMs: 60_000,
-    });
+    const { fake, world, sfn, run } = await plannerSetup(tt, [JSON.stringify(PLAN)]);
+    const result = await run();
     tt.equal(result.status, "succeeded");
     const call = await sfn.outcome;
     tt.equal(call.action, "SendTaskSuccess");
@@ -115,17 +111,8 @@ t.test("planner: a plan naming an unknown repository or a .git path is re-asked"
     ...PLAN,
     files_to_touch: [{ repo: "svc", path: ".git/config", change: "modify", reason: "x" }],
   };
-  const { fake, world, input, sfn, callbacks } = await plannerSetup(tt, [
-    JSON.stringify(bad),
-    JSON.stringify(PLAN),
-  ]);
-  const result = await runAgent({
-    input,
-    handler: planner as never,
-    deps: world.deps,
-    callbacks,
-    heartbeatMs: 60_000,
-  });
+  const { fake, sfn, run } = await plannerSetup(tt, [JSON.stringify(bad), JSON.stringify(PLAN)]);
+  const result = await run();
   tt.equal(result.status, "succeeded");
   tt.equal(fake.requests.length, 2);
   tt.match(fake.requests[1]!.body.messages.at(-1)!.content, /writes into \.git\//);
@@ -133,14 +120,8 @@ t.test("planner: a plan naming an unknown repository or a .git path is re-asked"
 });
 
 t.test("planner: model keeps failing validation → SendTaskFailure InvalidModelOutput", async (tt) => {
-  const { world, input, sfn, callbacks } = await plannerSetup(tt, ['{"summary": "no steps"}']);
-  const result = await runAgent({
-    input,
-    handler: planner as never,
-    deps: world.deps,
-    callbacks,
-    heartbeatMs: 60_000,
-  });
+  const { world, sfn, run } = await plannerSetup(tt, ['{"summary": "no steps"}']);
+  const result = await run();
   tt.equal(result.status, "failed");
   const call = await sfn.outcome;
   tt.equal(call.action, "SendTaskFailure");
