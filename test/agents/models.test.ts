@@ -3,11 +3,11 @@ import { z } from "zod";
 import type { Recording } from "#agents/models/replay.ts";
 import { ModelRouter } from "#agents/models/router.ts";
 import { BudgetExceeded, InvalidModelOutput, ModelError } from "#agents/runtime/errors.ts";
-import type { ModelId } from "#core/contracts/entry-input.ts";
+import type { EntryInput, ModelId } from "#core/contracts/entry-input.ts";
 import type { PolicyDocument } from "#core/contracts/policy.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
 import { type ModelScript, receivedText, startFakeModel } from "./helpers/fake-model.ts";
-import { entryFor, makeWorld, TEST_KEYS } from "./helpers/world.ts";
+import { entryFor, makeWorld, TEST_KEYS, type World } from "./helpers/world.ts";
 
 const Answer = z.strictObject({ answer: z.string() });
 
@@ -25,17 +25,22 @@ async function setup(
   tt.teardown(() => fake.close());
   const world = await makeWorld(tt, { baseUrl: fake.baseUrl, ...options });
   const entry = entryFor(world.runId, [{ name: "r", url: "file:///nowhere" }], options.allow);
-  const router = new ModelRouter({
+  const router = routerFor(world, entry.policy, "agent:planner");
+  return { fake, world, router };
+}
+
+/** A router for one agent of the world's run, over its ledger, evidence and providers. */
+function routerFor(world: World, entryPolicy: EntryInput["policy"], actor: string) {
+  return new ModelRouter({
     policy: world.deps.policy,
     redactor: world.deps.redactorFor("strict"),
     ledger: world.ledger,
     evidence: world.evidence,
     providers: world.deps.providers,
     runId: world.runId,
-    entryPolicy: entry.policy,
-    actor: "agent:planner",
+    entryPolicy,
+    actor,
   });
-  return { fake, world, router };
 }
 
 const ask = (content = "Say hello as JSON.") => [{ role: "user" as const, content }];
@@ -145,16 +150,11 @@ t.test(
     );
     await router.generate({ phase: "planner", messages: ask(), schema: Answer });
     // A second router for the same run (another agent) sees the same spend.
-    const other = new ModelRouter({
-      policy: world.deps.policy,
-      redactor: world.deps.redactorFor("strict"),
-      ledger: world.ledger,
-      evidence: world.evidence,
-      providers: world.deps.providers,
-      runId: world.runId,
-      entryPolicy: entryFor(world.runId, [{ name: "r", url: "file:///x" }]).policy,
-      actor: "agent:builder",
-    });
+    const other = routerFor(
+      world,
+      entryFor(world.runId, [{ name: "r", url: "file:///x" }]).policy,
+      "agent:builder",
+    );
     const err = await other.generate({ phase: "builder", messages: ask(), schema: Answer }).catch((e) => e);
     tt.ok(err instanceof BudgetExceeded);
     tt.equal(err.name, "BudgetExceeded");
