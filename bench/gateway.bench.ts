@@ -9,10 +9,12 @@ import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import autocannon from "autocannon";
 import Fastify, { type FastifyInstance } from "fastify";
 import { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { buildApp } from "#gateway/app.ts";
 import { DynamoDedupeStore } from "#gateway/dedupe.ts";
@@ -136,6 +138,11 @@ const gateway = await buildApp({
   sfn: { client: sfnClient, stateMachineArn: sfn.stateMachineArn },
   dedupe: new DynamoDedupeStore({ client: dynamo, tableName: "pf-dedupe" }),
   ledger: new DynamoLedger({ client: dynamo, tableName: "pf-ledger" }),
+  // Only `/pf cancel` writes evidence; the Jira path measured here never does.
+  evidence: new S3EvidenceStore({
+    client: new S3Client({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    bucket: "pf-evidence",
+  }),
   logger: false,
   rateLimit: false,
   underPressure: false,
