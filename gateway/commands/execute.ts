@@ -8,6 +8,12 @@ import { PermanentError } from "#core/errors.ts";
 import { EVIDENCE_MANIFEST_KIND } from "#core/evidence/bundle.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import type { RunRef } from "#core/ledger/types.ts";
+import {
+  APPROVAL_RECORDED,
+  APPROVAL_REVOKED,
+  describeApprovals,
+  standingApprovals,
+} from "#gateway/approvals/tally.ts";
 import type { CommentContext } from "#gateway/commands/context.ts";
 import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
@@ -122,12 +128,14 @@ async function status(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
   const all = await deps.ledger.read(run.run_id);
   const head = all.at(-1);
   const events = all.length;
+  // Revoked approvals and those voided by a newer commit do not count.
+  const approvals = describeApprovals(standingApprovals(all));
   return {
     line,
     command: "status",
     status: "done",
     run_id: run.run_id,
-    message: `Run \`${run.run_id}\` (${run.trigger_key}): ${execution?.status ?? "UNKNOWN"}; ${events} ledger event(s), head hash \`${head?.event_hash ?? "none"}\`.`,
+    message: `Run \`${run.run_id}\` (${run.trigger_key}): ${execution?.status ?? "UNKNOWN"}; ${events} ledger event(s), head hash \`${head?.event_hash ?? "none"}\`. Standing approvals: ${approvals}.`,
   };
 }
 
@@ -246,7 +254,7 @@ async function approve(
   }
   await deps.ledger.append({
     run_id: run.run_id,
-    event_type: "approval_recorded",
+    event_type: APPROVAL_RECORDED,
     phase: "approval",
     actor: ctx.principal,
     input_sha256: evidence.digest,
@@ -271,14 +279,10 @@ async function revoke(deps: GatewayDeps, ctx: CommentContext, line: number, gate
   const base = { line, command: `revoke ${gate}` };
   const run = await latestRun(deps, ctx.mr);
   if (run === undefined) return { ...base, status: "refused", message: "No run of this merge request." };
-  const events = await deps.ledger.read(run.run_id);
-  // The principal's standing approval: their last approval_recorded for this gate, not yet revoked.
-  let standing: LedgerEvent | undefined;
-  for (const e of events) {
-    if (e.actor !== ctx.principal || (e.detail as { gate?: unknown }).gate !== gate) continue;
-    if (e.event_type === "approval_recorded") standing = e;
-    if (e.event_type === "approval_revoked") standing = undefined;
-  }
+  // The principal's standing approval for this gate (not revoked, not voided by a newer commit).
+  const standing = standingApprovals(await deps.ledger.read(run.run_id)).find(
+    (a) => a.actor === ctx.principal && a.gate === gate,
+  )?.event;
   if (standing === undefined) {
     return {
       ...base,
@@ -289,7 +293,7 @@ async function revoke(deps: GatewayDeps, ctx: CommentContext, line: number, gate
   }
   await deps.ledger.append({
     run_id: run.run_id,
-    event_type: "approval_revoked",
+    event_type: APPROVAL_REVOKED,
     phase: "approval",
     actor: ctx.principal,
     input_sha256: standing.input_sha256,
