@@ -285,3 +285,48 @@ t.test(
     t.equal(h.sfn.executions.length, 1);
   },
 );
+
+t.test("/pf cancel completes an aborted run without a bundle; finished runs are refused", async (t) => {
+  const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
+  const opened = await openGitlabMr(h, PROJECT, BRANCH, "Draft: LOCATE-123 publish round results");
+  const MR = { provider: "gitlab" as const, project: PROJECT, number: opened.number, url: opened.url };
+  const lastReply = () => h.gl.notes(PROJECT, opened.number).at(-1)!.body;
+  let n = 0;
+  const post = (text: string) => {
+    const body = noteBody(text, "alice", opened);
+    return h.app.inject({
+      method: "POST",
+      url: "/webhooks/gitlab",
+      headers: gitlabHeaders(body, "Note Hook", `abort-${++n}`),
+      payload: body,
+    });
+  };
+  const runId: string = (await post("/pf run")).json().run_id;
+  await h.ledger.append(
+    { run_id: runId, event_type: "run_started", phase: "init", detail: {} },
+    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
+  );
+  // Stopped from the console (or by a cancel that failed after StopExecution): no bundle yet.
+  const execution = h.sfn.executions[0]!;
+  execution.status = "ABORTED";
+  execution.stopDate = 1234;
+  const cancel = await post("/pf cancel");
+  t.equal(cancel.statusCode, 200);
+  t.equal(execution.stopDate, 1234, "no second StopExecution");
+  const cancelled = (await h.ledger.read(runId)).at(-1)!;
+  t.match(cancelled, { event_type: "run_cancelled", detail: { bundle_sha256: cancelled.output_sha256 } });
+  t.ok(await h.evidence.check(cancelled.s3_refs[0]!));
+  t.match(lastReply(), /Cancelled run/);
+
+  // A run that finished on its own is not cancelled.
+  const second: string = (await post("/pf rerun")).json().run_id;
+  await h.ledger.append(
+    { run_id: second, event_type: "run_started", phase: "init", detail: {} },
+    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
+  );
+  h.sfn.executions[1]!.status = "SUCCEEDED";
+  const refused = await post("/pf cancel");
+  t.equal(refused.statusCode, 200);
+  t.match(lastReply(), /already SUCCEEDED/);
+  t.notOk((await h.ledger.read(second)).some((e) => e.event_type === "run_cancelled"));
+});
