@@ -25,6 +25,34 @@ const CertificateArn = z
     "must be an ACM certificate ARN, `arn:aws:acm:<region>:<account>:certificate/<uuid>`",
   );
 
+/**
+ * The Jira site the task Lambdas read issues from and comment on. https only (the API token
+ * travels in the Authorization header); a Data Center context path (`/jira`) is kept.
+ */
+const JiraBaseUrl = z
+  .string({ error: "is required: the https URL of your Jira site, e.g. https://acme.atlassian.net" })
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (
+          u.protocol === "https:" &&
+          u.username === "" &&
+          u.password === "" &&
+          u.search === "" &&
+          u.hash === ""
+        );
+      } catch {
+        return false;
+      }
+    },
+    {
+      message:
+        "must be the https URL of the Jira site, e.g. https://acme.atlassian.net (no credentials, query or fragment)",
+    },
+  )
+  .transform((v) => v.replace(/\/+$/, ""));
+
 /** The values CloudWatch Logs accepts for retention (anything else fails at deploy time). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -48,6 +76,7 @@ export const StackConfig = z
       .string({ error: "is required: the DNS name (matching the certificate) webhooks are sent to" })
       .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a DNS name"),
     certificateArn: CertificateArn,
+    jiraBaseUrl: JiraBaseUrl,
     gatewayImage: ImageRef,
     plannerImage: ImageRef,
     builderImage: ImageRef,

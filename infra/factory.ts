@@ -118,6 +118,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     memoryMb: config.lambdaMemoryMb,
     timeoutSeconds: config.lambdaTimeoutSeconds,
     factoryPolicyPath: FACTORY_POLICY_PATH,
+    jiraBaseUrl: config.jiraBaseUrl,
     tags,
   });
   const agents = new Agents(n("agents"), {

@@ -45,7 +45,7 @@ async function pf(
     const { stdout, stderr } = await exec(
       process.execPath,
       ["--import", "tsx", join(REPO_ROOT, "bin", "pf.ts"), ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, FACTORY_DATA_DIR: dataDir } },
+      { cwd: REPO_ROOT, env: { ...process.env, FACTORY_DATA_DIR: dataDir, NODE_NO_WARNINGS: "1" } },
     );
     return { code: 0, stdout, stderr };
   } catch (err) {

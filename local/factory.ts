@@ -113,6 +113,20 @@ async function listenGateway(app: FastifyInstance, host: string, port: number): 
   }
 }
 
+/**
+ * With FACTORY_MODEL_PROVIDER=policy the agents need the models' API keys: pass exactly the
+ * variables the policy's `api_key_secret` fields name (agents get no other part of our env).
+ */
+function modelKeysFromEnv(policy: Policy): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const model of Object.values(policy.doc.models)) {
+    const name = model?.api_key_secret;
+    const value = name === undefined ? undefined : process.env[name];
+    if (name !== undefined && value !== undefined && value !== "") keys[name] = value;
+  }
+  return keys;
+}
+
 /** Fail before starting anything when the gateway port is taken (PORT=0 always works). */
 async function assertPortFree(host: string, port: number): Promise<void> {
   if (port === 0) return;
@@ -256,6 +270,7 @@ export async function startFactory(
       ...(config.modelProvider === "replay"
         ? { PF_FORCE_REPLAY: "1", PF_REPLAY_DIR: config.recordingsDir }
         : {}),
+      ...(config.modelProvider === "policy" ? modelKeysFromEnv(policy) : {}),
       ...opts.childEnv,
     };
 

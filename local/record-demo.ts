@@ -4,6 +4,7 @@
 // scripted model API (local/scripted-model.ts, answers from examples/recordings/scripts), with
 // the agents' recording switched on: each recording is keyed by the SHA-256 of the redacted
 // prompt the agents really sent, so replays match exactly.
+import "./quiet-warnings.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,5 +1,6 @@
 // `npm start`: the local factory in the foreground. Configuration from the environment
 // (local/config.ts), everything else in local/factory.ts. Ctrl-C / SIGTERM stops it cleanly.
+import "./quiet-warnings.ts";
 import { join, relative } from "node:path";
 import { loadConfig } from "./config.ts";
 import { StartupError } from "./errors.ts";

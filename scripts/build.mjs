@@ -1,47 +1,76 @@
 // `npm run build`: esbuild bundles for every runtime entry point (Lambda handlers, agent and
-// gateway containers, the pf CLI) into dist/<runtime>/<name>.mjs. Pulumi packages dist/lambda/*.
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
+// gateway containers, the pf CLI) into <out>/<runtime>/<name>.mjs. Pulumi packages dist/lambda/*.
+// The output directory is `dist/` unless `--out-dir <dir>` (or env PF_BUILD_OUT) names another
+// one (tests build into a temporary directory so they never race a developer's dist/).
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
-const root = new URL("..", import.meta.url).pathname;
-const out = join(root, "dist");
+const root = resolve(new URL("..", import.meta.url).pathname);
+const { values } = parseArgs({ options: { "out-dir": { type: "string" } } });
+const out = resolve(values["out-dir"] ?? process.env.PF_BUILD_OUT ?? join(root, "dist"));
+// The directory is wiped first: refuse the places where that would destroy sources.
+if (out === root || out === dirname(out) || root.startsWith(`${out}/`)) {
+  process.stderr.write(`refusing to build into ${out}: choose a dedicated output directory\n`);
+  process.exit(2);
+}
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
+const POLICY = "policies/pf-policy-v1.json";
 const entries = [];
 const lambdaDir = join(root, "handlers", "lambda");
-if (existsSync(lambdaDir)) {
-  for (const f of readdirSync(lambdaDir).filter((f) => f.endsWith(".ts"))) {
-    entries.push({ runtime: "lambda", name: basename(f, ".ts"), file: join(lambdaDir, f) });
-  }
+// Task entries are the PascalCase files (one per state-machine task, e.g. FetchJiraIssue.ts);
+// lower-case files there (runtime.ts, secrets.ts, env.ts) are shared helpers, not functions.
+for (const f of readdirSync(lambdaDir).filter((f) => /^[A-Z][A-Za-z0-9]*\.ts$/.test(f))) {
+  entries.push({ runtime: "lambda", name: basename(f, ".ts"), file: join(lambdaDir, f) });
 }
 for (const [runtime, rel] of [
   ["agents", "agents/main.ts"],
   ["gateway", "gateway/main.ts"],
   ["cli", "bin/pf.ts"],
 ]) {
-  if (existsSync(join(root, rel)))
-    entries.push({ runtime, name: basename(rel, ".ts"), file: join(root, rel) });
+  entries.push({ runtime, name: basename(rel, ".ts"), file: join(root, rel) });
 }
 
-for (const e of entries) {
+const EXTERNAL = {
+  // The AWS SDK v3 ships in the Lambda Node.js 22 runtime; bundling it would pin versions twice.
+  lambda: ["@aws-sdk/*"],
+  // The CLI's local engines (`pf up`/`pf demo`) load native LevelDB bindings (dynalite →
+  // classic-level, via node-gyp-build and __dirname) that cannot live inside a bundle; the CLI
+  // runs from a checkout with node_modules installed, so they resolve from there.
+  cli: ["dynalite", "s3rver", "aws-local-stepfunctions"],
+};
+
+async function bundle(e) {
+  const isLambda = e.runtime === "lambda";
+  const outfile = join(out, e.runtime, isLambda ? `${e.name}/index.mjs` : `${e.name}.mjs`);
   await build({
     entryPoints: [e.file],
-    outfile: join(out, e.runtime, e.runtime === "lambda" ? `${e.name}/index.mjs` : `${e.name}.mjs`),
+    outfile,
     bundle: true,
     platform: "node",
     target: "node22",
     format: "esm",
     sourcemap: true,
     minify: false,
-    // The AWS SDK v3 ships in the Lambda Node.js 22 runtime; bundling it would pin versions twice.
-    external: e.runtime === "lambda" ? ["@aws-sdk/*"] : [],
+    external: EXTERNAL[e.runtime] ?? [],
+    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
     banner: {
       js: "import { createRequire as __pfCreateRequire } from 'node:module'; const require = __pfCreateRequire(import.meta.url);",
     },
     logLevel: "warning",
   });
+  if (isLambda) {
+    // FACTORY_POLICY (set by infra/components/functions.ts) is relative to the function's working
+    // directory, /var/task = the bundle directory: ship the policy document next to index.mjs.
+    mkdirSync(join(dirname(outfile), dirname(POLICY)), { recursive: true });
+    copyFileSync(join(root, POLICY), join(dirname(outfile), POLICY));
+  }
   process.stdout.write(`built ${e.runtime}/${e.name}\n`);
 }
-process.stdout.write(`${entries.length} bundle(s) in dist/\n`);
+
+if (!existsSync(join(root, POLICY))) throw new Error(`${POLICY} is missing`);
+await Promise.all(entries.map(bundle));
+process.stdout.write(`${entries.length} bundle(s) in ${out}\n`);

@@ -8,23 +8,15 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { z } from "zod";
-import { HttpUrl } from "#core/contracts/entry-input.ts";
 import { failAndBundle } from "#handlers/tasks/FailAndBundle.ts";
 import { JiraClient } from "#integrations/jira.ts";
 import { Notifier, type NotifierConfig } from "#integrations/notifier.ts";
-import { factoryPolicy, type LambdaContext, parseEnv, runTask, StorageEnv, storageDeps } from "./runtime.ts";
+import { FailAndBundleEnv } from "./env.ts";
+import { factoryPolicy, type LambdaContext, parseEnv, runTask, storageDeps } from "./runtime.ts";
 import { jiraAuthFromSecret } from "./secrets.ts";
 
-const FailEnv = StorageEnv.extend({
-  NOTIFY_TOPIC_ARN: z.string().startsWith("arn:", { message: "must be an SNS topic ARN" }).optional(),
-  SLACK_WEBHOOK_URL_SECRET_ARN: z.string().min(1).optional(),
-  JIRA_BASE_URL: HttpUrl.optional(),
-  JIRA_API_TOKEN_SECRET_ARN: z.string().min(1).optional(),
-});
-
 const logger = new Logger({ serviceName: "protocol-factory" });
-const env = parseEnv(FailEnv, process.env);
+const env = parseEnv(FailAndBundleEnv, process.env);
 const { ledger, evidence } = storageDeps(env, { dynamo: new DynamoDBClient({}), s3: new S3Client({}) });
 const policy = factoryPolicy(env.FACTORY_POLICY, logger);
 const sns = new SNSClient({});

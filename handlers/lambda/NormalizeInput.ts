@@ -1,12 +1,12 @@
 // Lambda entry of the NormalizeInput task (validates the execution input and computes its hash);
 // the logic is in handlers/tasks/NormalizeInput.ts. It touches no storage, only the policy.
 import { Logger } from "@aws-lambda-powertools/logger";
-import { z } from "zod";
 import { normalizeInput } from "#handlers/tasks/NormalizeInput.ts";
+import { NormalizeInputEnv } from "./env.ts";
 import { factoryPolicy, type LambdaContext, parseEnv, runTask } from "./runtime.ts";
 
 const logger = new Logger({ serviceName: "protocol-factory" });
-const env = parseEnv(z.object({ FACTORY_POLICY: z.string().min(1).optional() }), process.env);
+const env = parseEnv(NormalizeInputEnv, process.env);
 const policy = factoryPolicy(env.FACTORY_POLICY, logger);
 
 export const handler = (event: unknown, context: LambdaContext) =>

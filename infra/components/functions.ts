@@ -14,20 +14,30 @@ import {
 } from "#infra/iam.ts";
 import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
-/** What each handler touches beyond the ledger (every handler appends ledger events). */
+/**
+ * What each handler touches. Every task but NormalizeInput appends ledger events (through the
+ * evidence-backed ledger); NormalizeInput is a pure function of its input and the policy.
+ */
 export const TASK_ACCESS: Record<
   LambdaTask,
-  { evidence: "none" | "read" | "read-write"; secrets: SecretId[]; publish?: boolean }
+  { ledger: boolean; evidence: "none" | "read" | "read-write"; secrets: SecretId[]; publish?: boolean }
 > = {
-  NormalizeInput: { evidence: "read-write", secrets: [] },
-  InitRunLedger: { evidence: "read-write", secrets: [] },
-  FetchJiraIssue: { evidence: "read-write", secrets: ["jira-api-token"] },
-  CreateWorkingBranch: { evidence: "none", secrets: ["github-token", "gitlab-token"] },
-  UploadEvidenceBundle: { evidence: "read-write", secrets: [] },
+  NormalizeInput: { ledger: false, evidence: "none", secrets: [] },
+  InitRunLedger: { ledger: true, evidence: "read-write", secrets: [] },
+  FetchJiraIssue: { ledger: true, evidence: "read-write", secrets: ["jira-api-token"] },
+  CreateWorkingBranch: { ledger: true, evidence: "none", secrets: ["github-token", "gitlab-token"] },
+  UploadEvidenceBundle: { ledger: true, evidence: "read-write", secrets: [] },
   // Writes the PR/MR body it posted as evidence (`pr_body`), so the ledger event can cite it.
-  OpenPullRequest: { evidence: "read-write", secrets: ["github-token", "gitlab-token"] },
-  NotifyApprovers: { evidence: "read", secrets: ["slack-webhook-url", "jira-api-token"], publish: true },
-  FailAndBundle: { evidence: "read-write", secrets: [] },
+  OpenPullRequest: { ledger: true, evidence: "read-write", secrets: ["github-token", "gitlab-token"] },
+  // SNS and Slack only: the approval notice links the issue but never calls Jira.
+  NotifyApprovers: { ledger: true, evidence: "read", secrets: ["slack-webhook-url"], publish: true },
+  // Tells people a run failed the way NotifyApprovers does (SNS, Slack) and comments on the issue.
+  FailAndBundle: {
+    ledger: true,
+    evidence: "read-write",
+    secrets: ["slack-webhook-url", "jira-api-token"],
+    publish: true,
+  },
 };
 
 export interface FunctionsArgs {
@@ -45,6 +55,8 @@ export interface FunctionsArgs {
   timeoutSeconds: number;
   /** Path of the pf-policy-v1 document inside the bundle / image. */
   factoryPolicyPath: string;
+  /** Jira site (`https://<site>.atlassian.net`), given to the tasks that hold the Jira token. */
+  jiraBaseUrl: string;
   tags: Record<string, string>;
 }
 
@@ -82,14 +94,17 @@ export class Functions extends pulumi.ComponentResource {
       );
       const statements: Statement[] = [
         logWriteStatement("WriteOwnLogs", logGroup.arn),
-        {
+        // The key also encrypts the function's environment variables, so every task uses it.
+        { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
+      ];
+      if (access.ledger) {
+        statements.push({
           Sid: "AppendLedger",
           Effect: "Allow",
           Action: LEDGER_ACTIONS,
           Resource: tableResources(args.ledgerTable.arn),
-        },
-        { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
-      ];
+        });
+      }
       if (access.evidence !== "none") {
         statements.push({
           Sid: "EvidenceObjects",
@@ -132,16 +147,20 @@ export class Functions extends pulumi.ComponentResource {
       );
 
       const environment: Record<string, pulumi.Input<string>> = {
-        LEDGER_TABLE: args.ledgerTable.name,
-        EVIDENCE_BUCKET: args.bucket.bucket,
-        EVIDENCE_KMS_KEY_ID: args.kmsKeyArn,
         FACTORY_POLICY: args.factoryPolicyPath,
         NODE_OPTIONS: "--enable-source-maps",
       };
+      if (access.ledger) {
+        environment.LEDGER_TABLE = args.ledgerTable.name;
+        environment.EVIDENCE_BUCKET = args.bucket.bucket;
+        environment.EVIDENCE_KMS_KEY_ID = args.kmsKeyArn;
+      }
       // Handlers resolve secrets at runtime by ARN (`<ENV>_SECRET_ARN`); values never sit in env.
       for (const id of secretIds)
         environment[`${SECRET_SPECS[id].env}_SECRET_ARN`] = args.secrets.get(id).arn;
       if (access.publish === true) environment.NOTIFY_TOPIC_ARN = args.topic.arn;
+      // The token is useless without the site it belongs to (handlers build the client from both).
+      if (secretIds.includes("jira-api-token")) environment.JIRA_BASE_URL = args.jiraBaseUrl;
 
       this.roles[task] = role;
       this.functions[task] = new aws.lambda.Function(

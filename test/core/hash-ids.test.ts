@@ -30,9 +30,9 @@ t.test("run ids", async (t) => {
   t.ok(isRunId(id));
   t.equal(runIdTime(id), 1_700_000_000_000);
   t.equal(shortRunId(id).length, 8);
-  t.notOk(isRunId("pf-" + "I".repeat(26)), "I is not Crockford");
+  t.notOk(isRunId(`pf-${"I".repeat(26)}`), "I is not Crockford");
   t.notOk(isRunId("pf-8ZZZZZZZZZZZZZZZZZZZZZZZZZ"), "timestamp overflow");
-  t.notOk(isRunId("run-" + id.slice(3)));
+  t.notOk(isRunId(`run-${id.slice(3)}`));
   const ids = new Set(Array.from({ length: 1000 }, () => newRunId()));
   t.equal(ids.size, 1000, "unique");
 });

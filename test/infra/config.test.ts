@@ -116,6 +116,15 @@ t.test("other mistakes name their key", async (t) => {
     [{ alarmEmails: ["not-an-email"] }, /protocol-factory:alarmEmails\[0\]: must be an e-mail address/],
     [{ objectLockDays: "seven" }, /protocol-factory:objectLockDays: must be a number/],
     [{ unknownKey: 1 }, /unknown field\(s\) "unknownKey"/],
+    [
+      { jiraBaseUrl: "http://acme.atlassian.net" },
+      /protocol-factory:jiraBaseUrl: must be the https URL of the Jira site/,
+    ],
+    [
+      { jiraBaseUrl: "https://bot:pw@acme.atlassian.net" },
+      /protocol-factory:jiraBaseUrl: must be the https URL/,
+    ],
+    [{ jiraBaseUrl: "acme.atlassian.net" }, /protocol-factory:jiraBaseUrl: must be the https URL/],
   ];
   for (const [patch, pattern] of cases) {
     const base = raw("dev");
@@ -123,6 +132,18 @@ t.test("other mistakes name their key", async (t) => {
     delete base.slackChannelId;
     t.match(failure({ ...base, ...patch }).message, pattern, JSON.stringify(patch));
   }
+});
+
+t.test("jiraBaseUrl is required and kept without a trailing slash", async (t) => {
+  const { jiraBaseUrl: _, ...input } = raw("dev");
+  t.match(
+    failure(input).message,
+    /protocol-factory:jiraBaseUrl: is required: the https URL of your Jira site/,
+  );
+  t.equal(
+    parseStackConfig({ ...raw("dev"), jiraBaseUrl: "https://jira.example.com/jira/" }).jiraBaseUrl,
+    "https://jira.example.com/jira",
+  );
 });
 
 t.test("raw values decode like Pulumi hands them over", async (t) => {

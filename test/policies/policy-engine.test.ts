@@ -11,7 +11,10 @@ import {
 } from "#policies/engine/index.ts";
 import seed from "#policies/pf-policy-v1.json" with { type: "json" };
 
-const clone = (): Record<string, any> => structuredClone(seed) as Record<string, any>;
+// Policy documents are mutated freely in these tests to build invalid variants.
+// biome-ignore lint/suspicious/noExplicitAny: deliberately untyped test fixture
+type Doc = Record<string, any>;
+const clone = (): Doc => structuredClone(seed) as Doc;
 
 t.test("the shipped policy loads", async (t) => {
   const policy = loadPolicyFile("policies/pf-policy-v1.json");
@@ -22,7 +25,7 @@ t.test("the shipped policy loads", async (t) => {
 });
 
 t.test("load errors name the field path", async (t) => {
-  const cases: Array<[string, (d: Record<string, any>) => void, string]> = [
+  const cases: Array<[string, (d: Doc) => void, string]> = [
     [
       "wrong version",
       (d) => {
