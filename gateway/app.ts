@@ -8,6 +8,7 @@ import underPressure from "@fastify/under-pressure";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Provider } from "#core/contracts/entry-input.ts";
+import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import type { DedupeStore } from "#gateway/dedupe.ts";
 import { redactorCache } from "#gateway/deps.ts";
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   };
   dedupe: DedupeStore;
   ledger: Ledger;
+  /** Content-addressed evidence (S3): `/pf cancel` bundles the cancelled run there. */
+  evidence: EvidenceStore;
   forges?: Partial<Record<Provider, ForgePort>>;
   jira?: JiraPort;
   gitlabRoles?: GitlabRoleLookup;
@@ -125,6 +128,7 @@ export async function buildApp(options: GatewayOptions): Promise<FastifyInstance
       sfn: new SfnGateway(options.sfn),
       dedupe: options.dedupe,
       ledger: options.ledger,
+      evidence: options.evidence,
       forges: options.forges ?? {},
       jira: options.jira,
       gitlabRoles: options.gitlabRoles,

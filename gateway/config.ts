@@ -44,7 +44,11 @@ const Env = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{3,255}$/, { message: "must be a DynamoDB table name" })
     .optional(),
-  EVIDENCE_BUCKET: optionalText,
+  /** `/pf cancel` writes the cancellation evidence bundle here. */
+  EVIDENCE_BUCKET: z
+    .string({ message: "is required" })
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }),
+  EVIDENCE_KMS_KEY_ID: z.string().min(1).optional(),
   JIRA_WEBHOOK_SECRET: secret,
   JIRA_WEBHOOK_SECRET_PREVIOUS: secret,
   JIRA_AUTOMATION_TOKEN: secret,
@@ -112,7 +116,8 @@ export interface GatewayConfig {
   stateMachineArn: string;
   ledgerTable: string;
   dedupeTable: string;
-  evidenceBucket: string | undefined;
+  evidenceBucket: string;
+  evidenceKmsKeyId: string | undefined;
   secrets: GatewaySecrets;
   github: { token: string; baseUrl: string | undefined } | undefined;
   gitlab: { token: string } | undefined;
@@ -145,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
     ledgerTable: e.LEDGER_TABLE,
     dedupeTable: e.DEDUPE_TABLE ?? `${e.LEDGER_TABLE}-dedupe`,
     evidenceBucket: e.EVIDENCE_BUCKET,
+    evidenceKmsKeyId: e.EVIDENCE_KMS_KEY_ID,
     secrets: {
       jiraWebhook: pair(e.JIRA_WEBHOOK_SECRET, e.JIRA_WEBHOOK_SECRET_PREVIOUS),
       jiraAutomation: pair(e.JIRA_AUTOMATION_TOKEN, e.JIRA_AUTOMATION_TOKEN_PREVIOUS),

@@ -1,4 +1,5 @@
 import type { Provider, RedactionLevel } from "#core/contracts/entry-input.ts";
+import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import type { DedupeStore } from "#gateway/dedupe.ts";
 import type { Clock, GitlabRoleLookup, Redactor, RedactorFactory } from "#gateway/ports.ts";
@@ -12,6 +13,8 @@ export interface GatewayDeps {
   sfn: SfnGateway;
   dedupe: DedupeStore;
   ledger: Ledger;
+  /** Where `/pf cancel` writes the cancellation evidence bundle. */
+  evidence: EvidenceStore;
   forges: Partial<Record<Provider, ForgePort>>;
   /** Optional: when present, `run` commands read the issue's labels/priority for the risk class. */
   jira: JiraPort | undefined;

@@ -1,5 +1,7 @@
 // The one list of gateway error codes and their HTTP statuses (tests assert `code`).
 // Every error body is `{ code, message, issues? }`; messages say what to fix.
+import type { ZodError } from "zod";
+import { zodIssues } from "#core/validation.ts";
 
 export const GATEWAY_ERRORS = {
   invalid_json: 400,
@@ -52,4 +54,14 @@ export interface ErrorBody {
   code: GatewayErrorCode;
   message: string;
   issues?: ErrorIssue[];
+}
+
+/** 400 `invalid_payload` naming each bad field of a webhook payload. */
+export function invalidPayload(what: string, error: ZodError): GatewayError {
+  const issues = zodIssues(error);
+  return new GatewayError(
+    "invalid_payload",
+    `invalid ${what} payload: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+    { issues },
+  );
 }

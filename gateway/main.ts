@@ -2,8 +2,10 @@
 // variable), policy loaded and validated, AWS clients at module scope, listen on HOST:PORT, and a
 // graceful stop on SIGTERM/SIGINT (stop accepting, finish in-flight requests, then exit).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { PolicyLoadError } from "#core/errors.ts";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { buildApp } from "#gateway/app.ts";
 import { ConfigError, type GatewayConfig, loadConfig } from "#gateway/config.ts";
@@ -35,6 +37,12 @@ try {
 // The gateway retries Step Functions itself (backoff + jitter, then 503); SDK retries would multiply.
 const sfnClient = new SFNClient({ maxAttempts: 1 });
 const dynamo = new DynamoDBClient({ maxAttempts: 3 });
+const s3 = new S3Client({});
+const evidence = new S3EvidenceStore({
+  client: s3,
+  bucket: config.evidenceBucket,
+  ...(config.evidenceKmsKeyId === undefined ? {} : { kmsKeyId: config.evidenceKmsKeyId }),
+});
 
 const forges: { github?: ForgePort; gitlab?: ForgePort } = {};
 if (config.github !== undefined) {
@@ -51,7 +59,8 @@ const app = await buildApp({
   redactorFactory: createRedactor,
   sfn: { client: sfnClient, stateMachineArn: config.stateMachineArn },
   dedupe: new DynamoDedupeStore({ client: dynamo, tableName: config.dedupeTable }),
-  ledger: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable }),
+  ledger: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence }),
+  evidence,
   forges,
   botLogins: config.botLogins,
   logger: { level: config.logLevel },
@@ -73,6 +82,7 @@ async function shutdown(signal: string) {
     await app.close();
     sfnClient.destroy();
     dynamo.destroy();
+    s3.destroy();
     process.exit(0);
   } catch (err) {
     app.log.error({ err }, "shutdown failed");

@@ -349,6 +349,7 @@ export async function startFactory(
       dynamo,
       dedupeTable: config.dedupeTable,
       ledger,
+      evidence,
       forge,
       jira,
       logLevel: config.logLevel,

@@ -4,6 +4,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import type { ForgeRole } from "#core/contracts/policy.ts";
+import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { buildApp } from "#gateway/app.ts";
 import { DynamoDedupeStore } from "#gateway/dedupe.ts";
@@ -41,6 +42,7 @@ export interface LocalGatewayOptions {
   dynamo: DynamoDBClient;
   dedupeTable: string;
   ledger: Ledger;
+  evidence: EvidenceStore;
   forge: ForgePort;
   jira: JiraPort;
   logLevel: string;
@@ -54,6 +56,7 @@ export function buildLocalGateway(o: LocalGatewayOptions): Promise<FastifyInstan
     sfn: { client: o.sfn, stateMachineArn: o.stateMachineArn },
     dedupe: new DynamoDedupeStore({ client: o.dynamo, tableName: o.dedupeTable }),
     ledger: o.ledger,
+    evidence: o.evidence,
     forges: { gitlab: o.forge, github: o.forge },
     jira: o.jira,
     gitlabRoles: localGitlabRoles,

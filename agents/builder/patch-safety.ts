@@ -37,13 +37,53 @@ export function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
-function stripPrefix(raw: string, prefix: "a/" | "b/"): string | undefined {
-  const path = raw.replace(/\t.*$/, "");
-  if (path === "/dev/null") return undefined;
-  if (path.startsWith('"'))
-    throw new PatchRejected(`quoted path ${path} (unusual characters) is not accepted`);
-  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
+/**
+ * A `---`/`+++` name as `git apply` (default -p1) reads it: the first component is dropped
+ * whatever it is, so `+++ c/.factory/x` writes `.factory/x` and must be checked as that.
+ */
+function headerName(raw: string): string | undefined {
+  const name = raw.replace(/\t.*$/, "");
+  if (name === "/dev/null") return undefined;
+  if (name.startsWith('"'))
+    throw new PatchRejected(`quoted path ${name} (unusual characters) is not accepted`);
+  return stripFirstComponent(name);
 }
+
+function stripFirstComponent(name: string): string {
+  const slash = name.indexOf("/");
+  if (slash < 0) {
+    throw new PatchRejected(`file name "${name}" has no a/ or b/ prefix (use \`git diff\` style headers)`, {
+      context: { path: name },
+    });
+  }
+  return name.slice(slash + 1);
+}
+
+/**
+ * The names in `diff --git <a> <b>`. Sections without `---`/`+++` lines (empty new files, pure
+ * mode changes) name their file only here, so it must be checked too. Names may contain spaces:
+ * every split where both sides name the same file counts; when none does (a rename or copy),
+ * every possible split is checked, which can only refuse more.
+ */
+function gitHeaderNames(rest: string): string[] {
+  if (rest.includes('"')) throw new PatchRejected(`quoted path in "diff --git ${rest}" is not accepted`);
+  const same: string[] = [];
+  const all: string[] = [];
+  for (let i = rest.indexOf(" "); i >= 0; i = rest.indexOf(" ", i + 1)) {
+    const left = rest.slice(0, i);
+    const right = rest.slice(i + 1);
+    if (!left.includes("/") || !right.includes("/")) continue;
+    const a = stripFirstComponent(left);
+    const b = stripFirstComponent(right);
+    if (a === b) same.push(a);
+    all.push(a, b);
+  }
+  if (same.length > 0) return same;
+  if (all.length === 0) throw new PatchRejected(`"diff --git ${rest}" names no file with a/ and b/ prefixes`);
+  return all;
+}
+
+const HUNK = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/;
 
 export interface DiffSummary {
   paths: string[];
@@ -59,7 +99,25 @@ export function inspectDiff(diff: string, limits: PatchLimits = DEFAULT_PATCH_LI
   }
   if (diff.includes("\0")) throw new PatchRejected("patch contains NUL bytes (binary content is refused)");
   const paths = new Set<string>();
+  // Lines left in the current hunk: content such as a removed SQL comment (`--- x`) is not a header.
+  let oldLeft = 0;
+  let newLeft = 0;
   for (const line of diff.split("\n")) {
+    if (oldLeft > 0 || newLeft > 0) {
+      if (line.startsWith("-")) oldLeft--;
+      else if (line.startsWith("+")) newLeft--;
+      else if (line.startsWith(" ") || line === "") {
+        oldLeft--;
+        newLeft--;
+      }
+      continue;
+    }
+    const hunk = HUNK.exec(line);
+    if (hunk) {
+      oldLeft = Number(hunk[1] ?? "1");
+      newLeft = Number(hunk[2] ?? "1");
+      continue;
+    }
     if (line.startsWith("GIT binary patch") || /^Binary files .* differ$/.test(line)) {
       throw new PatchRejected("binary patches are refused: propose text changes only");
     }
@@ -69,15 +127,21 @@ export function inspectDiff(diff: string, limits: PatchLimits = DEFAULT_PATCH_LI
       if (mode[1] === "160000") throw new PatchRejected("patch changes a submodule (refused)");
       continue;
     }
-    let path: string | undefined;
-    if (line.startsWith("--- ")) path = stripPrefix(line.slice(4), "a/");
-    else if (line.startsWith("+++ ")) path = stripPrefix(line.slice(4), "b/");
-    else if (/^(rename|copy) (from|to) /.test(line)) path = stripPrefix(line.replace(/^\S+ \S+ /, ""), "a/");
+    let names: (string | undefined)[];
+    if (line.startsWith("diff --git ")) names = gitHeaderNames(line.slice("diff --git ".length));
+    else if (line.startsWith("--- ")) names = [headerName(line.slice(4))];
+    else if (line.startsWith("+++ ")) names = [headerName(line.slice(4))];
+    // git takes rename/copy names as written (no prefix to strip).
+    else if (/^(rename|copy) (from|to) /.test(line)) names = [line.replace(/^\S+ \S+ /, "")];
     else continue;
-    if (path === undefined) continue;
-    const problem = pathProblem(path);
-    if (problem !== undefined) throw new PatchRejected(problem, { context: { path } });
-    paths.add(path);
+    for (const path of names) {
+      if (path === undefined) continue;
+      if (path.startsWith('"'))
+        throw new PatchRejected(`quoted path ${path} (unusual characters) is not accepted`);
+      const problem = pathProblem(path);
+      if (problem !== undefined) throw new PatchRejected(problem, { context: { path } });
+      paths.add(path);
+    }
   }
   if (paths.size === 0) {
     throw new PatchRejected("malformed diff: no file headers (`diff --git`, `---`/`+++`) found");

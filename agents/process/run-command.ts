@@ -23,6 +23,9 @@ export function stepEnv(source: NodeJS.ProcessEnv, home: string): Record<string,
   return env;
 }
 
+/** How long output may still arrive after the step's process exited. */
+const DRAIN_MS = 500;
+
 export interface CommandResult {
   exit_code: number | null;
   signal: string | null;
@@ -91,8 +94,20 @@ export async function runCommand(options: {
       child.on("error", (err) => {
         spawnError = err.message;
       });
+      // When the step's own process ends, whatever it left behind in its group is killed too; a
+      // descendant that escaped the group (setsid) may still hold the pipes open, so after a short
+      // drain the pipes are closed from this side instead of waiting for it.
+      let drain: NodeJS.Timeout | undefined;
+      child.on("exit", () => {
+        killGroup();
+        drain = setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, DRAIN_MS);
+      });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
+        clearTimeout(drain);
         options.signal?.removeEventListener("abort", killGroup);
         let output = Buffer.concat(chunks).toString("utf8");
         if (size > max) {

@@ -5,12 +5,20 @@ import type { MrRef } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import type { Gate } from "#core/contracts/policy.ts";
 import { PermanentError } from "#core/errors.ts";
+import { EVIDENCE_MANIFEST_KIND } from "#core/evidence/bundle.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import type { RunRef } from "#core/ledger/types.ts";
+import {
+  APPROVAL_RECORDED,
+  APPROVAL_REVOKED,
+  describeApprovals,
+  standingApprovals,
+} from "#gateway/approvals/tally.ts";
 import type { CommentContext } from "#gateway/commands/context.ts";
 import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
 import { startRunOnce } from "#gateway/start-run.ts";
+import { writeFailureBundle } from "#handlers/tasks/FailAndBundle.ts";
 
 export type LineStatus = "started" | "duplicate" | "done" | "refused" | "invalid";
 
@@ -120,15 +128,25 @@ async function status(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
   const all = await deps.ledger.read(run.run_id);
   const head = all.at(-1);
   const events = all.length;
+  // Revoked approvals and those voided by a newer commit do not count.
+  const approvals = describeApprovals(standingApprovals(all));
   return {
     line,
     command: "status",
     status: "done",
     run_id: run.run_id,
-    message: `Run \`${run.run_id}\` (${run.trigger_key}): ${execution?.status ?? "UNKNOWN"}; ${events} ledger event(s), head hash \`${head?.event_hash ?? "none"}\`.`,
+    message: `Run \`${run.run_id}\` (${run.trigger_key}): ${execution?.status ?? "UNKNOWN"}; ${events} ledger event(s), head hash \`${head?.event_hash ?? "none"}\`. Standing approvals: ${approvals}.`,
   };
 }
 
+export const RUN_CANCELLED = "run_cancelled";
+
+/**
+ * Stop the execution, then bundle the run's evidence (Step Functions runs no Catch, hence no
+ * FailAndBundle, on an aborted execution) and record `run_cancelled` citing the bundle. A run that
+ * already has `run_cancelled` is left alone; an ABORTED one without it (an earlier cancel that
+ * failed after StopExecution, or a stop from the console) is bundled now.
+ */
 async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Promise<LineResult> {
   const base = { line, command: "cancel" };
   const run = await latestRun(deps, ctx.mr);
@@ -136,8 +154,18 @@ async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
   if (run === undefined || arn === undefined) {
     return { ...base, status: "refused", message: "No run of this merge request to cancel." };
   }
+  const recorded = (await deps.ledger.read(run.run_id)).find((e) => e.event_type === RUN_CANCELLED);
+  if (recorded !== undefined) {
+    const digest = recorded.s3_refs.find((r) => r.kind === EVIDENCE_MANIFEST_KIND)?.sha256;
+    return {
+      ...base,
+      status: "refused",
+      run_id: run.run_id,
+      message: `Run \`${run.run_id}\` was already cancelled by ${recorded.actor}${digest === undefined ? "" : `; evidence bundle \`${digest}\``}.`,
+    };
+  }
   const execution = await deps.sfn.describe(arn);
-  if (execution !== undefined && execution.status !== "RUNNING") {
+  if (execution !== undefined && execution.status !== "RUNNING" && execution.status !== "ABORTED") {
     return {
       ...base,
       status: "refused",
@@ -145,15 +173,33 @@ async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
       message: `Run \`${run.run_id}\` is already ${execution.status}.`,
     };
   }
-  await deps.sfn.stop(arn, `cancelled by ${ctx.principal} on ${formatMrRef(ctx.mr)}`);
+  const cause = `cancelled by ${ctx.principal} on ${formatMrRef(ctx.mr)}`;
+  if (execution?.status !== "ABORTED") await deps.sfn.stop(arn, cause);
+  const bundle = await writeFailureBundle(
+    {
+      runId: run.run_id,
+      failure: { state: "Cancelled", error: "RunCancelled", cause, run_id: run.run_id },
+      partial: {},
+      entryPolicy: undefined,
+      hasLedger: true,
+    },
+    { ledger: deps.ledger, evidence: deps.evidence, policy: deps.policy, clock: deps.clock },
+  );
   await deps.ledger.append({
     run_id: run.run_id,
-    event_type: "run_cancelled",
+    event_type: RUN_CANCELLED,
     phase: "gateway",
     actor: ctx.principal,
-    detail: { mr: formatMrRef(ctx.mr), execution_arn: arn },
+    output_sha256: bundle.sha256,
+    s3_refs: [bundle],
+    detail: { mr: formatMrRef(ctx.mr), execution_arn: arn, bundle_sha256: bundle.sha256 },
   });
-  return { ...base, status: "done", run_id: run.run_id, message: `Cancelled run \`${run.run_id}\`.` };
+  return {
+    ...base,
+    status: "done",
+    run_id: run.run_id,
+    message: `Cancelled run \`${run.run_id}\`. Evidence bundle \`${bundle.sha256}\` (s3://${bundle.bucket}/${bundle.key}).`,
+  };
 }
 
 /** The run's evidence: digest of the latest bundle and the commits it covers. */
@@ -208,7 +254,7 @@ async function approve(
   }
   await deps.ledger.append({
     run_id: run.run_id,
-    event_type: "approval_recorded",
+    event_type: APPROVAL_RECORDED,
     phase: "approval",
     actor: ctx.principal,
     input_sha256: evidence.digest,
@@ -233,14 +279,10 @@ async function revoke(deps: GatewayDeps, ctx: CommentContext, line: number, gate
   const base = { line, command: `revoke ${gate}` };
   const run = await latestRun(deps, ctx.mr);
   if (run === undefined) return { ...base, status: "refused", message: "No run of this merge request." };
-  const events = await deps.ledger.read(run.run_id);
-  // The principal's standing approval: their last approval_recorded for this gate, not yet revoked.
-  let standing: LedgerEvent | undefined;
-  for (const e of events) {
-    if (e.actor !== ctx.principal || (e.detail as { gate?: unknown }).gate !== gate) continue;
-    if (e.event_type === "approval_recorded") standing = e;
-    if (e.event_type === "approval_revoked") standing = undefined;
-  }
+  // The principal's standing approval for this gate (not revoked, not voided by a newer commit).
+  const standing = standingApprovals(await deps.ledger.read(run.run_id)).find(
+    (a) => a.actor === ctx.principal && a.gate === gate,
+  )?.event;
   if (standing === undefined) {
     return {
       ...base,
@@ -251,7 +293,7 @@ async function revoke(deps: GatewayDeps, ctx: CommentContext, line: number, gate
   }
   await deps.ledger.append({
     run_id: run.run_id,
-    event_type: "approval_revoked",
+    event_type: APPROVAL_REVOKED,
     phase: "approval",
     actor: ctx.principal,
     input_sha256: standing.input_sha256,

@@ -1,5 +1,6 @@
 // One MR/PR comment delivery: parse → authorize all lines (deny by default) → execute → reply once.
 import type { FastifyBaseLogger } from "fastify";
+import type { MrRef } from "#core/contracts/entry-input.ts";
 import { authorizeCommands } from "#gateway/commands/authorize.ts";
 import type { CommentContext } from "#gateway/commands/context.ts";
 import { executeCommands, type LineResult } from "#gateway/commands/execute.ts";
@@ -23,16 +24,17 @@ export function isLoopComment(body: string, authorIsBot: boolean): boolean {
   return authorIsBot || body.includes(BOT_MARKER);
 }
 
-async function reply(deps: GatewayDeps, ctx: CommentContext, text: string, log: FastifyBaseLogger) {
-  const forge = deps.forges[ctx.mr.provider];
+/** Post the factory's reply on the MR (marked, redacted); a lost reply is logged, never thrown. */
+export async function postReply(deps: GatewayDeps, mr: MrRef, text: string, log: FastifyBaseLogger) {
+  const forge = deps.forges[mr.provider];
   if (forge === undefined) {
-    log.warn({ provider: ctx.mr.provider }, "no forge client configured: reply not posted");
+    log.warn({ provider: mr.provider }, "no forge client configured: reply not posted");
     return;
   }
   // Replies can echo fragments of the comment: redact them like any other outgoing text.
   const safe = deps.redactor("strict").redactText(text).text;
   try {
-    await forge.comment(ctx.mr, `${BOT_MARKER}\n${safe}`);
+    await forge.comment(mr, `${BOT_MARKER}\n${safe}`);
   } catch (err) {
     // The commands' effects are already durable; a lost reply must not make the sender redo them.
     log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, "reply not posted");
@@ -52,7 +54,7 @@ export async function handleComment(
   if (denials.length > 0) {
     const { fresh } = await deps.dedupe.reserve(`${ctx.dedupeKey}#denied`, {});
     if (fresh) {
-      await reply(deps, ctx, denials.map((d) => `Not allowed: ${d.reason}.`).join("\n"), log);
+      await postReply(deps, ctx.mr, denials.map((d) => `Not allowed: ${d.reason}.`).join("\n"), log);
       await deps.dedupe.markDone(`${ctx.dedupeKey}#denied`);
     }
     log.info({ principal: ctx.principal, denied: denials.map((d) => d.command) }, "command denied");
@@ -61,7 +63,7 @@ export async function handleComment(
   const results = await executeCommands(deps, ctx, commands);
   const fresh = results.filter((r) => r.status !== "duplicate");
   if (fresh.length > 0) {
-    await reply(deps, ctx, fresh.map((r) => r.message).join("\n\n"), log);
+    await postReply(deps, ctx.mr, fresh.map((r) => r.message).join("\n\n"), log);
   }
   const started = results.find((r) => r.status === "started");
   const firstRun = started ?? results.find((r) => r.run_id !== undefined);

@@ -1,10 +1,11 @@
-// POST /webhooks/github: X-Hub-Signature-256 on the raw bytes, then `ping` and PR comment commands.
+// POST /webhooks/github: X-Hub-Signature-256 on the raw bytes, then `ping`, PR comment commands,
+// and `pull_request.synchronize` (a push voids earlier approvals).
 import { emitterEventNames } from "@octokit/webhooks";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { zodIssues } from "#core/validation.ts";
+import { pushBody, voidApprovalsOnPush } from "#gateway/approvals/void-on-push.ts";
 import { handleComment, isLoopComment } from "#gateway/commands/handle-comment.ts";
-import { GatewayError } from "#gateway/errors.ts";
+import { GatewayError, invalidPayload } from "#gateway/errors.ts";
 import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
 import { roleFromGithubAssociation } from "#policies/engine/index.ts";
 
@@ -29,6 +30,17 @@ const IssueComment = z.looseObject({
   repository: z.looseObject({ full_name: z.string().min(3).max(512) }),
 });
 
+/** `pull_request` with `action: synchronize`: new commits were pushed to the PR's head branch. */
+const PullRequestSync = z.looseObject({
+  action: z.literal("synchronize"),
+  number: z.number().int().positive(),
+  before: z.string().regex(/^[0-9a-f]{40,64}$/, { message: "must be a commit SHA" }),
+  after: z.string().regex(/^[0-9a-f]{40,64}$/, { message: "must be a commit SHA" }),
+  pull_request: z.looseObject({ html_url: z.url() }),
+  repository: z.looseObject({ full_name: z.string().min(3).max(512) }),
+  sender: z.looseObject({ login: z.string().min(1).max(128) }),
+});
+
 export async function githubRoutes(app: FastifyInstance) {
   app.post("/webhooks/github", { bodyLimit: GITHUB_BODY_LIMIT }, async (request, reply) => {
     const raw = requireRaw(request.body);
@@ -47,18 +59,37 @@ export async function githubRoutes(app: FastifyInstance) {
     }
     const body = parseJsonBody(raw);
     if (event === "ping") return reply.status(200).send({ status: "pong" });
+    const dedupeKey = `github:${header(request.headers, "x-github-hook-id") ?? "-"}:${delivery}`;
+    if (event === "pull_request") {
+      if ((body as { action?: unknown }).action !== "synchronize") {
+        return reply.status(200).send({ status: "ignored", reason: "pull_request action carries no push" });
+      }
+      const sync = PullRequestSync.safeParse(body);
+      if (!sync.success) throw invalidPayload("pull_request", sync.error);
+      const p = sync.data;
+      const outcome = await voidApprovalsOnPush(
+        app.deps,
+        {
+          mr: {
+            provider: "github",
+            project: p.repository.full_name,
+            number: p.number,
+            url: p.pull_request.html_url,
+          },
+          principal: `github:${p.sender.login}`,
+          oldHead: p.before,
+          newHead: p.after,
+          dedupeKey,
+        },
+        request.log,
+      );
+      return reply.status(200).send(pushBody(outcome));
+    }
     if (event !== "issue_comment") {
       return reply.status(200).send({ status: "ignored", reason: `event "${event}" carries no commands` });
     }
     const parsed = IssueComment.safeParse(body);
-    if (!parsed.success) {
-      const issues = zodIssues(parsed.error);
-      throw new GatewayError(
-        "invalid_payload",
-        `invalid issue_comment payload: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-        { issues },
-      );
-    }
+    if (!parsed.success) throw invalidPayload("issue_comment", parsed.error);
     const p = parsed.data;
     if (p.action !== "created") {
       return reply.status(200).send({ status: "ignored", reason: `comment ${p.action}, not created` });
@@ -93,7 +124,7 @@ export async function githubRoutes(app: FastifyInstance) {
         title: p.issue.title,
         branch: null,
         description: p.issue.body ?? null,
-        dedupeKey: `github:${header(request.headers, "x-github-hook-id") ?? "-"}:${delivery}`,
+        dedupeKey,
       },
       request.log,
     );

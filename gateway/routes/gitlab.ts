@@ -1,11 +1,12 @@
 // POST /webhooks/gitlab: X-Gitlab-Token (+ Standard Webhooks signature when configured), then MR
-// comment commands from `Note Hook` with `noteable_type: MergeRequest`.
+// comment commands from `Note Hook` with `noteable_type: MergeRequest`, and `Merge Request Hook`
+// updates that pushed commits (they void earlier approvals).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ForgeRole } from "#core/contracts/policy.ts";
-import { zodIssues } from "#core/validation.ts";
+import { pushBody, voidApprovalsOnPush } from "#gateway/approvals/void-on-push.ts";
 import { handleComment, isLoopComment } from "#gateway/commands/handle-comment.ts";
-import { GatewayError } from "#gateway/errors.ts";
+import { GatewayError, invalidPayload } from "#gateway/errors.ts";
 import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -55,6 +56,27 @@ const NoteHook = z.looseObject({
     .optional(),
 });
 
+const SHA = z.string().regex(/^[0-9a-f]{40,64}$/, { message: "must be a commit SHA" });
+
+/** `Merge Request Hook` for an update that pushed commits (`oldrev` is only sent then). */
+const MergeRequestPush = z.looseObject({
+  object_kind: z.literal("merge_request"),
+  user: z.looseObject({ username: z.string().min(1).max(255) }),
+  project: z.looseObject({ path_with_namespace: z.string().min(1).max(512) }),
+  object_attributes: z.looseObject({
+    iid: z.number().int().positive(),
+    url: z.url(),
+    action: z.literal("update"),
+    oldrev: SHA,
+    last_commit: z.looseObject({ id: SHA }),
+  }),
+});
+
+function isPushUpdate(body: unknown): boolean {
+  const a = (body as { object_attributes?: { action?: unknown; oldrev?: unknown } }).object_attributes;
+  return a?.action === "update" && a.oldrev !== undefined && a.oldrev !== null;
+}
+
 export async function gitlabRoutes(app: FastifyInstance) {
   app.post("/webhooks/gitlab", { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
     const raw = requireRaw(request.body);
@@ -78,18 +100,36 @@ export async function gitlabRoutes(app: FastifyInstance) {
       throw new GatewayError("missing_header", "Idempotency-Key or X-Gitlab-Event-UUID header is required");
     }
     const body = parseJsonBody(raw);
+    if (event === "Merge Request Hook") {
+      if (!isPushUpdate(body)) {
+        return reply.status(200).send({ status: "ignored", reason: "merge request event carries no push" });
+      }
+      const push = MergeRequestPush.safeParse(body);
+      if (!push.success) throw invalidPayload("Merge Request Hook", push.error);
+      const p = push.data;
+      const outcome = await voidApprovalsOnPush(
+        app.deps,
+        {
+          mr: {
+            provider: "gitlab",
+            project: p.project.path_with_namespace,
+            number: p.object_attributes.iid,
+            url: p.object_attributes.url,
+          },
+          principal: `gitlab:${p.user.username}`,
+          oldHead: p.object_attributes.oldrev,
+          newHead: p.object_attributes.last_commit.id,
+          dedupeKey: `gitlab:${delivery}`,
+        },
+        request.log,
+      );
+      return reply.status(200).send(pushBody(outcome));
+    }
     if (event !== "Note Hook") {
       return reply.status(200).send({ status: "ignored", reason: `event "${event}" carries no commands` });
     }
     const parsed = NoteHook.safeParse(body);
-    if (!parsed.success) {
-      const issues = zodIssues(parsed.error);
-      throw new GatewayError(
-        "invalid_payload",
-        `invalid Note Hook payload: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-        { issues },
-      );
-    }
+    if (!parsed.success) throw invalidPayload("Note Hook", parsed.error);
     const p = parsed.data;
     if (p.object_attributes.noteable_type !== "MergeRequest") {
       return reply.status(200).send({

@@ -2,6 +2,7 @@
 // the run had produced, records `run_failed`, then tells people (notifier, Jira comment). A
 // notification problem is recorded and logged but never replaces the run's own failure.
 
+import type { EntryPolicy } from "#core/contracts/entry-input.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import { FailAndBundleInput, type FailureInfo } from "#core/contracts/tasks.ts";
 import {
@@ -49,7 +50,16 @@ export async function failAndBundle(
   const prior = hasLedger ? await priorEvent(deps.ledger, input.run_id, RUN_FAILED, sha) : undefined;
   let bundleRef = prior?.s3_refs.find((r) => r.kind === EVIDENCE_MANIFEST_KIND) ?? null;
   if (prior === undefined) {
-    bundleRef = await bundleFailure(input, failure, hasLedger, deps);
+    bundleRef = await writeFailureBundle(
+      {
+        runId: input.run_id,
+        failure,
+        partial: input.partial,
+        entryPolicy: input.entry?.policy,
+        hasLedger,
+      },
+      deps,
+    );
     if (hasLedger) {
       await deps.ledger.append({
         run_id: input.run_id,
@@ -75,27 +85,39 @@ export async function failAndBundle(
   return { bundle_ref: bundleRef, failure };
 }
 
-async function bundleFailure(
-  input: ReturnType<typeof FailAndBundleInput.parse>,
-  failure: FailureInfo,
-  hasLedger: boolean,
-  deps: LedgerTaskDeps,
-): Promise<S3Ref> {
+export interface FailureBundleRequest {
+  runId: string;
+  /** Already scrubbed. */
+  failure: FailureInfo;
+  /** References the caller collected besides the ledger's (kept only when they still check out). */
+  partial: unknown;
+  entryPolicy: EntryPolicy | undefined;
+  /** False for a run whose id never validated: no ledger to read. */
+  hasLedger: boolean;
+}
+
+/**
+ * The failure bundle: the failure document, every artifact the run's ledger events point at (plus
+ * `partial`), the policy, and the ledger head. Shared by FailAndBundle and the gateway's
+ * `/pf cancel` (Step Functions runs no Catch on an aborted execution).
+ */
+export async function writeFailureBundle(req: FailureBundleRequest, deps: LedgerTaskDeps): Promise<S3Ref> {
+  const { failure, hasLedger } = req;
   const scrub = scrubber(deps);
   const builder = new BundleBuilder();
   const failureRef = await deps.evidence.putJson(failure, { kind: "failure" });
   builder.add(failureRef, "failure");
   // Partial results are whatever the state machine had collected; keep only what still checks out.
-  const candidates = new BundleBuilder().addAll(input.partial, "partial");
-  const events = hasLedger ? await deps.ledger.read(input.run_id) : [];
+  const candidates = new BundleBuilder().addAll(req.partial, "partial");
+  const events = hasLedger ? await deps.ledger.read(req.runId) : [];
   addLedgerRefs(candidates, events);
   const missing: string[] = [];
   for (const a of candidates.list()) {
     if (await deps.evidence.check(a)) builder.add({ ...a, bucket: deps.evidence.bucket }, a.name);
     else missing.push(`${a.name} (${a.key})`);
   }
-  const policy = await policySection(builder, deps.evidence, deps.policy, input.entry?.policy);
-  const runId = scrub(input.run_id).slice(0, 128);
+  const policy = await policySection(builder, deps.evidence, deps.policy, req.entryPolicy);
+  const runId = scrub(req.runId).slice(0, 128);
   const bundle = await writeBundle(deps.evidence, {
     schema: MANIFEST_SCHEMA,
     run_id: runId === "" ? "unknown" : runId,

@@ -84,6 +84,13 @@ t.test("/pf cancel on a running run → ABORTED, recorded in an intact ledger", 
     events.some((ev) => ev.event_type === "run_cancelled"),
     "the cancellation is in the run's ledger",
   );
+  const cancelEvent = events.find((ev) => ev.event_type === "run_cancelled");
+  const bundleRef = cancelEvent?.s3_refs.find((r) => r.sha256 === cancelEvent.output_sha256);
+  t.ok(bundleRef, "run_cancelled cites its evidence bundle");
+  t.ok(
+    bundleRef !== undefined && (await e.evidence.check(bundleRef)),
+    "the cancellation bundle is stored and intact",
+  );
   t.ok((await e.ledger.verify(runId!)).ok, "ledger intact");
   const again = await sendGitlabNote(
     factory.urls.webhooks.gitlab,

@@ -22,6 +22,7 @@ export interface E2E {
   dataDir: string;
   sfn: SFNClient;
   ledger: DynamoLedger;
+  evidence: S3EvidenceStore;
   /** Stop the factory (state stays in dataDir); idempotent. */
   stop(): Promise<void>;
 }
@@ -54,7 +55,7 @@ export async function startE2E(t: Teardown, dataDir: string = tempDataDir(t)): P
     await factory.close();
   };
   t.teardown(stop);
-  return { factory, dataDir, sfn, ledger, stop };
+  return { factory, dataDir, sfn, ledger, evidence, stop };
 }
 
 export function issueBody(key: string): string {

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from "#gateway/config.ts";
 const base = {
   STATE_MACHINE_ARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:protocol-factory-mvp",
   LEDGER_TABLE: "pf-ledger",
+  EVIDENCE_BUCKET: "pf-evidence",
   JIRA_WEBHOOK_SECRET: "jira-secret-0123456789",
   OPERATOR_TOKEN: "operator-token-0123456789",
 };
@@ -44,6 +45,7 @@ t.test("every problem names its variable", async (t) => {
     "PORT",
     "STATE_MACHINE_ARN",
     "LEDGER_TABLE",
+    "EVIDENCE_BUCKET",
     "GITLAB_SIGNING_TOKEN",
     "OPERATOR_TOKEN",
     "JIRA_WEBHOOK_SECRET",

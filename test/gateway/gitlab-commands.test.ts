@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import t from "tap";
 import { EntryInput } from "#core/contracts/entry-input.ts";
+import { readManifest } from "#core/evidence/bundle.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import { JiraClient } from "#integrations/jira.ts";
@@ -144,10 +145,37 @@ t.test("GitLab MR commands", async (t) => {
   const cancel = await post("/pf cancel");
   t.equal(cancel.statusCode, 200);
   t.equal(h.sfn.executions[0]!.status, "ABORTED");
-  t.match((await h.ledger.read(runId)).at(-1), { event_type: "run_cancelled", actor: "gitlab:alice" });
+  const afterCancel = await h.ledger.read(runId);
+  const cancelled = afterCancel.at(-1)!;
+  t.match(cancelled, { event_type: "run_cancelled", actor: "gitlab:alice" });
+  const bundleRef = cancelled.s3_refs.find((r) => r.kind === "evidence_manifest")!;
+  t.ok(bundleRef, "run_cancelled cites the bundle");
+  t.equal(cancelled.output_sha256, bundleRef.sha256);
+  t.ok(await h.evidence.check(bundleRef), "the bundle's digest verifies");
+  const manifest = await readManifest(h.evidence, bundleRef);
+  t.match(manifest, {
+    run_id: runId,
+    outcome: "failure",
+    failure: { state: "Cancelled", error: "RunCancelled", cause: /cancelled by gitlab:alice/ },
+    ledger_head: { seq: afterCancel.at(-2)!.seq, event_hash: afterCancel.at(-2)!.event_hash },
+  });
+  t.ok(
+    manifest.artifacts.some((a) => a.kind === "policy"),
+    "the policy document is bundled",
+  );
+  t.match(lastReply(), new RegExp(`Evidence bundle \`${bundleRef.sha256}\``), "the reply names the digest");
+  t.match(await h.ledger.verify(runId), { ok: true, problems: [] });
   const cancelAgain = await post("/pf cancel");
   t.equal(cancelAgain.statusCode, 200);
-  t.match(lastReply(), /already ABORTED/);
+  t.match(
+    lastReply(),
+    new RegExp(`already cancelled by gitlab:alice; evidence bundle \`${bundleRef.sha256}\``),
+  );
+  t.equal(
+    (await h.ledger.read(runId)).filter((e) => e.event_type === "run_cancelled").length,
+    1,
+    "a second cancel makes no second bundle",
+  );
 
   const rerun = await post("/pf rerun");
   t.equal(rerun.statusCode, 202);
@@ -257,3 +285,48 @@ t.test(
     t.equal(h.sfn.executions.length, 1);
   },
 );
+
+t.test("/pf cancel completes an aborted run without a bundle; finished runs are refused", async (t) => {
+  const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
+  const opened = await openGitlabMr(h, PROJECT, BRANCH, "Draft: LOCATE-123 publish round results");
+  const MR = { provider: "gitlab" as const, project: PROJECT, number: opened.number, url: opened.url };
+  const lastReply = () => h.gl.notes(PROJECT, opened.number).at(-1)!.body;
+  let n = 0;
+  const post = (text: string) => {
+    const body = noteBody(text, "alice", opened);
+    return h.app.inject({
+      method: "POST",
+      url: "/webhooks/gitlab",
+      headers: gitlabHeaders(body, "Note Hook", `abort-${++n}`),
+      payload: body,
+    });
+  };
+  const runId: string = (await post("/pf run")).json().run_id;
+  await h.ledger.append(
+    { run_id: runId, event_type: "run_started", phase: "init", detail: {} },
+    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
+  );
+  // Stopped from the console (or by a cancel that failed after StopExecution): no bundle yet.
+  const execution = h.sfn.executions[0]!;
+  execution.status = "ABORTED";
+  execution.stopDate = 1234;
+  const cancel = await post("/pf cancel");
+  t.equal(cancel.statusCode, 200);
+  t.equal(execution.stopDate, 1234, "no second StopExecution");
+  const cancelled = (await h.ledger.read(runId)).at(-1)!;
+  t.match(cancelled, { event_type: "run_cancelled", detail: { bundle_sha256: cancelled.output_sha256 } });
+  t.ok(await h.evidence.check(cancelled.s3_refs[0]!));
+  t.match(lastReply(), /Cancelled run/);
+
+  // A run that finished on its own is not cancelled.
+  const second: string = (await post("/pf rerun")).json().run_id;
+  await h.ledger.append(
+    { run_id: second, event_type: "run_started", phase: "init", detail: {} },
+    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
+  );
+  h.sfn.executions[1]!.status = "SUCCEEDED";
+  const refused = await post("/pf cancel");
+  t.equal(refused.statusCode, 200);
+  t.match(lastReply(), /already SUCCEEDED/);
+  t.notOk((await h.ledger.read(second)).some((e) => e.event_type === "run_cancelled"));
+});

@@ -8,6 +8,7 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from "@aws
 import t from "tap";
 import { EntryInput } from "#core/contracts/entry-input.ts";
 import { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { readManifest } from "#core/evidence/bundle.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
 import { startLocalSfn } from "#local/sfn/server.ts";
@@ -145,5 +146,16 @@ t.test("/pf cancel stops the execution on the local SFN endpoint", async (t) => 
   t.equal(cancel.statusCode, 200);
   const [execution] = await local.list();
   t.equal(execution?.status, "ABORTED");
-  t.match((await h.ledger.read(runId)).at(-1), { event_type: "run_cancelled", actor: "gitlab:alice" });
+  const cancelled = (await h.ledger.read(runId)).at(-1)!;
+  t.match(cancelled, { event_type: "run_cancelled", actor: "gitlab:alice" });
+  const bundleRef = cancelled.s3_refs.find((r) => r.kind === "evidence_manifest")!;
+  t.ok(await h.evidence.check(bundleRef), "the cancellation bundle is in s3rver and its digest verifies");
+  t.match(await readManifest(h.evidence, bundleRef), { run_id: runId, failure: { state: "Cancelled" } });
+  t.match(await h.ledger.verify(runId), { ok: true, problems: [] });
+  t.match(h.gl.notes(mr.project, mr.number).at(-1)?.body, bundleRef.sha256);
+
+  const again = await comment("/pf cancel");
+  t.equal(again.statusCode, 200);
+  t.equal((await h.ledger.read(runId)).filter((e) => e.event_type === "run_cancelled").length, 1);
+  t.match(h.gl.notes(mr.project, mr.number).at(-1)?.body, /already cancelled/);
 });

@@ -29,7 +29,14 @@ async function collect(child: ChildProcess): Promise<{ code: number | null; out:
 t.test("invalid configuration stops start-up naming each variable", async (t) => {
   const res = await collect(run({ STATE_MACHINE_ARN: "nope", OPERATOR_TOKEN: "short", PORT: "http" }));
   t.equal(res.code, 1);
-  for (const name of ["STATE_MACHINE_ARN", "LEDGER_TABLE", "OPERATOR_TOKEN", "PORT", "JIRA_WEBHOOK_SECRET"]) {
+  for (const name of [
+    "STATE_MACHINE_ARN",
+    "LEDGER_TABLE",
+    "EVIDENCE_BUCKET",
+    "OPERATOR_TOKEN",
+    "PORT",
+    "JIRA_WEBHOOK_SECRET",
+  ]) {
     t.match(res.err, new RegExp(`${name}: `), `names ${name}`);
   }
 });
@@ -39,6 +46,7 @@ t.test("an invalid policy stops start-up naming the field", async (t) => {
     run({
       STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:pf",
       LEDGER_TABLE: "pf-ledger",
+      EVIDENCE_BUCKET: "pf-evidence",
       JIRA_WEBHOOK_SECRET: "jira-secret-0123456789",
       OPERATOR_TOKEN: "operator-token-0123456789",
       FACTORY_POLICY: "package.json",
@@ -58,6 +66,7 @@ t.test("listens on HOST:PORT and shuts down gracefully on SIGTERM", async (t) =>
     STATE_MACHINE_ARN: sfn.stateMachineArn,
     LEDGER_TABLE: engines.ledgerTable,
     DEDUPE_TABLE: engines.dedupeTable,
+    EVIDENCE_BUCKET: engines.bucket,
     JIRA_WEBHOOK_SECRET: "jira-secret-0123456789",
     OPERATOR_TOKEN: "operator-token-0123456789",
     AWS_REGION: "us-east-1",
@@ -65,6 +74,7 @@ t.test("listens on HOST:PORT and shuts down gracefully on SIGTERM", async (t) =>
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: engines.s3Endpoint,
   });
   const done = collect(child);
   const address = await new Promise<string>((resolve, reject) => {

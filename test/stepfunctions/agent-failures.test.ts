@@ -95,9 +95,11 @@ t.test("one failing repo fails the PerRepo Map at once and stops the other repos
 t.test(
   "an agent that heart-beats but never finishes hits TimeoutSeconds: States.Timeout, not retried",
   async (t) => {
-    // Planner TimeoutSeconds 1800 s x 0.001 = 1.8 s, floored at 2 s; heartbeats (0.3 s) keep coming.
+    // Planner TimeoutSeconds 1800 s x 0.003 = 5.4 s; HeartbeatSeconds 300 s x 0.003 = 0.9 s, so the
+    // agent's 50 ms heartbeats keep it alive with a wide margin even on a loaded machine (a missed
+    // heartbeat would be an infrastructure error and be retried, which is not what this tests).
     const env = await startTestSfn(t, {
-      timeScale: 0.001,
+      timeScale: 0.003,
       minTaskTimeoutMs: 2000,
       behave: (role) => (role === "planner" ? { kind: "hold" } : { kind: "succeed" }),
     });

@@ -4,6 +4,7 @@
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Repo } from "#core/contracts/entry-input.ts";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { buildApp, type GatewayOptions } from "#gateway/app.ts";
 import { DynamoDedupeStore } from "#gateway/dedupe.ts";
@@ -26,6 +27,7 @@ export interface Harness {
   engines: TestEngines;
   sfn: FakeSfn;
   ledger: DynamoLedger;
+  evidence: S3EvidenceStore;
   gh: FakeGitHub;
   gl: FakeGitLab;
   github: GitHubForge;
@@ -58,7 +60,8 @@ export async function makeHarness(
   t.teardown(() => gl.close());
   const github = new GitHubForge({ token: FORGE_TOKEN, baseUrl: gh.url });
   const gitlab = new GitLabForge({ token: FORGE_TOKEN, host: gl.url });
-  const ledger = new DynamoLedger({ client: engines.dynamo, tableName: engines.ledgerTable });
+  const evidence = new S3EvidenceStore({ client: engines.s3, bucket: engines.bucket });
+  const ledger = new DynamoLedger({ client: engines.dynamo, tableName: engines.ledgerTable, evidence });
   const policy = overrides.policy ?? loadPolicyFile(POLICY_PATH);
   const logs: string[] = [];
   const stream = new Writable({
@@ -81,6 +84,7 @@ export async function makeHarness(
     sfn: { client: sfn.client(), stateMachineArn: sfn.stateMachineArn, sleep: async () => {} },
     dedupe: new DynamoDedupeStore({ client: engines.dynamo, tableName: engines.dedupeTable }),
     ledger,
+    evidence,
     forges: { github, gitlab },
     botLogins: ["github:pf-bot", "gitlab:pf-bot"],
     logger: { level: "info", stream },
@@ -90,7 +94,7 @@ export async function makeHarness(
     ...overrides,
   });
   t.teardown(() => app.close());
-  return { app, engines, sfn, ledger, gh, gl, github, gitlab, policy, logs };
+  return { app, engines, sfn, ledger, evidence, gh, gl, github, gitlab, policy, logs };
 }
 
 export interface OpenedMr {
