@@ -15,6 +15,7 @@ import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { parsePolicy } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
 import { type TestEngines, withEngines } from "#test/helpers/engines.ts";
+import { sampleEntryInput } from "#test/helpers/entry-input.ts";
 
 export const TEST_KEYS: Record<ModelId, string> = {
   chatgpt: "test-key-chatgpt-0001",
@@ -87,29 +88,16 @@ export function entryFor(
   repos: Array<{ name: string; url: string }>,
   allow?: ModelId[],
 ): EntryInput {
-  return {
-    run_id: runId,
-    trigger: {
-      type: "jira_issue",
-      key: "LOCATE-123",
-      url: "https://example.atlassian.net/browse/LOCATE-123",
-      project: "LOCATE",
-      labels: ["factory"],
-      risk_class: "medium",
-    },
+  const entry = sampleEntryInput(runId, ["factory"], {
     repos: repos.map((r) => ({
       name: r.name,
       provider: "gitlab" as const,
       url: r.url,
       default_branch: "main",
     })),
-    policy: {
-      policy_version: "pf-policy-v1",
-      model_routing: "default",
-      allow_models: allow ?? ["chatgpt", "gemini", "copilot", "grok"],
-      redaction: "strict",
-    },
-  };
+  });
+  if (allow !== undefined) entry.policy.allow_models = allow;
+  return entry;
 }
 
 /** A stored Jira snapshot document as FetchJiraIssue writes it (`pf-jira-snapshot-v1`). */
