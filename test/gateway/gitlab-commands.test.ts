@@ -7,42 +7,29 @@ import { readManifest } from "#core/evidence/bundle.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import { JiraClient } from "#integrations/jira.ts";
-import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
 import { startFakeJira } from "#test/fakes/jira.ts";
-import { makeHarness, type OpenedMr, openGitlabMr, POLICY_PATH } from "#test/gateway/helpers/harness.ts";
+import {
+  gitlabCommenter,
+  gitlabNoteBody,
+  gitlabNoteFixture,
+  policyForGitlabUser,
+} from "#test/gateway/helpers/gitlab.ts";
+import { makeHarness, type OpenedMr, openGitlabMr } from "#test/gateway/helpers/harness.ts";
 import { gitlabHeaders } from "#test/gateway/helpers/sign.ts";
 
-const note = JSON.parse(readFileSync("test/fixtures/gateway/gitlab-note-merge-request.json", "utf8"));
 const H2 = "b".repeat(40);
 const PROJECT = "locate/locate-round-publisher";
 const BRANCH = "pf/LOCATE-123-a1b2c3d4";
 
 /** GitLab sends no roles: the policy names GitLab users explicitly. */
-function gitlabPolicy() {
-  const doc = structuredClone(loadPolicyFile(POLICY_PATH).doc) as unknown as {
-    commands: { permissions: Record<string, { users?: string[] }> };
-    approvers: Record<string, { users: string[] }>;
-  };
-  for (const c of ["run", "rerun", "cancel", "approve", "revoke"]) {
-    doc.commands.permissions[c] = { ...doc.commands.permissions[c], users: ["gitlab:alice"] };
-  }
-  for (const g of ["spec", "plan", "risk", "release"]) doc.approvers[g]!.users = ["gitlab:alice"];
-  return parsePolicy(doc);
-}
+const gitlabPolicy = () =>
+  policyForGitlabUser(
+    "alice",
+    ["run", "rerun", "cancel", "approve", "revoke"],
+    ["spec", "plan", "risk", "release"],
+  );
 
-function noteBody(text: string, username = "alice", mr?: OpenedMr) {
-  const p = structuredClone(note);
-  if (mr !== undefined) {
-    p.merge_request.iid = mr.number;
-    p.merge_request.url = mr.url;
-    p.merge_request.source_branch = mr.branch;
-    p.merge_request.title = mr.title;
-    p.project.path_with_namespace = mr.project;
-  }
-  p.object_attributes.note = text;
-  p.user.username = username;
-  return JSON.stringify(p);
-}
+const noteBody = (text: string, username = "alice", mr?: OpenedMr) => gitlabNoteBody(text, mr, { username });
 
 t.test("GitLab MR commands", async (t) => {
   const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
@@ -51,16 +38,7 @@ t.test("GitLab MR commands", async (t) => {
   const H1 = opened.head;
   const lastReply = () => h.gl.notes(PROJECT, opened.number).at(-1)!.body;
   const replyCount = () => h.gl.notes(PROJECT, opened.number).length;
-  let n = 0;
-  const post = (text: string, username?: string, uuid = `uuid-${++n}`) => {
-    const body = noteBody(text, username, opened);
-    return h.app.inject({
-      method: "POST",
-      url: "/webhooks/gitlab",
-      headers: gitlabHeaders(body, "Note Hook", uuid),
-      payload: body,
-    });
-  };
+  const post = gitlabCommenter(h, opened, { uuidPrefix: "uuid" });
 
   const none = await post("/pf status");
   t.equal(none.statusCode, 200);
@@ -112,7 +90,7 @@ t.test("GitLab MR commands", async (t) => {
 
   // Redelivery of the same comment records nothing twice and replies once.
   const replies = replyCount();
-  const dup = await post("/pf approve plan\n/pf approve spec", undefined, `uuid-${n}`);
+  const dup = await post("/pf approve plan\n/pf approve spec", undefined, post.lastDeliveryId());
   t.equal(dup.json().status, "duplicate");
   t.equal((await h.ledger.read(runId)).length, events.length);
   t.equal(replyCount(), replies);
@@ -186,10 +164,10 @@ t.test("GitLab MR commands", async (t) => {
 
 t.test("GitLab: other notes and hooks are ignored; bot notes never trigger", async (t) => {
   const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
-  const issueNote = structuredClone(note);
+  const issueNote = gitlabNoteFixture();
   issueNote.object_attributes.noteable_type = "Issue";
   issueNote.object_attributes.note = "/pf run";
-  const system = structuredClone(note);
+  const system = gitlabNoteFixture();
   system.object_attributes.system = true;
   system.object_attributes.note = "/pf run";
   const bot = JSON.parse(noteBody("/pf run", "pf-bot"));
@@ -291,16 +269,7 @@ t.test("/pf cancel completes an aborted run without a bundle; finished runs are 
   const opened = await openGitlabMr(h, PROJECT, BRANCH, "Draft: LOCATE-123 publish round results");
   const MR = { provider: "gitlab" as const, project: PROJECT, number: opened.number, url: opened.url };
   const lastReply = () => h.gl.notes(PROJECT, opened.number).at(-1)!.body;
-  let n = 0;
-  const post = (text: string) => {
-    const body = noteBody(text, "alice", opened);
-    return h.app.inject({
-      method: "POST",
-      url: "/webhooks/gitlab",
-      headers: gitlabHeaders(body, "Note Hook", `abort-${++n}`),
-      payload: body,
-    });
-  };
+  const post = gitlabCommenter(h, opened, { uuidPrefix: "abort" });
   const runId: string = (await post("/pf run")).json().run_id;
   await h.ledger.append(
     { run_id: runId, event_type: "run_started", phase: "init", detail: {} },

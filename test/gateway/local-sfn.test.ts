@@ -12,9 +12,9 @@ import { readManifest } from "#core/evidence/bundle.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
 import { startLocalSfn } from "#local/sfn/server.ts";
-import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
-import { makeHarness, openGitlabMr, POLICY_PATH } from "#test/gateway/helpers/harness.ts";
-import { gitlabHeaders, jiraHeaders, SECRETS } from "#test/gateway/helpers/sign.ts";
+import { gitlabCommenter, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
+import { makeHarness, openGitlabMr } from "#test/gateway/helpers/harness.ts";
+import { jiraHeaders, SECRETS } from "#test/gateway/helpers/sign.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 
 const jiraBody = readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8");
@@ -102,36 +102,16 @@ t.test("two replicas, one dynalite, the local SFN endpoint: one execution per de
 
 t.test("/pf cancel stops the execution on the local SFN endpoint", async (t) => {
   const local = await localSfn(t);
-  const doc = structuredClone(loadPolicyFile(POLICY_PATH).doc) as unknown as {
-    commands: { permissions: Record<string, { users?: string[] }> };
-  };
-  for (const c of ["run", "cancel"]) {
-    doc.commands.permissions[c] = { ...doc.commands.permissions[c], users: ["gitlab:alice"] };
-  }
   const h = await makeHarness(
     t,
     {},
     {
-      policy: parsePolicy(doc),
+      policy: policyForGitlabUser("alice", ["run", "cancel"]),
       sfn: { client: local.client, stateMachineArn: local.sfn.stateMachineArn, sleep: async () => {} },
     },
   );
   const mr = await openGitlabMr(h, "locate/locate-round-publisher", "pf/LOCATE-123-x", "LOCATE-123 rounds");
-  const note = JSON.parse(readFileSync("test/fixtures/gateway/gitlab-note-merge-request.json", "utf8"));
-  note.merge_request.iid = mr.number;
-  note.merge_request.url = mr.url;
-  note.user.username = "alice";
-  let n = 0;
-  const comment = (text: string) => {
-    note.object_attributes.note = text;
-    const b = JSON.stringify(note);
-    return h.app.inject({
-      method: "POST",
-      url: "/webhooks/gitlab",
-      headers: gitlabHeaders(b, "Note Hook", `c-${++n}`),
-      payload: b,
-    });
-  };
+  const comment = gitlabCommenter(h, mr, { uuidPrefix: "c" });
   const run = await comment("/pf run");
   t.equal(run.statusCode, 202);
   const runId = run.json().run_id as string;

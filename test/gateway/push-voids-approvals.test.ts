@@ -8,14 +8,8 @@ import type { MrRef } from "#core/contracts/entry-input.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import { standingApprovals } from "#gateway/approvals/tally.ts";
-import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
-import {
-  type Harness,
-  makeHarness,
-  openGithubPr,
-  openGitlabMr,
-  POLICY_PATH,
-} from "#test/gateway/helpers/harness.ts";
+import { gitlabCommenter, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
+import { type Harness, makeHarness, openGithubPr, openGitlabMr } from "#test/gateway/helpers/harness.ts";
 import { githubHeaders, gitlabHeaders } from "#test/gateway/helpers/sign.ts";
 
 const require = createRequire(import.meta.url);
@@ -26,7 +20,6 @@ const examples = require("@octokit/webhooks-examples/api.github.com/index.json")
 const synchronize = examples
   .find((e) => e.name === "pull_request")!
   .examples.find((e) => e.action === "synchronize")!;
-const note = JSON.parse(readFileSync("test/fixtures/gateway/gitlab-note-merge-request.json", "utf8"));
 const mrPush = JSON.parse(
   readFileSync("test/fixtures/gateway/gitlab-merge-request-update-push.json", "utf8"),
 );
@@ -36,17 +29,8 @@ const BRANCH = "pf/LOCATE-123-a1b2c3d4";
 const H2 = "b".repeat(40);
 const H3 = "c".repeat(40);
 
-function gitlabPolicy() {
-  const doc = structuredClone(loadPolicyFile(POLICY_PATH).doc) as unknown as {
-    commands: { permissions: Record<string, { users?: string[] }> };
-    approvers: Record<string, { users: string[] }>;
-  };
-  for (const c of ["run", "approve", "revoke"]) {
-    doc.commands.permissions[c] = { ...doc.commands.permissions[c], users: ["gitlab:alice"] };
-  }
-  for (const g of ["spec", "plan", "risk", "release"]) doc.approvers[g]!.users = ["gitlab:alice"];
-  return parsePolicy(doc);
-}
+const gitlabPolicy = () =>
+  policyForGitlabUser("alice", ["run", "approve", "revoke"], ["spec", "plan", "risk", "release"]);
 
 /** What InitRunLedger and UploadEvidenceBundle record for a run of this MR. */
 async function seedRun(h: Harness, runId: string, mr: MrRef, head: string) {
@@ -74,24 +58,7 @@ t.test("GitLab: a push to the MR voids approvals for the old head, once", async 
   const opened = await openGitlabMr(h, PROJECT, BRANCH, "Draft: LOCATE-123 publish round results");
   const MR = { provider: "gitlab" as const, project: PROJECT, number: opened.number, url: opened.url };
   const notes = () => h.gl.notes(PROJECT, opened.number);
-  let n = 0;
-  const comment = (text: string) => {
-    const p = structuredClone(note);
-    p.merge_request.iid = opened.number;
-    p.merge_request.url = opened.url;
-    p.merge_request.source_branch = BRANCH;
-    p.merge_request.title = opened.title;
-    p.project.path_with_namespace = PROJECT;
-    p.object_attributes.note = text;
-    p.user.username = "alice";
-    const body = JSON.stringify(p);
-    return h.app.inject({
-      method: "POST",
-      url: "/webhooks/gitlab",
-      headers: gitlabHeaders(body, "Note Hook", `note-${++n}`),
-      payload: body,
-    });
-  };
+  const comment = gitlabCommenter(h, opened);
   const push = (oldrev: string | null, newHead: string, uuid: string, edit?: (p: typeof mrPush) => void) => {
     const p = structuredClone(mrPush);
     p.object_attributes.iid = opened.number;

@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import t from "tap";
 import { sha256Hex } from "#core/hash.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
-import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
-import { makeHarness, openGitlabMr, POLICY_PATH } from "#test/gateway/helpers/harness.ts";
-import { automationHeaders, gitlabHeaders, jiraHeaders, SECRETS } from "#test/gateway/helpers/sign.ts";
+import { gitlabCommenter, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
+import { makeHarness, openGitlabMr } from "#test/gateway/helpers/harness.ts";
+import { automationHeaders, jiraHeaders, SECRETS } from "#test/gateway/helpers/sign.ts";
 
 const GH_TOKEN = `ghp_${"Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"}`;
 const AWS_KEY = "AKIAQ3EGRZ4ZJXKZ7T2P";
@@ -26,14 +26,7 @@ function noLeak(t: { notOk(v: unknown, m: string): void }, where: string, text: 
 }
 
 t.test("seeded secrets stay out of inputs, logs, ledger and replies", async (t) => {
-  const doc = structuredClone(loadPolicyFile(POLICY_PATH).doc) as unknown as {
-    commands: { permissions: Record<string, { users?: string[] }> };
-    approvers: Record<string, { users: string[] }>;
-  };
-  for (const c of ["run", "approve"])
-    doc.commands.permissions[c] = { ...doc.commands.permissions[c], users: ["gitlab:alice"] };
-  doc.approvers.plan!.users = ["gitlab:alice"];
-  const h = await makeHarness(t, {}, { policy: parsePolicy(doc) });
+  const h = await makeHarness(t, {}, { policy: policyForGitlabUser("alice", ["run", "approve"], ["plan"]) });
 
   // Jira: secrets in summary, wiki description, ADF description and a label.
   const created = JSON.parse(readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8"));
@@ -69,22 +62,12 @@ t.test("seeded secrets stay out of inputs, logs, ledger and replies", async (t) 
     "pf/LOCATE-123-a1b2c3d4",
     "LOCATE-123 rounds",
   );
-  const note = JSON.parse(readFileSync("test/fixtures/gateway/gitlab-note-merge-request.json", "utf8"));
-  note.merge_request.iid = mr.number;
-  note.merge_request.url = mr.url;
-  note.merge_request.description = `creds: ${GH_TOKEN}`;
-  note.user.username = "alice";
-  let n = 0;
-  const comment = (text: string) => {
-    note.object_attributes.note = text;
-    const b = JSON.stringify(note);
-    return h.app.inject({
-      method: "POST",
-      url: "/webhooks/gitlab",
-      headers: gitlabHeaders(b, "Note Hook", `s-${++n}`),
-      payload: b,
-    });
-  };
+  const comment = gitlabCommenter(h, mr, {
+    uuidPrefix: "s",
+    edit: (p) => {
+      p.merge_request.description = `creds: ${GH_TOKEN}`;
+    },
+  });
   const run = await comment(`/pf run\nhere is my key ${AWS_KEY}`);
   t.equal(run.statusCode, 202);
   const runId = run.json().run_id as string;
