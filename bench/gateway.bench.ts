@@ -23,6 +23,7 @@ import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { buildApp } from "#gateway/app.ts";
 import { DynamoDedupeStore } from "#gateway/dedupe.ts";
+import { createForgeResolver } from "#integrations/forge-for-repo.ts";
 import {
   ensureDedupeTable,
   ensureLedgerTable,
@@ -127,6 +128,8 @@ function gatewayOver(dynamo: DynamoDBClient, sfnClient: SFNClient, stateMachineA
     ledger: new DynamoLedger({ client: dynamo, tableName: "pf-ledger" }),
     // Only `/pf cancel` writes evidence; the Jira path measured here never does.
     evidence: new S3EvidenceStore({ client: unusedS3, bucket: "pf-evidence" }),
+    // The Jira path reads no forge.
+    forges: createForgeResolver({}),
     logger: false,
     rateLimit: false,
     underPressure: false,

@@ -7,15 +7,15 @@ import rateLimit from "@fastify/rate-limit";
 import underPressure from "@fastify/under-pressure";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { DestinationStream } from "pino";
-import type { Provider } from "#core/contracts/entry-input.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { Ledger } from "#core/ledger/types.ts";
+import { createRoleResolver } from "#gateway/commands/roles.ts";
 import type { DedupeStore } from "#gateway/dedupe.ts";
 import { redactorCache } from "#gateway/deps.ts";
 import { gatewayDeps } from "#gateway/plugins/deps.ts";
 import { errorHandling } from "#gateway/plugins/errors.ts";
 import { rawBody } from "#gateway/plugins/raw-body.ts";
-import type { Clock, GitlabRoleLookup, RedactorFactory, Sleep } from "#gateway/ports.ts";
+import type { Clock, RedactorFactory, Sleep } from "#gateway/ports.ts";
 import { githubRoutes } from "#gateway/routes/github.ts";
 import { gitlabRoutes } from "#gateway/routes/gitlab.ts";
 import { healthRoutes } from "#gateway/routes/health.ts";
@@ -23,7 +23,8 @@ import { jiraRoutes } from "#gateway/routes/jira.ts";
 import { runRoutes } from "#gateway/routes/runs.ts";
 import { type RetryPolicy, SfnGateway } from "#gateway/start-execution.ts";
 import { createVerifiers, type GatewaySecrets } from "#gateway/verify/index.ts";
-import type { ForgePort, JiraPort } from "#integrations/types.ts";
+import type { ForgeResolver } from "#integrations/forge-for-repo.ts";
+import type { JiraPort } from "#integrations/types.ts";
 import type { Policy } from "#policies/engine/index.ts";
 
 export interface GatewayOptions {
@@ -41,9 +42,11 @@ export interface GatewayOptions {
   ledger: Ledger;
   /** Content-addressed evidence (S3): `/pf cancel` bundles the cancelled run there. */
   evidence: EvidenceStore;
-  forges?: Partial<Record<Provider, ForgePort>>;
+  /** Replies, head commits, repository roles, gate statuses and checklists go through these. */
+  forges: ForgeResolver;
   jira?: JiraPort;
-  gitlabRoles?: GitlabRoleLookup;
+  /** How long a commenter's repository role is reused (default 60 s). */
+  roleCacheMs?: number;
   /** The factory's own forge accounts (`github:pf-bot`, `gitlab:pf-bot`): their comments are ignored. */
   botLogins?: readonly string[];
   clock?: Clock;
@@ -122,6 +125,7 @@ export async function buildApp(options: GatewayOptions): Promise<FastifyInstance
     });
   }
   const policy = options.policy;
+  const botLogins = options.botLogins ?? [];
   await app.register(gatewayDeps, {
     deps: {
       policy,
@@ -129,14 +133,19 @@ export async function buildApp(options: GatewayOptions): Promise<FastifyInstance
       dedupe: options.dedupe,
       ledger: options.ledger,
       evidence: options.evidence,
-      forges: options.forges ?? {},
+      forges: options.forges,
       jira: options.jira,
-      gitlabRoles: options.gitlabRoles,
+      roles: createRoleResolver({
+        forges: options.forges,
+        botLogins: new Set(botLogins),
+        clock,
+        ...(options.roleCacheMs === undefined ? {} : { ttlMs: options.roleCacheMs }),
+      }),
       clock,
       redactor: redactorCache(policy, options.redactorFactory),
     },
     verifiers: createVerifiers(options.secrets, clock),
-    botLogins: options.botLogins ?? [],
+    botLogins,
   });
   await app.register(healthRoutes);
   await app.register(jiraRoutes);

@@ -71,6 +71,17 @@ const Env = z.object({
   GITHUB_TOKEN: optionalText,
   GITHUB_API_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
   GITLAB_TOKEN: optionalText,
+  /** GitLab base URL for API calls (self-managed, relative root allowed); default: each MR's origin. */
+  GITLAB_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+  /** Jira for comment-started runs: the run's risk class is computed from the issue itself. */
+  JIRA_BASE_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+  /** `email:api_token` (Jira Cloud, basic) or a bare personal access token (Data Center). */
+  JIRA_API_TOKEN: optionalText,
+  /**
+   * Local factory only: the data directory whose `mrs/` records serve file:// repositories. Unset
+   * in AWS, so no delivery can point the gateway at local files.
+   */
+  LOCAL_FORGE_DIR: optionalText,
   /** The factory's own forge accounts, e.g. `github:pf-bot,gitlab:pf-bot` (loop guard). */
   FACTORY_BOT_LOGINS: commaList,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -88,6 +99,11 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   if (env.JIRA_WEBHOOK_SECRET === undefined && env.JIRA_AUTOMATION_TOKEN === undefined) {
     problems.push(
       "JIRA_WEBHOOK_SECRET: set JIRA_WEBHOOK_SECRET and/or JIRA_AUTOMATION_TOKEN: without them no Jira delivery can be verified",
+    );
+  }
+  if ((env.JIRA_BASE_URL === undefined) !== (env.JIRA_API_TOKEN === undefined)) {
+    problems.push(
+      `${env.JIRA_BASE_URL === undefined ? "JIRA_BASE_URL" : "JIRA_API_TOKEN"}: set JIRA_BASE_URL and JIRA_API_TOKEN together (comment-started runs read the issue's risk from Jira)`,
     );
   }
   if (env.GITLAB_SIGNING_TOKEN !== undefined && env.GITLAB_WEBHOOK_TOKEN === undefined) {
@@ -120,7 +136,9 @@ export interface GatewayConfig {
   evidenceKmsKeyId: string | undefined;
   secrets: GatewaySecrets;
   github: { token: string; baseUrl: string | undefined } | undefined;
-  gitlab: { token: string } | undefined;
+  gitlab: { token: string; host: string | undefined } | undefined;
+  jira: { baseUrl: string; token: string } | undefined;
+  localForgeDir: string | undefined;
   botLogins: string[];
   logLevel: string;
   rateLimitPerMinute: number;
@@ -160,7 +178,12 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
       operator: pair(e.OPERATOR_TOKEN, e.OPERATOR_TOKEN_PREVIOUS),
     },
     github: e.GITHUB_TOKEN === undefined ? undefined : { token: e.GITHUB_TOKEN, baseUrl: e.GITHUB_API_URL },
-    gitlab: e.GITLAB_TOKEN === undefined ? undefined : { token: e.GITLAB_TOKEN },
+    gitlab: e.GITLAB_TOKEN === undefined ? undefined : { token: e.GITLAB_TOKEN, host: e.GITLAB_URL },
+    jira:
+      e.JIRA_BASE_URL === undefined || e.JIRA_API_TOKEN === undefined
+        ? undefined
+        : { baseUrl: e.JIRA_BASE_URL, token: e.JIRA_API_TOKEN },
+    localForgeDir: e.LOCAL_FORGE_DIR,
     botLogins: e.FACTORY_BOT_LOGINS,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

@@ -1,10 +1,12 @@
-import type { Provider, RedactionLevel } from "#core/contracts/entry-input.ts";
+import type { RedactionLevel } from "#core/contracts/entry-input.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { Ledger } from "#core/ledger/types.ts";
+import type { RoleResolver } from "#gateway/commands/roles.ts";
 import type { DedupeStore } from "#gateway/dedupe.ts";
-import type { Clock, GitlabRoleLookup, Redactor, RedactorFactory } from "#gateway/ports.ts";
+import type { Clock, Redactor, RedactorFactory } from "#gateway/ports.ts";
 import type { SfnGateway } from "#gateway/start-execution.ts";
-import type { ForgePort, JiraPort } from "#integrations/types.ts";
+import type { ForgeResolver } from "#integrations/forge-for-repo.ts";
+import type { JiraPort } from "#integrations/types.ts";
 import type { Policy } from "#policies/engine/index.ts";
 
 /** Everything the routes and commands act through; built once by `buildApp`. */
@@ -15,10 +17,12 @@ export interface GatewayDeps {
   ledger: Ledger;
   /** Where `/pf cancel` writes the cancellation evidence bundle. */
   evidence: EvidenceStore;
-  forges: Partial<Record<Provider, ForgePort>>;
+  /** Forge adapters by MR (GitHub, GitLab, the local forge for file:// records). */
+  forges: ForgeResolver;
   /** Optional: when present, `run` commands read the issue's labels/priority for the risk class. */
   jira: JiraPort | undefined;
-  gitlabRoles: GitlabRoleLookup | undefined;
+  /** Commenters' repository roles from the forge's permission API (cached briefly). */
+  roles: RoleResolver;
   clock: Clock;
   redactor(level: RedactionLevel): Redactor;
 }

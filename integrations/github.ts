@@ -3,8 +3,17 @@
 // the factory opens PRs, humans merge).
 import { Octokit } from "@octokit/rest";
 import type { MrRef, Repo } from "#core/contracts/entry-input.ts";
+import type { ForgeRole } from "#core/contracts/policy.ts";
 import { PermanentError } from "#core/errors.ts";
-import type { BranchResult, ForgePort, PullRequestDraft, PullRequestInfo } from "./types.ts";
+import { roleFromGithubPermission } from "#policies/engine/roles.ts";
+import type {
+  BranchResult,
+  CommitStatus,
+  ForgePort,
+  ForgeUser,
+  PullRequestDraft,
+  PullRequestInfo,
+} from "./types.ts";
 import { describeBody, upstreamError } from "./upstream-error.ts";
 
 export interface GitHubForgeConfig {
@@ -166,6 +175,52 @@ export class GitHubForge implements ForgePort {
       this.#octokit.rest.pulls.get({ ...c, pull_number: mr.number }),
     );
     return (res.data as ApiPull).head.sha;
+  }
+
+  async repositoryRole(mr: MrRef, user: ForgeUser): Promise<ForgeRole | undefined> {
+    const c = mrCoords(mr);
+    try {
+      const res = await this.#octokit.rest.repos.getCollaboratorPermissionLevel({
+        ...c,
+        username: user.username,
+      });
+      // `role_name` tells maintain from write and triage from read; `permission` folds them.
+      const data = res.data as { role_name?: string; permission?: string };
+      return roleFromGithubPermission(data.role_name ?? data.permission);
+    } catch (err) {
+      // No such user (or not visible): no role. Everything else is a failed lookup, never a grant.
+      if (statusOf(err) === 404) return undefined;
+      throw this.#error(err, `read ${user.username}'s permission on ${c.owner}/${c.repo}`);
+    }
+  }
+
+  async setCommitStatus(mr: MrRef, sha: string, status: CommitStatus): Promise<void> {
+    const c = mrCoords(mr);
+    await this.#call(`set status ${status.context} on ${c.owner}/${c.repo}@${sha.slice(0, 12)}`, () =>
+      this.#octokit.rest.repos.createCommitStatus({
+        ...c,
+        sha,
+        state: status.state,
+        context: status.context,
+        description: status.description.slice(0, 140),
+        ...(status.targetUrl === undefined ? {} : { target_url: status.targetUrl }),
+      }),
+    );
+  }
+
+  async pullRequestBody(mr: MrRef): Promise<string> {
+    const c = mrCoords(mr);
+    const res = await this.#call(`get pull request ${c.owner}/${c.repo}#${mr.number}`, () =>
+      this.#octokit.rest.pulls.get({ ...c, pull_number: mr.number }),
+    );
+    return (res.data as { body?: string | null }).body ?? "";
+  }
+
+  async setPullRequestBody(mr: MrRef, body: string): Promise<void> {
+    const c = mrCoords(mr);
+    await this.#call(`update pull request ${c.owner}/${c.repo}#${mr.number}`, () =>
+      this.#octokit.rest.pulls.update({ ...c, pull_number: mr.number, body }),
+    );
   }
 
   async #branchSha(c: RepoCoords, branch: string): Promise<string | undefined> {

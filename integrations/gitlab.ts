@@ -3,8 +3,17 @@
 // operation, by design: the factory opens MRs, humans merge.
 import { Gitlab } from "@gitbeaker/rest";
 import type { MrRef, Repo } from "#core/contracts/entry-input.ts";
+import type { ForgeRole } from "#core/contracts/policy.ts";
 import { PermanentError } from "#core/errors.ts";
-import type { BranchResult, ForgePort, PullRequestDraft, PullRequestInfo } from "./types.ts";
+import { roleFromGitlabAccessLevel } from "#policies/engine/roles.ts";
+import type {
+  BranchResult,
+  CommitStatus,
+  ForgePort,
+  ForgeUser,
+  PullRequestDraft,
+  PullRequestInfo,
+} from "./types.ts";
 import { describeBody, upstreamError } from "./upstream-error.ts";
 
 export interface GitLabForgeConfig {
@@ -174,6 +183,55 @@ export class GitLabForge implements ForgePort {
       });
     }
     return res.sha;
+  }
+
+  async repositoryRole(mr: MrRef, user: ForgeUser): Promise<ForgeRole | undefined> {
+    const { api, path } = this.#forMr(mr);
+    if (user.id === undefined) {
+      throw new PermanentError(`gitlab: no user id for ${user.username}: the members API needs one`, {
+        context: { service: "gitlab", project: path },
+      });
+    }
+    try {
+      // members/all: the effective access level, inherited from groups included.
+      const member = (await api.ProjectMembers.show(path, user.id, {
+        includeInherited: true,
+      })) as unknown as {
+        access_level?: number;
+        state?: string;
+      };
+      if (member.state !== undefined && member.state !== "active") return undefined;
+      return roleFromGitlabAccessLevel(member.access_level);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw error(err, `read ${user.username}'s membership of ${path}`);
+    }
+  }
+
+  async setCommitStatus(mr: MrRef, sha: string, status: CommitStatus): Promise<void> {
+    const { api, path } = this.#forMr(mr);
+    await call(`set status ${status.context} on ${path}@${sha.slice(0, 12)}`, () =>
+      api.Commits.editStatus(path, sha, status.state === "failure" ? "failed" : status.state, {
+        name: status.context,
+        description: status.description.slice(0, 255),
+        ...(status.targetUrl === undefined ? {} : { targetUrl: status.targetUrl }),
+      }),
+    );
+  }
+
+  async pullRequestBody(mr: MrRef): Promise<string> {
+    const { api, path } = this.#forMr(mr);
+    const res = (await call(`get merge request ${path}!${mr.number}`, () =>
+      api.MergeRequests.show(path, mr.number),
+    )) as unknown as { description?: string | null };
+    return res.description ?? "";
+  }
+
+  async setPullRequestBody(mr: MrRef, body: string): Promise<void> {
+    const { api, path } = this.#forMr(mr);
+    await call(`update merge request ${path}!${mr.number}`, () =>
+      api.MergeRequests.edit(path, mr.number, { description: body }),
+    );
   }
 
   async #branchSha(api: GitlabApi, path: string, branch: string): Promise<string | undefined> {

@@ -15,6 +15,19 @@ export type JiraAuth =
   /** Jira Data Center personal access token, or an OAuth 2.0 access token (Bearer). */
   | { bearer: string };
 
+/**
+ * The one parser of the Jira API secret: `email:api_token` for Jira Cloud (HTTP basic), or a bare
+ * token (Data Center PAT / OAuth access token, sent as Bearer).
+ */
+export function jiraAuthFromSecret(value: string): JiraAuth {
+  const trimmed = value.trim();
+  const colon = trimmed.indexOf(":");
+  if (colon > 0 && trimmed.slice(0, colon).includes("@")) {
+    return { email: trimmed.slice(0, colon), apiToken: trimmed.slice(colon + 1) };
+  }
+  return { bearer: trimmed };
+}
+
 export interface JiraClientConfig {
   /** Site URL, e.g. `https://example.atlassian.net`. */
   baseUrl: string;

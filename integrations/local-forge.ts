@@ -1,7 +1,10 @@
 // The local factory's forge: `file://` bare repositories as remotes (branches via `git`, run with
 // execFile, never a shell) and merge requests as JSON records under
 // `<FACTORY_DATA_DIR>/mrs/<project>/<number>.json` (project = the repository's `name`). Comments are
-// appended to the record. Like the hosted forges it can open and update drafts, never merge.
+// appended to the record, commit statuses kept in it. Repository roles come from
+// `<FACTORY_DATA_DIR>/roles.json` (`{ "<username>": "owner" | "maintainer" | "developer" }`, the same
+// for every local project; `npm start` seeds the local operator as maintainer). Like the hosted
+// forges it can open and update drafts, never merge.
 import { execFile } from "node:child_process";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,8 +12,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { z } from "zod";
 import type { MrRef, Repo } from "#core/contracts/entry-input.ts";
+import { ForgeRole } from "#core/contracts/policy.ts";
 import { PermanentError, TransientError } from "#core/errors.ts";
-import type { BranchResult, ForgePort, PullRequestDraft, PullRequestInfo } from "./types.ts";
+import type {
+  BranchResult,
+  CommitStatus,
+  ForgePort,
+  ForgeUser,
+  PullRequestDraft,
+  PullRequestInfo,
+} from "./types.ts";
 
 const run = promisify(execFile);
 
@@ -21,6 +32,18 @@ export const LocalMrComment = z.strictObject({
   body: z.string(),
   at: z.string(),
 });
+export const LocalCommitStatus = z.strictObject({
+  sha: z.string(),
+  context: z.string(),
+  state: z.enum(["pending", "success", "failure"]),
+  description: z.string(),
+  at: z.string(),
+});
+
+/** `<dataDir>/roles.json`: username → repository role for every local project. */
+export const LOCAL_ROLES_FILE = "roles.json";
+export const LocalRoles = z.record(z.string().min(1), ForgeRole);
+
 export const LocalMrRecord = z.strictObject({
   schema: z.literal(LOCAL_MR_SCHEMA),
   project: z.string(),
@@ -36,6 +59,8 @@ export const LocalMrRecord = z.strictObject({
   created_at: z.string(),
   updated_at: z.string(),
   comments: z.array(LocalMrComment),
+  /** Latest status per (sha, context), as a forge shows them on the MR. */
+  statuses: z.array(LocalCommitStatus).default([]),
 });
 export type LocalMrRecord = z.infer<typeof LocalMrRecord>;
 
@@ -51,12 +76,14 @@ const PROJECT_NAME = /^[A-Za-z0-9._-]+$/;
 const LOCK_STALE_MS = 30_000;
 
 export class LocalForge implements ForgePort {
+  readonly #rolesFile: string;
   readonly #root: string;
   readonly #clock: () => Date;
   readonly #git: string;
 
   constructor(config: LocalForgeConfig) {
     this.#root = join(config.dataDir, "mrs");
+    this.#rolesFile = join(config.dataDir, LOCAL_ROLES_FILE);
     this.#clock = config.clock ?? (() => new Date());
     this.#git = config.git ?? "git";
   }
@@ -131,6 +158,7 @@ export class LocalForge implements ForgePort {
         created_at: at,
         updated_at: at,
         comments: [],
+        statuses: [],
       };
       // `wx`: never overwrite a record (numbers are allocated under the lock; this is the backstop).
       const handle = await open(this.#path(project, number), "wx");
@@ -168,6 +196,60 @@ export class LocalForge implements ForgePort {
   async headCommit(mr: MrRef): Promise<string> {
     const record = await this.read(checkProject(mr.project), mr.number);
     return (await this.#info(record)).head_commit;
+  }
+
+  async repositoryRole(_mr: MrRef, user: ForgeUser): Promise<ForgeRole | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.#rolesFile, "utf8");
+    } catch (err) {
+      // No roles file: nobody holds a role (deny by default).
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    let parsed: ReturnType<typeof LocalRoles.safeParse>;
+    try {
+      parsed = LocalRoles.safeParse(JSON.parse(text));
+    } catch (err) {
+      throw new PermanentError(`local-forge: ${this.#rolesFile} is not valid JSON`, {
+        cause: err,
+        context: { service: "local-forge" },
+      });
+    }
+    if (!parsed.success) {
+      throw new PermanentError(
+        `local-forge: ${this.#rolesFile} must map usernames to owner | maintainer | developer`,
+        { cause: parsed.error, context: { service: "local-forge" } },
+      );
+    }
+    return Object.hasOwn(parsed.data, user.username) ? parsed.data[user.username] : undefined;
+  }
+
+  async setCommitStatus(mr: MrRef, sha: string, status: CommitStatus): Promise<void> {
+    await this.#update(checkProject(mr.project), mr.number, (r) => {
+      const at = this.#clock().toISOString();
+      const others = r.statuses.filter((x) => !(x.sha === sha && x.context === status.context));
+      const entry = {
+        sha,
+        context: status.context,
+        state: status.state,
+        description: status.description,
+        at,
+      };
+      return { ...r, statuses: [...others, entry], updated_at: at };
+    });
+  }
+
+  async pullRequestBody(mr: MrRef): Promise<string> {
+    return (await this.read(checkProject(mr.project), mr.number)).body;
+  }
+
+  async setPullRequestBody(mr: MrRef, body: string): Promise<void> {
+    await this.#update(checkProject(mr.project), mr.number, (r) => ({
+      ...r,
+      body,
+      updated_at: this.#clock().toISOString(),
+    }));
   }
 
   /** All MR records of a project, oldest first. */

@@ -341,22 +341,17 @@ export async function startFactory(
     log(`step functions ${sfn.endpoint} (${sfn.stateMachineArn})`);
 
     // 6. The gateway on PORT.
-    const app = await buildLocalGateway({
+    const gatewayRuntime = await buildLocalGateway({
+      engineEnv: childEnv,
       secrets,
-      policy,
-      sfn: sfnClient,
       stateMachineArn: sfn.stateMachineArn,
-      dynamo,
-      dedupeTable: config.dedupeTable,
-      ledger,
-      evidence,
-      forge,
+      sfnEndpoint: sfn.endpoint,
+      dataDir: config.dataDir,
       jira,
       logLevel: config.logLevel,
     });
-    cleanup.push(async () => {
-      await app.close();
-    });
+    const app = gatewayRuntime.app;
+    cleanup.push(() => gatewayRuntime.close());
     const address = await listenGateway(app, config.host, config.port);
     const gateway = address.replace("[::1]", "127.0.0.1");
 

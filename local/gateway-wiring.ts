@@ -1,65 +1,54 @@
-// The gateway of the local factory: the same `buildApp` as in AWS, over the local engines, with the
-// local forge for MR comments and the local operator as the one GitLab user with a role.
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { SFNClient } from "@aws-sdk/client-sfn";
-import type { FastifyInstance } from "fastify";
-import type { ForgeRole } from "#core/contracts/policy.ts";
-import type { EvidenceStore } from "#core/evidence/types.ts";
-import type { Ledger } from "#core/ledger/types.ts";
-import { buildApp } from "#gateway/app.ts";
-import { DynamoDedupeStore } from "#gateway/dedupe.ts";
-import type { GatewaySecrets } from "#gateway/verify/index.ts";
-import type { ForgePort, JiraPort } from "#integrations/types.ts";
-import type { Policy } from "#policies/engine/index.ts";
-import { createRedactor } from "#policies/redaction/index.ts";
+// The gateway of the local factory is the production one: composeGateway (what gateway/main.ts
+// runs in ECS) over an environment naming the local engines' endpoints and the secrets file's
+// values. The local forge serves file:// repositories (LOCAL_FORGE_DIR) and takes repository roles
+// from `<data dir>/roles.json`, seeded with the local operator as maintainer.
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type ComposedGateway, composeGateway, type Env } from "#gateway/compose.ts";
+import { LOCAL_ROLES_FILE } from "#integrations/local-forge.ts";
+import type { JiraPort } from "#integrations/types.ts";
 import { LOCAL_OPERATOR } from "./demo-client.ts";
 import type { FactorySecrets } from "./secrets.ts";
 
-/** Local MR comments: the local operator is a maintainer; anyone else has no role (deny by default). */
-export async function localGitlabRoles(_mr: unknown, username: string): Promise<ForgeRole[]> {
-  return username === LOCAL_OPERATOR ? ["maintainer"] : [];
+/** `<data dir>/roles.json` with the local operator as maintainer, unless the file exists. */
+export function seedLocalRoles(dataDir: string): string {
+  const file = join(dataDir, LOCAL_ROLES_FILE);
+  if (!existsSync(file)) {
+    writeFileSync(file, `${JSON.stringify({ [LOCAL_OPERATOR]: "maintainer" }, null, 2)}\n`, { mode: 0o600 });
+  }
+  return file;
 }
 
-/** Current and previous value of each secret, as the gateway's verifiers take them. */
-export function gatewaySecrets(s: FactorySecrets): GatewaySecrets {
-  const pair = (name: keyof FactorySecrets["values"]) =>
-    [s.values[name], s.previous[name]].filter((v): v is string => v !== undefined);
-  return {
-    jiraWebhook: pair("JIRA_WEBHOOK_SECRET"),
-    jiraAutomation: pair("JIRA_AUTOMATION_TOKEN"),
-    githubWebhook: pair("GITHUB_WEBHOOK_SECRET"),
-    gitlabWebhook: pair("GITLAB_WEBHOOK_TOKEN"),
-    gitlabSigning: pair("GITLAB_SIGNING_TOKEN"),
-    operator: pair("OPERATOR_TOKEN"),
-  };
+/** The secrets file's current and previous values under their environment names. */
+export function secretsEnv(s: FactorySecrets): Env {
+  const env: Env = {};
+  for (const [name, value] of Object.entries(s.values)) env[name] = value;
+  for (const [name, value] of Object.entries(s.previous)) env[`${name}_PREVIOUS`] = value;
+  return env;
 }
 
 export interface LocalGatewayOptions {
+  /** The environment the agents and tasks get (engine endpoints, tables, bucket, policy). */
+  engineEnv: Env;
   secrets: FactorySecrets;
-  policy: Policy;
-  sfn: SFNClient;
   stateMachineArn: string;
-  dynamo: DynamoDBClient;
-  dedupeTable: string;
-  ledger: Ledger;
-  evidence: EvidenceStore;
-  forge: ForgePort;
+  sfnEndpoint: string;
+  dataDir: string;
   jira: JiraPort;
   logLevel: string;
 }
 
-export function buildLocalGateway(o: LocalGatewayOptions): Promise<FastifyInstance> {
-  return buildApp({
-    secrets: gatewaySecrets(o.secrets),
-    policy: o.policy,
-    redactorFactory: createRedactor,
-    sfn: { client: o.sfn, stateMachineArn: o.stateMachineArn },
-    dedupe: new DynamoDedupeStore({ client: o.dynamo, tableName: o.dedupeTable }),
-    ledger: o.ledger,
-    evidence: o.evidence,
-    forges: { gitlab: o.forge, github: o.forge },
-    jira: o.jira,
-    gitlabRoles: localGitlabRoles,
-    logger: { level: o.logLevel },
-  });
+export function buildLocalGateway(o: LocalGatewayOptions): Promise<ComposedGateway> {
+  seedLocalRoles(o.dataDir);
+  return composeGateway(
+    {
+      ...o.engineEnv,
+      ...secretsEnv(o.secrets),
+      AWS_ENDPOINT_URL_SFN: o.sfnEndpoint,
+      STATE_MACHINE_ARN: o.stateMachineArn,
+      LOCAL_FORGE_DIR: o.dataDir,
+      LOG_LEVEL: o.logLevel,
+    },
+    { jira: o.jira },
+  );
 }

@@ -49,17 +49,13 @@ export const DETECTOR_IDS = [
 export const DetectorId = z.enum(DETECTOR_IDS);
 export type DetectorId = z.infer<typeof DetectorId>;
 
-/** Normalised forge roles: GitHub author_association and GitLab access levels map onto these. */
-export const FORGE_ROLES = [
-  "owner",
-  "maintainer",
-  "developer",
-  "member",
-  "collaborator",
-  "contributor",
-  "reporter",
-  "guest",
-] as const;
+/**
+ * Repository roles, read from the forge's permission API per repository (docs/gateway.md): GitHub
+ * admin → owner, maintain → maintainer, write → developer; GitLab Owner/Maintainer/Developer access
+ * levels alike. Read, triage, reporter and guest access hold no role, and organisation membership
+ * grants none.
+ */
+export const FORGE_ROLES = ["owner", "maintainer", "developer"] as const;
 export const ForgeRole = z.enum(FORGE_ROLES);
 export type ForgeRole = z.infer<typeof ForgeRole>;
 

@@ -24,6 +24,18 @@ export const BundleArtifact = z.strictObject({
 });
 export type BundleArtifact = z.infer<typeof BundleArtifact>;
 
+/**
+ * The commit a repository's evidence covers: the verifier's verified head on the run's branch.
+ * Approvals bind to it (`/pf approve` refuses any other head).
+ */
+export const VerifiedCommit = z.strictObject({
+  repo: z.string().min(1).max(100),
+  provider: z.enum(["github", "gitlab"]),
+  branch: z.string().min(1).max(255),
+  head_commit: z.string().regex(/^[0-9a-f]{40}$/),
+});
+export type VerifiedCommit = z.infer<typeof VerifiedCommit>;
+
 export const EvidenceManifest = z.strictObject({
   schema: z.literal(MANIFEST_SCHEMA),
   /** Failure bundles may be written for runs whose id never validated, so any non-empty id. */
@@ -42,6 +54,8 @@ export const EvidenceManifest = z.strictObject({
   /** The ledger head when the bundle was made; the bundle's own ledger event follows it. */
   ledger_head: z.strictObject({ seq: Seq, event_hash: Sha256 }).nullable(),
   artifacts: z.array(BundleArtifact),
+  /** Success bundles: each repository's verified branch and head commit. */
+  verified: z.array(VerifiedCommit).optional(),
   failure: FailureInfo.optional(),
   /** Failure bundles: referenced artifacts that were missing or did not match their digest. */
   missing: z.array(z.string().max(1100)).optional(),
@@ -120,4 +134,10 @@ export async function readManifest(store: EvidenceStore, ref: Pick<S3Ref, "key">
     });
   }
   return parsed.data;
+}
+
+/** The verified commits an `evidence_uploaded` event records (`detail.verified`); [] when none. */
+export function verifiedCommitsOf(detail: Record<string, unknown>): VerifiedCommit[] {
+  const parsed = z.array(VerifiedCommit).safeParse(detail.verified);
+  return parsed.success ? parsed.data : [];
 }

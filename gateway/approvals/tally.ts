@@ -27,7 +27,11 @@ export function voidedSeqs(e: LedgerEvent): string[] {
   return Array.isArray(seqs) ? seqs.filter((s): s is string => typeof s === "string") : [];
 }
 
-export function standingApprovals(events: readonly LedgerEvent[]): StandingApproval[] {
+/**
+ * With `atHead`, only approvals given at that commit count: an approval binds to the head it was
+ * given at, so whatever order approvals and voids were recorded in, a newer head never inherits one.
+ */
+export function standingApprovals(events: readonly LedgerEvent[], atHead?: string): StandingApproval[] {
   const standing = new Map<string, StandingApproval>();
   for (const e of events) {
     if (e.event_type === APPROVALS_VOIDED) {
@@ -44,7 +48,9 @@ export function standingApprovals(events: readonly LedgerEvent[]): StandingAppro
       standing.delete(key);
     }
   }
-  return [...standing.values()].sort((a, b) => (a.event.seq < b.event.seq ? -1 : 1));
+  return [...standing.values()]
+    .filter((a) => atHead === undefined || a.head_commit === atHead)
+    .sort((a, b) => (a.event.seq < b.event.seq ? -1 : 1));
 }
 
 /** `plan (gitlab:alice), spec (gitlab:alice, gitlab:bob)` in gate order, or `none`. */

@@ -1,11 +1,13 @@
-// A new commit on an MR voids the approvals recorded for earlier heads (DESIGN.md §5): approvals
-// bind to verified commits, so each run of the MR with approvals for another head gets one
-// `approvals_voided` event (idempotent per run and new head) and the MR gets one reply listing the
-// gates to approve again.
+// A new commit on an MR voids the approvals recorded for earlier heads (docs/gateway.md):
+// approvals bind to verified commits, so every push recomputes, for each run of the MR, the
+// approvals standing at another head and voids them in one `approvals_voided` event, replies once
+// listing the gates to approve again, and sets the gates status on the new head to pending. There
+// is no per-head shortcut: A→B→A→B voids what was approved at A each time it is left.
 import type { FastifyBaseLogger } from "fastify";
 import type { MrRef } from "#core/contracts/entry-input.ts";
 import { GATES, type Gate } from "#core/contracts/policy.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
+import { publishGates } from "#gateway/approvals/gates.ts";
 import { APPROVALS_VOIDED, standingApprovals } from "#gateway/approvals/tally.ts";
 import { postReply } from "#gateway/commands/handle-comment.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
@@ -34,11 +36,6 @@ const short = (sha: string | null) => (sha === null ? "unknown" : sha.slice(0, 1
 
 async function voidRun(deps: GatewayDeps, runId: string, push: PushEvent): Promise<VoidedRun | undefined> {
   const events = await deps.ledger.read(runId);
-  const already = events.some(
-    (e) =>
-      e.event_type === APPROVALS_VOIDED && (e.detail as { new_head?: unknown }).new_head === push.newHead,
-  );
-  if (already) return undefined;
   const stale = standingApprovals(events).filter((a) => a.head_commit !== push.newHead);
   if (stale.length === 0) return undefined;
   const gates = GATES.filter((g) => stale.some((a) => a.gate === g));
@@ -67,7 +64,11 @@ export async function voidApprovalsOnPush(
   log: FastifyBaseLogger,
 ): Promise<PushOutcome> {
   const { fresh } = await deps.dedupe.reserve(push.dedupeKey, {});
-  if (!fresh) return { status: "duplicate", voided: [] };
+  if (!fresh) {
+    // The voids are recorded; make sure the status caught up (an earlier attempt may have failed).
+    await publishGates(deps, push.mr, log, push.newHead);
+    return { status: "duplicate", voided: [] };
+  }
   const voided: VoidedRun[] = [];
   try {
     const runs = await deps.ledger.runsByMr(formatMrRef(push.mr));
@@ -81,6 +82,7 @@ export async function voidApprovalsOnPush(
     throw err;
   }
   await deps.dedupe.markDone(push.dedupeKey);
+  await publishGates(deps, push.mr, log, push.newHead);
   if (voided.length === 0) return { status: "ignored", voided };
   const prefix = deps.policy.commandPrefix;
   const lines = voided.map(

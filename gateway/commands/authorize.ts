@@ -1,7 +1,7 @@
 // Deny by default: every command line is checked against pf-policy-v1 before anything runs, so a
 // comment with one forbidden line does nothing at all.
 
-import type { CommentContext } from "#gateway/commands/context.ts";
+import type { ForgeRole } from "#core/contracts/policy.ts";
 import type { ParsedCommand } from "#gateway/commands/parse.ts";
 import type { Policy } from "#policies/engine/index.ts";
 
@@ -13,7 +13,7 @@ export interface Denial {
 
 export function authorizeCommands(
   policy: Policy,
-  ctx: Pick<CommentContext, "principal" | "roles">,
+  ctx: { principal: string; roles: readonly ForgeRole[]; problem?: string },
   commands: readonly ParsedCommand[],
 ): Denial[] {
   const actor = { principal: ctx.principal, roles: ctx.roles };
@@ -35,7 +35,10 @@ export function authorizeCommands(
       denials.push({
         line: c.line,
         command: what,
-        reason: `${ctx.principal} (roles: ${ctx.roles.join(", ") || "none"}) may not ${what} under pf-policy-v1`,
+        reason:
+          ctx.problem === undefined
+            ? `${ctx.principal} (repository role: ${ctx.roles.join(", ") || "none"}) may not ${what} under pf-policy-v1`
+            : `${ctx.principal} may not ${what}: ${ctx.problem}, and no role is granted without it`,
       });
     }
   }

@@ -1,12 +1,13 @@
 import type { MrRef } from "#core/contracts/entry-input.ts";
-import type { ForgeRole } from "#core/contracts/policy.ts";
+import type { ForgeUser } from "#integrations/types.ts";
 
 /** A comment on an MR/PR, normalised from GitHub `issue_comment` or GitLab `Note Hook`. */
 export interface CommentContext {
   mr: MrRef;
   /** `github:<login>` / `gitlab:<username>`. */
   principal: string;
-  roles: ForgeRole[];
+  /** The commenter as the forge identifies them; roles are looked up per repository. */
+  user: ForgeUser;
   body: string;
   /** Where the MR's issue key may be found. */
   title: string;

@@ -2,12 +2,12 @@
 // delivery's, so a redelivered comment neither starts a second run nor records a second approval
 // nor posts a second reply.
 import type { MrRef } from "#core/contracts/entry-input.ts";
-import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import type { Gate } from "#core/contracts/policy.ts";
 import { PermanentError } from "#core/errors.ts";
 import { EVIDENCE_MANIFEST_KIND } from "#core/evidence/bundle.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import type { RunRef } from "#core/ledger/types.ts";
+import { latestEvidence, runThatOpened } from "#gateway/approvals/gates.ts";
 import {
   APPROVAL_RECORDED,
   APPROVAL_REVOKED,
@@ -66,6 +66,18 @@ async function startFromComment(
       ...base,
       status: "refused",
       message: `Project ${project} is not routed to any repository by pf-policy-v1.`,
+    };
+  }
+  // Authority comes from the repository the comment is on: it must be one the issue's project
+  // routes to, so a PR elsewhere that merely names the issue starts nothing.
+  const routed = route.repos.some(
+    (r) => r.provider === ctx.mr.provider && deps.forges.projectOf(r) === ctx.mr.project,
+  );
+  if (!routed) {
+    return {
+      ...base,
+      status: "refused",
+      message: `This ${ctx.mr.provider} repository (${ctx.mr.project}) is not one that project ${project} routes to under pf-policy-v1: runs for ${key} start only from its routed repositories (${route.repos.map((r) => r.name).join(", ")}).`,
     };
   }
   let facts: { labels: string[]; priority: string | null; issueType: string | null; url: string } = {
@@ -202,20 +214,6 @@ async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
   };
 }
 
-/** The run's evidence: digest of the latest bundle and the commits it covers. */
-function latestEvidence(events: readonly LedgerEvent[]) {
-  const ev = [...events].reverse().find((e) => e.event_type === "evidence_uploaded");
-  if (ev === undefined) return undefined;
-  const d = ev.detail as { bundle_sha256?: unknown; head_commits?: unknown };
-  const digest = typeof d.bundle_sha256 === "string" ? d.bundle_sha256 : ev.output_sha256;
-  const commits = new Set<string>();
-  if (ev.git_refs?.head_commit !== undefined) commits.add(ev.git_refs.head_commit);
-  for (const c of ev.git_refs?.commits ?? []) commits.add(c);
-  if (Array.isArray(d.head_commits))
-    for (const c of d.head_commits) if (typeof c === "string") commits.add(c);
-  return { digest, commits, seq: ev.seq };
-}
-
 async function approve(
   deps: GatewayDeps,
   ctx: CommentContext,
@@ -223,10 +221,16 @@ async function approve(
   gate: Gate,
 ): Promise<LineResult> {
   const base = { line, command: `approve ${gate}` };
-  const run = await latestRun(deps, ctx.mr);
-  if (run === undefined)
-    return { ...base, status: "refused", message: "No run of this merge request to approve." };
-  const evidence = latestEvidence(await deps.ledger.read(run.run_id));
+  const run = await runThatOpened(deps, ctx.mr);
+  if (run === undefined) {
+    return {
+      ...base,
+      status: "refused",
+      message:
+        "No factory run opened this merge request: approvals count only on the merge request a run opened.",
+    };
+  }
+  const evidence = latestEvidence(run.events);
   if (evidence === undefined || evidence.digest === null) {
     return {
       ...base,
@@ -235,21 +239,22 @@ async function approve(
       message: `Run \`${run.run_id}\` has no evidence bundle yet.`,
     };
   }
-  const forge = deps.forges[ctx.mr.provider];
-  if (forge === undefined) {
-    return {
-      ...base,
-      status: "refused",
-      message: `No ${ctx.mr.provider} client is configured to read the head commit.`,
-    };
-  }
-  const head = await forge.headCommit(ctx.mr);
-  if (evidence.commits.size > 0 && !evidence.commits.has(head)) {
+  const verified = evidence.verified.find((v) => v.repo === run.repo);
+  if (verified === undefined) {
     return {
       ...base,
       status: "refused",
       run_id: run.run_id,
-      message: `The head commit ${head.slice(0, 12)} is newer than the evidence of run \`${run.run_id}\`: approvals bind to verified commits. Run \`rerun\` first.`,
+      message: `The evidence of run \`${run.run_id}\` names no verified commit of ${run.repo}: nothing to bind an approval to. Run \`rerun\`.`,
+    };
+  }
+  const head = await deps.forges.forMr(ctx.mr).headCommit(ctx.mr);
+  if (head !== verified.head_commit) {
+    return {
+      ...base,
+      status: "refused",
+      run_id: run.run_id,
+      message: `The head commit ${head.slice(0, 12)} is not the commit run \`${run.run_id}\` verified (${verified.head_commit.slice(0, 12)}): approvals bind to the verified commit. Run \`rerun\` first.`,
     };
   }
   await deps.ledger.append({
@@ -258,7 +263,7 @@ async function approve(
     phase: "approval",
     actor: ctx.principal,
     input_sha256: evidence.digest,
-    git_refs: { head_commit: head },
+    git_refs: { repo: verified.repo, branch: verified.branch, head_commit: head },
     detail: {
       gate,
       bundle_sha256: evidence.digest,
@@ -277,10 +282,12 @@ async function approve(
 
 async function revoke(deps: GatewayDeps, ctx: CommentContext, line: number, gate: Gate): Promise<LineResult> {
   const base = { line, command: `revoke ${gate}` };
-  const run = await latestRun(deps, ctx.mr);
-  if (run === undefined) return { ...base, status: "refused", message: "No run of this merge request." };
+  const run = await runThatOpened(deps, ctx.mr);
+  if (run === undefined) {
+    return { ...base, status: "refused", message: "No factory run opened this merge request." };
+  }
   // The principal's standing approval for this gate (not revoked, not voided by a newer commit).
-  const standing = standingApprovals(await deps.ledger.read(run.run_id)).find(
+  const standing = standingApprovals(run.events).find(
     (a) => a.actor === ctx.principal && a.gate === gate,
   )?.event;
   if (standing === undefined) {

@@ -1,17 +1,22 @@
 // One MR/PR comment delivery: parse → authorize all lines (deny by default) → execute → reply once.
 import type { FastifyBaseLogger } from "fastify";
 import type { MrRef } from "#core/contracts/entry-input.ts";
+import { publishGates } from "#gateway/approvals/gates.ts";
 import { authorizeCommands } from "#gateway/commands/authorize.ts";
 import type { CommentContext } from "#gateway/commands/context.ts";
 import { executeCommands, type LineResult } from "#gateway/commands/execute.ts";
 import { BOT_MARKER, parseCommands } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
-import { GatewayError } from "#gateway/errors.ts";
 
 export interface CommentOutcome {
   statusCode: 200 | 202;
   body: {
-    status: "ignored" | "started" | "duplicate" | "done";
+    /**
+     * `denied`: a line is not allowed for this commenter (nothing ran); `refused`: every command
+     * was refused or invalid. Both answer 200 with the reply posted: GitLab disables a hook after
+     * four failing responses, so a refusal must never look like a failed delivery.
+     */
+    status: "ignored" | "started" | "duplicate" | "done" | "denied" | "refused";
     reason?: string;
     run_id?: string;
     execution_arn?: string;
@@ -26,15 +31,10 @@ export function isLoopComment(body: string, authorIsBot: boolean): boolean {
 
 /** Post the factory's reply on the MR (marked, redacted); a lost reply is logged, never thrown. */
 export async function postReply(deps: GatewayDeps, mr: MrRef, text: string, log: FastifyBaseLogger) {
-  const forge = deps.forges[mr.provider];
-  if (forge === undefined) {
-    log.warn({ provider: mr.provider }, "no forge client configured: reply not posted");
-    return;
-  }
   // Replies can echo fragments of the comment: redact them like any other outgoing text.
   const safe = deps.redactor("strict").redactText(text).text;
   try {
-    await forge.comment(mr, `${BOT_MARKER}\n${safe}`);
+    await deps.forges.forMr(mr).comment(mr, `${BOT_MARKER}\n${safe}`);
   } catch (err) {
     // The commands' effects are already durable; a lost reply must not make the sender redo them.
     log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, "reply not posted");
@@ -50,7 +50,10 @@ export async function handleComment(
   if (commands.length === 0) {
     return { statusCode: 200, body: { status: "ignored", reason: "comment contains no command" } };
   }
-  const denials = authorizeCommands(deps.policy, ctx, commands);
+  // help/status need no role: only look the commenter up when a line needs authority.
+  const needsRole = commands.some((c) => c.kind === "command" && c.name !== "help" && c.name !== "status");
+  const actor = needsRole ? await deps.roles(ctx.mr, ctx.user) : { roles: [] };
+  const denials = authorizeCommands(deps.policy, { principal: ctx.principal, ...actor }, commands);
   if (denials.length > 0) {
     const { fresh } = await deps.dedupe.reserve(`${ctx.dedupeKey}#denied`, {});
     if (fresh) {
@@ -58,16 +61,30 @@ export async function handleComment(
       await deps.dedupe.markDone(`${ctx.dedupeKey}#denied`);
     }
     log.info({ principal: ctx.principal, denied: denials.map((d) => d.command) }, "command denied");
-    throw new GatewayError("forbidden_command", denials.map((d) => d.reason).join("; "));
+    return {
+      statusCode: 200,
+      body: { status: "denied", reason: denials.map((d) => d.reason).join("; ") },
+    };
   }
   const results = await executeCommands(deps, ctx, commands);
   const fresh = results.filter((r) => r.status !== "duplicate");
   if (fresh.length > 0) {
     await postReply(deps, ctx.mr, fresh.map((r) => r.message).join("\n\n"), log);
   }
+  // Approvals and revokes move the gates: publish them from the ledger (also on a redelivery, so
+  // a status the forge refused last time is set now).
+  if (commands.some((c) => c.kind === "command" && (c.name === "approve" || c.name === "revoke"))) {
+    await publishGates(deps, ctx.mr, log);
+  }
   const started = results.find((r) => r.status === "started");
   const firstRun = started ?? results.find((r) => r.run_id !== undefined);
-  const status = started ? "started" : results.every((r) => r.status === "duplicate") ? "duplicate" : "done";
+  const status = started
+    ? "started"
+    : results.every((r) => r.status === "duplicate")
+      ? "duplicate"
+      : fresh.every((r) => r.status === "refused" || r.status === "invalid")
+        ? "refused"
+        : "done";
   log.info(
     { principal: ctx.principal, results: results.map((r) => `${r.command}:${r.status}`) },
     "commands handled",

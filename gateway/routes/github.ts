@@ -7,7 +7,6 @@ import { pushBody, voidApprovalsOnPush } from "#gateway/approvals/void-on-push.t
 import { handleComment, isLoopComment } from "#gateway/commands/handle-comment.ts";
 import { GatewayError, invalidPayload } from "#gateway/errors.ts";
 import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
-import { roleFromGithubAssociation } from "#policies/engine/index.ts";
 
 export const GITHUB_BODY_LIMIT = 25 * 1024 * 1024;
 
@@ -17,8 +16,11 @@ const IssueComment = z.looseObject({
   action: z.string(),
   comment: z.looseObject({
     body: z.string().max(262_144).nullable(),
-    user: z.looseObject({ login: z.string().min(1).max(128), type: z.string().optional() }),
-    author_association: z.string().optional(),
+    user: z.looseObject({
+      login: z.string().min(1).max(128),
+      id: z.number().int().positive().optional(),
+      type: z.string().optional(),
+    }),
   }),
   issue: z.looseObject({
     number: z.number().int().positive(),
@@ -108,7 +110,6 @@ export async function githubRoutes(app: FastifyInstance) {
     ) {
       return reply.status(200).send({ status: "ignored", reason: "comment by a bot or the factory itself" });
     }
-    const role = roleFromGithubAssociation(p.comment.author_association);
     const outcome = await handleComment(
       app.deps,
       {
@@ -119,7 +120,8 @@ export async function githubRoutes(app: FastifyInstance) {
           url: p.issue.pull_request.html_url ?? p.issue.html_url,
         },
         principal: `github:${p.comment.user.login}`,
-        roles: role === undefined ? [] : [role],
+        // `author_association` is organisation membership, not repository permission: ignored.
+        user: { username: p.comment.user.login },
         body: text,
         title: p.issue.title,
         branch: null,

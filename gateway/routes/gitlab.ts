@@ -3,7 +3,6 @@
 // updates that pushed commits (they void earlier approvals).
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { ForgeRole } from "#core/contracts/policy.ts";
 import { pushBody, voidApprovalsOnPush } from "#gateway/approvals/void-on-push.ts";
 import { handleComment, isLoopComment } from "#gateway/commands/handle-comment.ts";
 import { GatewayError, invalidPayload } from "#gateway/errors.ts";
@@ -36,14 +35,25 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set([
   "System Hook",
 ]);
 
+/**
+ * Project and group access tokens act through bot users named `project_<id>_bot…` /
+ * `group_<id>_bot…`: automation, never a commenter with authority.
+ */
+const TOKEN_BOT = /^(project|group)_\d+_bot(_[0-9a-f]+)?$/;
+
 const NoteHook = z.looseObject({
   object_kind: z.literal("note"),
-  user: z.looseObject({ username: z.string().min(1).max(255) }),
+  user: z.looseObject({
+    username: z.string().min(1).max(255),
+    id: z.number().int().positive().optional(),
+  }),
   project: z.looseObject({ path_with_namespace: z.string().min(1).max(512), web_url: z.url() }),
   object_attributes: z.looseObject({
     note: z.string().max(1_000_000),
     noteable_type: z.string(),
     system: z.boolean().nullish(),
+    /** GitLab ≥ 16.11: `create` or `update` (an edit, with a new delivery id). */
+    action: z.string().nullish(),
   }),
   merge_request: z
     .looseObject({
@@ -146,10 +156,16 @@ export async function gitlabRoutes(app: FastifyInstance) {
         },
       );
     }
+    const action = p.object_attributes.action;
+    if (action !== undefined && action !== null && action !== "create") {
+      // An edited note is a new delivery of an old comment: running it again would repeat its
+      // commands (an approval recorded twice, a cancel replayed).
+      return reply.status(200).send({ status: "ignored", reason: `note ${action}, not create` });
+    }
     const note = p.object_attributes.note;
     if (
       p.object_attributes.system === true ||
-      isLoopComment(note, app.botLogins.has(`gitlab:${p.user.username}`))
+      isLoopComment(note, app.botLogins.has(`gitlab:${p.user.username}`) || TOKEN_BOT.test(p.user.username))
     ) {
       return reply
         .status(200)
@@ -161,16 +177,13 @@ export async function gitlabRoutes(app: FastifyInstance) {
       number: p.merge_request.iid,
       url: p.merge_request.url,
     };
-    // GitLab sends no role for the commenter: only an injected members lookup adds roles, otherwise
-    // the policy's `users` lists decide (deny by default).
-    const roles: ForgeRole[] =
-      app.deps.gitlabRoles === undefined ? [] : await app.deps.gitlabRoles(mr, p.user.username);
     const outcome = await handleComment(
       app.deps,
       {
         mr,
         principal: `gitlab:${p.user.username}`,
-        roles,
+        // GitLab sends no role: the members API is asked by user id (deps.roles).
+        user: { username: p.user.username, ...(p.user.id === undefined ? {} : { id: p.user.id }) },
         body: note,
         title: p.merge_request.title,
         branch: p.merge_request.source_branch ?? null,

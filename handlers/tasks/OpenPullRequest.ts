@@ -2,6 +2,7 @@
 // with the approval checklist, plan summary, verification table, evidence links and digests, and
 // record `pr_opened` in the ledger (indexed by the MR reference so `/pf` commands find the run).
 // The ForgePort has no merge operation: no code path here can merge.
+import { GATES_STATUS_CONTEXT, summarizeGates } from "#core/approvals/checklist.ts";
 import type { Gate } from "#core/contracts/policy.ts";
 import { OpenPullRequestInput, PullRequestRecord } from "#core/contracts/tasks.ts";
 import { PermanentError } from "#core/errors.ts";
@@ -189,6 +190,23 @@ export async function openPullRequest(
     },
     key,
     { mr_ref: mrRefKey({ provider: repo.provider, project, number: record.number }) },
+  );
+  // The gates status the forge's branch protection requires: every required gate is open on a
+  // new PR; the gateway moves it as approvals arrive. Set on every attempt (idempotent upstream).
+  const gates = summarizeGates({
+    required: deps.policy.requiredGates(entry.trigger.risk_class),
+    ticks: {},
+    minApprovals: () => 1,
+  });
+  await forge.setCommitStatus(
+    { provider: repo.provider, project, number: record.number, url: record.url },
+    event.git_refs?.head_commit ?? headCommit,
+    {
+      context: GATES_STATUS_CONTEXT,
+      state: gates.state,
+      description: gates.description,
+      targetUrl: record.url,
+    },
   );
   // On a replay the first attempt's record is the answer (same number, same `created`).
   return parseOrThrow(

@@ -10,6 +10,7 @@ import {
   EVIDENCE_MANIFEST_KIND,
   findRefs,
   MANIFEST_SCHEMA,
+  type VerifiedCommit,
   writeBundle,
 } from "#core/evidence/bundle.ts";
 import { addLedgerRefs, headSection, policySection } from "./bundle-common.ts";
@@ -74,6 +75,18 @@ export async function uploadEvidenceBundle(
     });
   }
 
+  // What the approvals bind to: each repository's branch at the commit its verifier passed.
+  const verified: VerifiedCommit[] = input.results.map((r) => {
+    const head = r.verify.head_commit;
+    if (r.verify.verdict !== "pass" || head === undefined) {
+      throw new PermanentError(
+        `${TASK}: repository ${r.repo.name} has no passing verification of a commit (verdict ${r.verify.verdict ?? "missing"})`,
+        { context: { run_id: input.run_id, repo: r.repo.name } },
+      );
+    }
+    return { repo: r.repo.name, provider: r.repo.provider, branch: r.branch.branch, head_commit: head };
+  });
+
   const bundle = await writeBundle(deps.evidence, {
     schema: MANIFEST_SCHEMA,
     run_id: input.run_id,
@@ -83,6 +96,7 @@ export async function uploadEvidenceBundle(
     policy,
     ledger_head: headSection(head),
     artifacts,
+    verified,
   });
   await deps.ledger.append({
     run_id: input.run_id,
@@ -92,7 +106,17 @@ export async function uploadEvidenceBundle(
     output_sha256: bundle.sha256,
     s3_refs: [bundle.ref],
     actor: TASK,
-    detail: { artifacts: artifacts.length, repos: input.results.map((r) => r.repo.name) },
+    // One repository: its refs; several: every verified head in `commits`, per repo in `verified`.
+    git_refs:
+      verified.length === 1
+        ? { repo: verified[0]!.repo, branch: verified[0]!.branch, head_commit: verified[0]!.head_commit }
+        : { commits: verified.map((v) => v.head_commit) },
+    detail: {
+      artifacts: artifacts.length,
+      repos: input.results.map((r) => r.repo.name),
+      bundle_sha256: bundle.sha256,
+      verified,
+    },
   });
   return { bundle_ref: bundle.ref, bundle_sha256: bundle.sha256 };
 }

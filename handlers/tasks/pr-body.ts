@@ -1,7 +1,10 @@
 // The draft PR/MR body (Markdown, same on GitHub, GitLab and the local forge): approval checklist,
 // plan summary, verification table, evidence links with digests, run id. Pure rendering: the
 // caller loads the plan / verifier report / bundle manifest and passes what it found.
-import { GATES, type Gate } from "#core/contracts/policy.ts";
+import { GATE_LABELS, renderChecklist } from "#core/approvals/checklist.ts";
+import type { Gate } from "#core/contracts/policy.ts";
+
+export { GATE_LABELS };
 
 export interface VerificationStep {
   name: string;
@@ -38,13 +41,6 @@ export interface PrBodyInput {
 const MAX_BODY = 60_000;
 const MAX_SECTION = 12_000;
 
-export const GATE_LABELS: Record<Gate, string> = {
-  spec: "Spec",
-  plan: "Plan",
-  risk: "Risk",
-  release: "Release",
-};
-
 export const RUN_MARKER_PREFIX = "<!-- pf:run ";
 
 export function prTitle(issueKey: string, summary: string): string {
@@ -52,12 +48,17 @@ export function prTitle(issueKey: string, summary: string): string {
   return title.length <= 200 ? title : `${title.slice(0, 199)}…`;
 }
 
-/** One Markdown checklist line per gate, e.g. `- [ ] Spec approved — /pf approve spec`. */
+/**
+ * The checklist a new PR/MR starts with: every gate open (`- [ ] Spec approved — /pf approve spec`);
+ * the gateway ticks them in place as approvals are recorded.
+ */
 export function checklistLines(prefix: string, required: readonly Gate[]): string[] {
-  return GATES.map(
-    (gate) =>
-      `- [ ] ${GATE_LABELS[gate]} approved — ${prefix} approve ${gate}${required.includes(gate) ? "" : " (optional for this risk class)"}`,
-  );
+  return openChecklist(prefix, required).slice(1, -1);
+}
+
+/** The same lines between the markers the gateway replaces. */
+function openChecklist(prefix: string, required: readonly Gate[]): string[] {
+  return renderChecklist(prefix, { required, ticks: {}, minApprovals: () => 1 });
 }
 
 function cell(text: string): string {
@@ -75,7 +76,7 @@ export function renderPrBody(input: PrBodyInput): string {
   lines.push("");
   lines.push("### Approval checklist");
   lines.push("");
-  lines.push(...checklistLines(input.command_prefix, input.required_gates));
+  lines.push(...openChecklist(input.command_prefix, input.required_gates));
   lines.push("");
   lines.push(
     `Approve by commenting the command on this PR/MR. Approvals bind to the evidence bundle \`sha256:${input.bundle_sha256}\` and the head commit; a new commit voids them.`,

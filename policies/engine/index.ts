@@ -7,6 +7,6 @@ export {
   parsePolicy,
 } from "./policy.ts";
 export { classifyRisk, type RiskFacts } from "./risk.ts";
-export { roleFromGithubAssociation, roleFromGitlabAccessLevel } from "./roles.ts";
+export { roleFromGithubPermission, roleFromGitlabAccessLevel } from "./roles.ts";
 export { type ChangelogItem, decideTrigger, type TriggerDecision, type TriggerFacts } from "./triggers.ts";
 export { validatePolicyDocument } from "./validate.ts";

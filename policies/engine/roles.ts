@@ -1,18 +1,17 @@
 import type { ForgeRole } from "#core/contracts/policy.ts";
 
-/** GitHub `author_association` → normalised role (NONE and unknown values → no role). */
-export function roleFromGithubAssociation(association: string | null | undefined): ForgeRole | undefined {
-  switch (association) {
-    case "OWNER":
+/**
+ * GitHub repository permission (`role_name` of the collaborator permission API) → role. Triage and
+ * read hold no command role; organisation membership (`author_association`) is never consulted.
+ */
+export function roleFromGithubPermission(permission: string | null | undefined): ForgeRole | undefined {
+  switch (permission) {
+    case "admin":
       return "owner";
-    case "MEMBER":
-      return "member";
-    case "COLLABORATOR":
-      return "collaborator";
-    case "CONTRIBUTOR":
-    case "FIRST_TIME_CONTRIBUTOR":
-    case "FIRST_TIMER":
-      return "contributor";
+    case "maintain":
+      return "maintainer";
+    case "write":
+      return "developer";
     default:
       return undefined;
   }
@@ -24,7 +23,6 @@ export function roleFromGitlabAccessLevel(level: number | null | undefined): For
   if (level >= 50) return "owner";
   if (level >= 40) return "maintainer";
   if (level >= 30) return "developer";
-  if (level >= 20) return "reporter";
-  if (level >= 10) return "guest";
+  // Reporter (20), guest (10) and minimal access (5) may comment but hold no command role.
   return undefined;
 }

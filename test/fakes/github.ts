@@ -25,6 +25,18 @@ export interface GitHubComment {
   created_at: string;
 }
 
+/** A commit status as GitHub keeps it (latest per context wins on the PR). */
+export interface GitHubStatus {
+  sha: string;
+  state: string;
+  context: string;
+  description: string | null;
+  target_url: string | null;
+}
+
+/** `role_name` values of the collaborator permission API. */
+export type GitHubRoleName = "admin" | "maintain" | "write" | "triage" | "read";
+
 interface RepoState {
   owner: string;
   name: string;
@@ -32,6 +44,9 @@ interface RepoState {
   branches: Map<string, string>;
   pulls: GitHubPull[];
   comments: GitHubComment[];
+  statuses: GitHubStatus[];
+  /** login (lower case) → role; users absent here have no access ("none"). */
+  permissions: Map<string, GitHubRoleName>;
 }
 
 export interface FakeGitHub extends FakeServer {
@@ -42,7 +57,20 @@ export interface FakeGitHub extends FakeServer {
   branches(fullName: string): Record<string, string>;
   pulls(fullName: string): GitHubPull[];
   comments(fullName: string, number?: number): GitHubComment[];
+  /** Give a user a repository role (collaborator or via a team/org base permission). */
+  setPermission(fullName: string, login: string, role: GitHubRoleName): void;
+  /** Statuses created on the repository, oldest first. */
+  statuses(fullName: string, sha?: string): GitHubStatus[];
 }
+
+/** GitHub's legacy `permission` field folds maintain into write and triage into read. */
+const LEGACY_PERMISSION: Record<GitHubRoleName, string> = {
+  admin: "admin",
+  maintain: "write",
+  write: "write",
+  triage: "read",
+  read: "read",
+};
 
 const DOCS = "https://docs.github.com/rest";
 
@@ -269,6 +297,55 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
         return apiPull(r, p);
       });
 
+      app.get<{ Params: RepoParams & { username: string } }>(
+        "/repos/:owner/:repo/collaborators/:username/permission",
+        async (req, reply) => {
+          const r = repoOf(req.params.owner, req.params.repo);
+          if (r === undefined) return reply.code(404).send(notFound());
+          const role = r.permissions.get(req.params.username.toLowerCase());
+          return {
+            permission: role === undefined ? "none" : LEGACY_PERMISSION[role],
+            role_name: role ?? "none",
+            user: { login: req.params.username, type: "User" },
+          };
+        },
+      );
+
+      app.post<{
+        Params: RepoParams & { sha: string };
+        Body: { state?: string; context?: string; description?: string; target_url?: string };
+      }>("/repos/:owner/:repo/statuses/:sha", async (req, reply) => {
+        const r = repoOf(req.params.owner, req.params.repo);
+        if (r === undefined) return reply.code(404).send(notFound());
+        const b = req.body ?? {};
+        const states = ["error", "failure", "pending", "success"];
+        if (typeof b.state !== "string" || !states.includes(b.state)) {
+          return reply.code(422).send({
+            message: "Validation Failed",
+            errors: [{ resource: "Status", field: "state", code: "custom" }],
+            documentation_url: DOCS,
+            status: "422",
+          });
+        }
+        if (typeof b.description === "string" && b.description.length > 140) {
+          return reply.code(422).send({
+            message: "Validation Failed",
+            errors: [{ resource: "Status", field: "description", code: "custom" }],
+            documentation_url: DOCS,
+            status: "422",
+          });
+        }
+        const status: GitHubStatus = {
+          sha: req.params.sha,
+          state: b.state,
+          context: b.context ?? "default",
+          description: b.description ?? null,
+          target_url: b.target_url ?? null,
+        };
+        r.statuses.push(status);
+        return reply.code(201).send({ id: nextId++, ...status, creator: { login: "protocol-factory[bot]" } });
+      });
+
       app.post<{ Params: RepoParams & { number: string }; Body: { body?: string } }>(
         "/repos/:owner/:repo/issues/:number/comments",
         async (req, reply) => {
@@ -325,8 +402,15 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
         ),
         pulls: [],
         comments: [],
+        statuses: [],
+        permissions: new Map(),
       });
     },
+    setPermission(fullName, login, role) {
+      mustRepo(fullName).permissions.set(login.toLowerCase(), role);
+    },
+    statuses: (fullName, sha) =>
+      mustRepo(fullName).statuses.filter((x) => sha === undefined || x.sha === sha),
     setBranch(fullName, branch, sha) {
       mustRepo(fullName).branches.set(branch, sha);
     },

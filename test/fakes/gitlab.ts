@@ -26,6 +26,13 @@ export interface GitLabNote {
   created_at: string;
 }
 
+export interface GitLabStatus {
+  sha: string;
+  status: string;
+  name: string;
+  description: string | null;
+}
+
 interface ProjectState {
   id: number;
   path: string;
@@ -33,6 +40,9 @@ interface ProjectState {
   branches: Map<string, string>;
   mrs: GitLabMr[];
   notes: GitLabNote[];
+  statuses: GitLabStatus[];
+  /** user id → effective access level (members/all includes inherited group membership). */
+  members: Map<number, { username: string; access_level: number; state: string }>;
 }
 
 export interface FakeGitLab extends FakeServer {
@@ -42,6 +52,9 @@ export interface FakeGitLab extends FakeServer {
   branches(path: string): Record<string, string>;
   mergeRequests(path: string): GitLabMr[];
   notes(path: string, iid?: number): GitLabNote[];
+  /** Add a (direct or inherited) member: 10 guest, 20 reporter, 30 developer, 40 maintainer, 50 owner. */
+  setMember(path: string, user: { id: number; username: string }, accessLevel: number, state?: string): void;
+  statuses(path: string, sha?: string): GitLabStatus[];
 }
 
 /** GitLab marks an MR as draft from its title prefix. */
@@ -245,6 +258,47 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
         return apiMr(p, mr);
       });
 
+      app.get<{ Params: IdParams & { userId: string } }>(
+        "/api/v4/projects/:id/members/all/:userId",
+        async (req, reply) => {
+          const p = projectOf(req.params.id);
+          if (p === undefined) return projectNotFound(reply);
+          const id = Number(req.params.userId);
+          const m = p.members.get(id);
+          if (m === undefined) return reply.code(404).send({ message: "404 Not found" });
+          return {
+            id,
+            username: m.username,
+            name: m.username,
+            state: m.state,
+            access_level: m.access_level,
+            web_url: `${server.url}/${m.username}`,
+            expires_at: null,
+          };
+        },
+      );
+
+      app.post<{
+        Params: IdParams & { sha: string };
+        Body: { state?: string; name?: string; context?: string; description?: string };
+      }>("/api/v4/projects/:id/statuses/:sha", async (req, reply) => {
+        const p = projectOf(req.params.id);
+        if (p === undefined) return projectNotFound(reply);
+        const b = req.body ?? {};
+        const states = ["pending", "running", "success", "failed", "canceled", "skipped"];
+        if (typeof b.state !== "string" || !states.includes(b.state)) {
+          return reply.code(400).send({ error: "state does not have a valid value" });
+        }
+        const status: GitLabStatus = {
+          sha: req.params.sha,
+          status: b.state,
+          name: b.name ?? b.context ?? "default",
+          description: b.description ?? null,
+        };
+        p.statuses.push(status);
+        return reply.code(201).send({ id: nextId++, ...status, ref: null, allow_failure: false });
+      });
+
       app.post<{ Params: IdParams & { iid: string }; Body: { body?: string } }>(
         "/api/v4/projects/:id/merge_requests/:iid/notes",
         async (req, reply) => {
@@ -301,9 +355,15 @@ export async function startFakeGitLab(options: { token?: string } = {}): Promise
         ),
         mrs: [],
         notes: [],
+        statuses: [],
+        members: new Map(),
       });
       return id;
     },
+    setMember(path, user, accessLevel, state = "active") {
+      mustProject(path).members.set(user.id, { username: user.username, access_level: accessLevel, state });
+    },
+    statuses: (path, sha) => mustProject(path).statuses.filter((x) => sha === undefined || x.sha === sha),
     setBranch(path, branch, sha) {
       mustProject(path).branches.set(branch, sha);
     },

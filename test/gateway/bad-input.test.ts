@@ -297,16 +297,7 @@ t.test("GitLab Standard Webhooks signature when a signing token is configured", 
   const h = await makeHarness(
     t,
     {},
-    {
-      secrets: {
-        githubWebhook: [SECRETS.github],
-        gitlabWebhook: [SECRETS.gitlabToken],
-        gitlabSigning: [SECRETS.gitlabSigning],
-        jiraWebhook: [SECRETS.jiraWebhook],
-        jiraAutomation: [],
-        operator: [SECRETS.operator],
-      },
-    },
+    { env: { GITLAB_SIGNING_TOKEN: SECRETS.gitlabSigning, JIRA_AUTOMATION_TOKEN: undefined } },
   );
   const body = readFileSync("test/fixtures/gateway/gitlab-merge-request.json", "utf8");
   const post = (headers: Record<string, string>) =>
@@ -337,20 +328,7 @@ t.test("GitLab Standard Webhooks signature when a signing token is configured", 
 });
 
 t.test("JIRA_AUTOMATION_TOKEN unset: bearer requests are refused", async (t) => {
-  const h = await makeHarness(
-    t,
-    {},
-    {
-      secrets: {
-        githubWebhook: [SECRETS.github],
-        gitlabWebhook: [SECRETS.gitlabToken],
-        gitlabSigning: [],
-        jiraWebhook: [SECRETS.jiraWebhook],
-        jiraAutomation: [],
-        operator: [],
-      },
-    },
-  );
+  const h = await makeHarness(t, {}, { env: { JIRA_AUTOMATION_TOKEN: undefined } });
   const res = await h.app.inject({
     method: "POST",
     url: "/webhooks/jira",

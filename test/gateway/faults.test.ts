@@ -103,13 +103,7 @@ t.test("a permanent refusal is not retried and leaves the delivery retryable", a
   const bad = await makeHarness(
     t,
     { fakeSfn },
-    {
-      sfn: {
-        client: fakeSfn.client(),
-        stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:missing",
-        sleep: async () => {},
-      },
-    },
+    { env: { STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:missing" } },
   );
   const res = await send(bad, "permanent");
   t.equal(res.statusCode, 502);

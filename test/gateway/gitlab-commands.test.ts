@@ -2,22 +2,25 @@
 // evidence digest and head commit), stale-head refusal, revoke, cancel, deny by default.
 import { readFileSync } from "node:fs";
 import t from "tap";
+import { GATES_STATUS_CONTEXT } from "#core/approvals/checklist.ts";
 import { EntryInput } from "#core/contracts/entry-input.ts";
 import { readManifest } from "#core/evidence/bundle.ts";
-import { sha256Hex } from "#core/hash.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
-import { JiraClient } from "#integrations/jira.ts";
+import { initRunLedger } from "#handlers/tasks/InitRunLedger.ts";
+import { fakeSha } from "#test/fakes/github.ts";
 import { startFakeJira } from "#test/fakes/jira.ts";
+import { produceFactoryMr } from "#test/gateway/helpers/factory-run.ts";
 import {
   gitlabCommenter,
   gitlabNoteBody,
   gitlabNoteFixture,
+  grantGitlab,
   policyForGitlabUser,
 } from "#test/gateway/helpers/gitlab.ts";
-import { makeHarness, type OpenedMr, openGitlabMr } from "#test/gateway/helpers/harness.ts";
+import { type Harness, makeHarness, type OpenedMr, openGitlabMr } from "#test/gateway/helpers/harness.ts";
 import { gitlabHeaders } from "#test/gateway/helpers/sign.ts";
+import { normalized } from "#test/handlers/fixtures.ts";
 
-const H2 = "b".repeat(40);
 const PROJECT = "locate/locate-round-publisher";
 const BRANCH = "pf/LOCATE-123-a1b2c3d4";
 
@@ -31,93 +34,96 @@ const gitlabPolicy = () =>
 
 const noteBody = (text: string, username = "alice", mr?: OpenedMr) => gitlabNoteBody(text, mr, { username });
 
-t.test("GitLab MR commands", async (t) => {
+/** The entry input the gateway started, recorded by InitRunLedger as the state machine would. */
+async function initFromExecution(h: Harness, index: number): Promise<string> {
+  const input = EntryInput.parse(JSON.parse(h.sfn.executions[index]!.input));
+  await initRunLedger(normalized(input), { ledger: h.ledger });
+  return input.run_id;
+}
+
+t.test("GitLab MR commands on a factory MR", async (t) => {
   const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
-  const opened = await openGitlabMr(h, PROJECT, BRANCH, "Draft: LOCATE-123 publish round results");
-  const MR = { provider: "gitlab" as const, project: PROJECT, number: opened.number, url: opened.url };
-  const H1 = opened.head;
-  const lastReply = () => h.gl.notes(PROJECT, opened.number).at(-1)!.body;
-  const replyCount = () => h.gl.notes(PROJECT, opened.number).length;
-  const post = gitlabCommenter(h, opened, { uuidPrefix: "uuid" });
+  const f = await produceFactoryMr(h);
+  const PROJECT = f.project;
+  const lastReply = () => h.gl.notes(PROJECT, f.number).at(-1)!.body;
+  const replyCount = () => h.gl.notes(PROJECT, f.number).length;
+  const gates = () => h.gl.statuses(PROJECT, f.head).filter((s) => s.name === GATES_STATUS_CONTEXT);
+  const description = () => h.gl.mergeRequests(PROJECT).find((m) => m.iid === f.number)!.description ?? "";
+  const post = gitlabCommenter(h, f, { uuidPrefix: "uuid" });
 
-  const none = await post("/pf status");
-  t.equal(none.statusCode, 200);
-  t.match(lastReply(), /No runs for this merge request/);
-
-  const run = await post("/pf run");
-  t.equal(run.statusCode, 202);
-  const runId: string = run.json().run_id;
-  const input = EntryInput.parse(JSON.parse(h.sfn.executions[0]!.input));
-  t.match(input.trigger, {
-    type: "mr_command",
-    key: "LOCATE-123",
-    project: "LOCATE",
-    mr: MR,
-    command: "run",
-  });
-  t.equal(input.repos[0]!.name, "locate-round-publisher");
-
-  // What InitRunLedger and UploadEvidenceBundle record for this run.
-  await h.ledger.append(
-    { run_id: runId, event_type: "run_started", phase: "init", detail: {} },
-    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
-  );
-  const bundle = sha256Hex("bundle");
-  await h.ledger.append({
-    run_id: runId,
-    event_type: "evidence_uploaded",
-    phase: "evidence",
-    output_sha256: bundle,
-    git_refs: { repo: "locate-round-publisher", head_commit: H1 },
-    detail: { bundle_sha256: bundle },
-  });
-
+  t.match(gates().at(-1), { status: "pending" }, "OpenPullRequest set the gates status pending");
   const status = await post("/pf status");
-  t.equal(status.json().run_id, runId);
-  t.match(lastReply(), new RegExp(`${runId}.*RUNNING; 2 ledger event`));
+  t.equal(status.json().run_id, f.runId);
+  t.match(lastReply(), new RegExp(`${f.runId}.*Standing approvals: none`));
 
   const approve = await post("/pf approve plan\n/pf approve spec");
   t.equal(approve.statusCode, 200);
-  let events = await h.ledger.read(runId);
+  let events = await h.ledger.read(f.runId);
   const approvals = events.filter((e) => e.event_type === "approval_recorded");
   t.equal(approvals.length, 2);
   t.match(approvals[0], {
     actor: "gitlab:alice",
-    input_sha256: bundle,
-    git_refs: { head_commit: H1 },
-    detail: { gate: "plan", bundle_sha256: bundle, head_commit: H1 },
+    input_sha256: f.bundleSha256,
+    git_refs: { repo: f.repo.name, branch: f.branch, head_commit: f.head },
+    detail: { gate: "plan", bundle_sha256: f.bundleSha256, head_commit: f.head },
   });
+  t.match(gates().at(-1), { status: "pending", description: /Risk, Release/ }, "risk and release still open");
+  t.match(
+    description(),
+    /- \[x\] Spec approved — approved by gitlab:alice at \S+ for evidence `[0-9a-f]{12}`/,
+  );
+  t.match(description(), /- \[ \] Risk approved — \/pf approve risk/);
 
   // Redelivery of the same comment records nothing twice and replies once.
   const replies = replyCount();
   const dup = await post("/pf approve plan\n/pf approve spec", undefined, post.lastDeliveryId());
   t.equal(dup.json().status, "duplicate");
-  t.equal((await h.ledger.read(runId)).length, events.length);
+  t.equal((await h.ledger.read(f.runId)).length, events.length);
   t.equal(replyCount(), replies);
 
-  // A new commit: approvals for the old evidence are refused.
-  h.gl.setBranch(PROJECT, BRANCH, H2);
+  // A commit nobody verified: approvals are refused, with a 200 and a reply.
+  const H2 = fakeSha("unverified");
+  h.gl.setBranch(PROJECT, f.branch, H2);
   const stale = await post("/pf approve risk");
   t.equal(stale.statusCode, 200);
-  t.match(lastReply(), /newer than the evidence/);
-  t.equal((await h.ledger.read(runId)).length, events.length, "nothing recorded");
+  t.equal(stale.json().status, "refused");
+  t.match(lastReply(), /is not the commit run .* verified/);
+  t.equal((await h.ledger.read(f.runId)).length, events.length, "nothing recorded");
+  h.gl.setBranch(PROJECT, f.branch, f.head);
 
   const revoke = await post("/pf revoke plan");
   t.equal(revoke.statusCode, 200);
-  events = await h.ledger.read(runId);
+  events = await h.ledger.read(f.runId);
   t.match(events.at(-1), { event_type: "approval_revoked", actor: "gitlab:alice", detail: { gate: "plan" } });
+  t.match(description(), /- \[ \] Plan approved/, "the checklist unticks a revoked gate");
   const revokeAgain = await post("/pf revoke plan");
   t.equal(revokeAgain.statusCode, 200);
   t.match(lastReply(), /no plan approval to revoke/);
 
-  // Deny by default: bob is in no list; nothing happens but a denial reply.
-  const before = (await h.ledger.read(runId)).length;
+  // Deny by default: bob holds no role on the project; nothing happens but a denial reply, 200.
+  const before = (await h.ledger.read(f.runId)).length;
   const denied = await post("/pf approve release\n/pf status", "bob");
-  t.equal(denied.statusCode, 403);
-  t.equal(denied.json().code, "forbidden_command");
-  t.equal((await h.ledger.read(runId)).length, before);
+  t.equal(denied.statusCode, 200);
+  t.equal(denied.json().status, "denied");
+  t.match(lastReply(), /Not allowed: gitlab:bob \(repository role: none\) may not approve release/);
+  t.equal((await h.ledger.read(f.runId)).length, before);
+
+  // A comment-started run: cancel it.
+  const run = await post("/pf run");
+  t.equal(run.statusCode, 202);
+  const runId = await initFromExecution(h, 0);
+  t.equal(run.json().run_id, runId);
+  const input = EntryInput.parse(JSON.parse(h.sfn.executions[0]!.input));
+  t.match(input.trigger, {
+    type: "mr_command",
+    key: "LOCATE-123",
+    project: "LOCATE",
+    mr: f.mr,
+    command: "run",
+  });
   const cancelDenied = await post("/pf cancel", "bob");
-  t.equal(cancelDenied.statusCode, 403);
+  t.equal(cancelDenied.statusCode, 200);
+  t.equal(cancelDenied.json().status, "denied");
   t.equal(h.sfn.executions[0]!.status, "RUNNING");
 
   const cancel = await post("/pf cancel");
@@ -196,28 +202,80 @@ t.test("GitLab: other notes and hooks are ignored; bot notes never trigger", asy
   t.equal(h.gl.requestsTo(/notes/).length, 0);
 });
 
-t.test("GitLab roles from an injected members lookup", async (t) => {
-  const h = await makeHarness(
-    t,
-    {},
-    { gitlabRoles: async (_mr, username) => (username === "carol" ? ["maintainer"] : []) },
+t.test("GitLab roles come from the members API of the MR's project", async (t) => {
+  // The shipped policy: no users listed, roles only.
+  const h = await makeHarness(t);
+  const f = await produceFactoryMr(h);
+  const post = gitlabCommenter(h, f, { uuidPrefix: "role" });
+  const lastReply = () => h.gl.notes(f.project, f.number).at(-1)!.body;
+  const approvals = async () =>
+    (await h.ledger.read(f.runId)).filter((e) => e.event_type === "approval_recorded");
+  grantGitlab(h, f.project, "mia", 40);
+  grantGitlab(h, f.project, "dev", 30);
+  grantGitlab(h, f.project, "rita", 20);
+  grantGitlab(h, f.project, "gus", 10);
+
+  const ok = await post("/pf approve risk", "mia");
+  t.equal(ok.statusCode, 200);
+  t.equal(ok.json().status, "done");
+  t.match(
+    await approvals(),
+    [{ actor: "gitlab:mia", detail: { gate: "risk" } }],
+    "a maintainer approves risk",
   );
-  const body = noteBody("/pf run", "carol");
-  const ok = await h.app.inject({
-    method: "POST",
-    url: "/webhooks/gitlab",
-    headers: gitlabHeaders(body, "Note Hook", "r1"),
-    payload: body,
+  const devRisk = await post("/pf approve risk", "dev");
+  t.equal(devRisk.json().status, "denied", "a developer may not approve risk");
+  const devSpec = await post("/pf approve spec", "dev");
+  t.equal(devSpec.json().status, "done", "a developer approves spec");
+
+  for (const [who, why] of [
+    ["rita", "reporter"],
+    ["gus", "guest"],
+    ["stranger", "no membership"],
+  ] as const) {
+    const before = (await approvals()).length;
+    const res = await post("/pf approve spec", who);
+    t.equal(res.statusCode, 200, `${why}: 200`);
+    t.equal(res.json().status, "denied", `${why}: denied`);
+    t.match(lastReply(), new RegExp(`gitlab:${who} \\(repository role: none\\)`), `${why}: reply says why`);
+    t.equal((await approvals()).length, before, `${why}: nothing recorded`);
+  }
+
+  // A failed lookup never grants: a maintainer not looked up yet is refused while the API fails,
+  // and the failure is not remembered.
+  grantGitlab(h, f.project, "max", 40);
+  h.gl.fail({ status: 500, times: 1, match: /members\/all/ });
+  const failed = await post("/pf approve release", "max");
+  t.equal(failed.statusCode, 200);
+  t.equal(failed.json().status, "denied");
+  t.match(lastReply(), /permission lookup for max .* failed/);
+  t.notOk((await approvals()).some((e) => (e.detail as { gate?: string }).gate === "release"));
+  const later = await post("/pf approve release", "max");
+  t.equal(later.json().status, "done", "once the API answers, the maintainer approves");
+});
+
+t.test("edited notes run nothing; ten refused commands in a row all answer 200", async (t) => {
+  const h = await makeHarness(t, {}, { policy: gitlabPolicy() });
+  const f = await produceFactoryMr(h);
+  const edited = gitlabCommenter(h, f, {
+    uuidPrefix: "edit",
+    edit: (p) => {
+      (p.object_attributes as Record<string, unknown>).action = "update";
+    },
   });
-  t.equal(ok.statusCode, 202);
-  const body2 = noteBody("/pf run", "dave");
-  const no = await h.app.inject({
-    method: "POST",
-    url: "/webhooks/gitlab",
-    headers: gitlabHeaders(body2, "Note Hook", "r2"),
-    payload: body2,
-  });
-  t.equal(no.statusCode, 403);
+  const before = (await h.ledger.read(f.runId)).length;
+  const res = await edited("/pf approve release");
+  t.equal(res.statusCode, 200);
+  t.match(res.json(), { status: "ignored", reason: /note update/ });
+  t.equal((await h.ledger.read(f.runId)).length, before, "an edit records nothing");
+
+  const post = gitlabCommenter(h, f, { uuidPrefix: "refused" });
+  for (let i = 0; i < 10; i++) {
+    const r = await post(i % 2 === 0 ? "/pf approve release" : "/pf frobnicate", "nobody");
+    t.equal(r.statusCode, 200, `refusal ${i + 1} answers 200`);
+    t.match(r.json().status, /^(denied|refused)$/);
+  }
+  t.equal((await h.ledger.read(f.runId)).length, before);
 });
 
 t.test(
@@ -233,10 +291,7 @@ t.test(
     const h = await makeHarness(
       t,
       {},
-      {
-        policy: gitlabPolicy(),
-        jira: new JiraClient({ baseUrl: jira.url, auth: { email: EMAIL, apiToken: TOKEN } }),
-      },
+      { policy: gitlabPolicy(), env: { JIRA_BASE_URL: jira.url, JIRA_API_TOKEN: `${EMAIL}:${TOKEN}` } },
     );
     const opened = await openGitlabMr(h, PROJECT, BRANCH, "LOCATE-123 rounds");
     const run = await h.app.inject({
@@ -251,7 +306,7 @@ t.test(
     t.equal(input.trigger.risk_class, "high", "security label → high risk");
     t.equal(input.trigger.url, `${jira.url}/browse/LOCATE-123`);
 
-    const other = await openGitlabMr(h, "locate/other", "pf/LOCATE-999-x", "LOCATE-999 missing");
+    const other = await openGitlabMr(h, PROJECT, "pf/LOCATE-999-x", "LOCATE-999 missing");
     const missing = await h.app.inject({
       method: "POST",
       url: "/webhooks/gitlab",
@@ -259,7 +314,22 @@ t.test(
       payload: noteBody("/pf run", "alice", other),
     });
     t.equal(missing.statusCode, 200);
-    t.match(h.gl.notes("locate/other", other.number).at(-1)!.body, /LOCATE-999 cannot be read/);
+    t.match(h.gl.notes(PROJECT, other.number).at(-1)!.body, /LOCATE-999 cannot be read/);
+
+    // A repository the LOCATE project does not route to: its MR naming the issue starts nothing.
+    const elsewhere = await openGitlabMr(h, "locate/other", "feature/LOCATE-123", "LOCATE-123 look-alike");
+    const unrouted = await h.app.inject({
+      method: "POST",
+      url: "/webhooks/gitlab",
+      headers: gitlabHeaders(noteBody("/pf run", "alice", elsewhere), "Note Hook", "j-3"),
+      payload: noteBody("/pf run", "alice", elsewhere),
+    });
+    t.equal(unrouted.statusCode, 200);
+    t.equal(unrouted.json().status, "refused");
+    t.match(
+      h.gl.notes("locate/other", elsewhere.number).at(-1)!.body,
+      /locate\/other\) is not one that project LOCATE routes to/,
+    );
     t.equal(h.sfn.executions.length, 1);
   },
 );

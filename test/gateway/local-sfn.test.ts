@@ -61,9 +61,9 @@ async function localSfn(t: { teardown(fn: () => unknown): void }) {
 t.test("two replicas, one dynalite, the local SFN endpoint: one execution per delivery", async (t) => {
   const engines = await withEngines(t);
   const local = await localSfn(t);
-  const wiring = { client: local.client, stateMachineArn: local.sfn.stateMachineArn, sleep: async () => {} };
-  const a = await makeHarness(t, { engines }, { sfn: wiring });
-  const b = await makeHarness(t, { engines }, { sfn: wiring });
+  const wiring = { AWS_ENDPOINT_URL_SFN: local.sfn.endpoint, STATE_MACHINE_ARN: local.sfn.stateMachineArn };
+  const a = await makeHarness(t, { engines }, { env: wiring });
+  const b = await makeHarness(t, { engines }, { env: wiring });
   const send = (app: typeof a.app) =>
     app.inject({
       method: "POST",
@@ -107,7 +107,7 @@ t.test("/pf cancel stops the execution on the local SFN endpoint", async (t) => 
     {},
     {
       policy: policyForGitlabUser("alice", ["run", "cancel"]),
-      sfn: { client: local.client, stateMachineArn: local.sfn.stateMachineArn, sleep: async () => {} },
+      env: { AWS_ENDPOINT_URL_SFN: local.sfn.endpoint, STATE_MACHINE_ARN: local.sfn.stateMachineArn },
     },
   );
   const mr = await openGitlabMr(h, "locate/locate-round-publisher", "pf/LOCATE-123-x", "LOCATE-123 rounds");

@@ -70,25 +70,19 @@ t.test("health and readiness", async (t) => {
 
 t.test("readiness fails when DynamoDB is gone", async (t) => {
   const h = await makeHarness(t);
-  const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
-  const { DynamoDedupeStore } = await import("#gateway/dedupe.ts");
-  const dead = new DynamoDedupeStore({
-    client: new DynamoDBClient({
-      endpoint: "http://127.0.0.1:9",
-      region: "us-east-1",
-      credentials: { accessKeyId: "x", secretAccessKey: "x" },
-      maxAttempts: 1,
-    }),
-    tableName: "pf-dedupe",
-  });
-  const h2 = await makeHarness(t, { engines: h.engines, fakeSfn: h.sfn }, { dedupe: dead });
+  // DynamoDB unreachable (nothing listens on port 9).
+  const h2 = await makeHarness(
+    t,
+    { engines: h.engines, fakeSfn: h.sfn },
+    { env: { AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9" } },
+  );
   const res = await h2.app.inject({ method: "GET", url: "/readyz" });
   t.equal(res.statusCode, 503);
   t.match(res.json().checks.dynamodb, /^unavailable/);
 });
 
 t.test("rate limiting answers 429 rate_limited", async (t) => {
-  const h = await makeHarness(t, {}, { rateLimit: { max: 2, timeWindowMs: 60_000 } });
+  const h = await makeHarness(t, {}, { runtime: { rateLimit: { max: 2, timeWindowMs: 60_000 } } });
   const codes = [];
   for (let i = 0; i < 3; i++) codes.push((await h.app.inject({ method: "GET", url: "/healthz" })).statusCode);
   t.same(codes, [200, 200, 429]);

@@ -29,6 +29,18 @@ export function gitlabNoteFixture(): typeof NOTE_FIXTURE {
   return structuredClone(NOTE_FIXTURE);
 }
 
+/** A stable GitLab user id per username (the members API is addressed by id). */
+export function gitlabUserId(username: string): number {
+  let n = 7;
+  for (const ch of username) n = (n * 31 + ch.charCodeAt(0)) % 1_000_000;
+  return n + 1;
+}
+
+/** Make `username` a member of `project` with this access level (40 maintainer, 30 developer, …). */
+export function grantGitlab(h: Harness, project: string, username: string, accessLevel: number): void {
+  h.gl.setMember(project, { id: gitlabUserId(username), username }, accessLevel);
+}
+
 /**
  * A Note Hook body commenting `text` as `username` on `mr` (or, without `mr`, on the fixture's own
  * merge request).
@@ -48,6 +60,8 @@ export function gitlabNoteBody(
   }
   p.object_attributes.note = text;
   p.user.username = options.username ?? "alice";
+  p.user.id = gitlabUserId(p.user.username);
+  p.object_attributes.author_id = p.user.id;
   options.edit?.(p);
   return JSON.stringify(p);
 }

@@ -1,19 +1,23 @@
-// One gateway over real parts: dynalite (dedupe + DynamoLedger), the SFN endpoint over HTTP via the
-// real SDK, the real policy engine and redactor, and the real GitHub/GitLab forge adapters talking
-// to the fake GitHub/GitLab servers of test/fakes.
+// One gateway built by the production composition (composeGateway, what gateway/main.ts runs)
+// from an environment map: dynalite (dedupe + ledger) and s3rver through AWS_ENDPOINT_URL_*, the
+// SFN endpoint over HTTP, the real policy engine and redactor, and the real GitHub/GitLab adapters
+// talking to the fake GitHub/GitLab servers of test/fakes. Tests vary the environment, never the
+// wiring.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Repo } from "#core/contracts/entry-input.ts";
 import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
-import { buildApp, type GatewayOptions } from "#gateway/app.ts";
-import { DynamoDedupeStore } from "#gateway/dedupe.ts";
+import { type ComposeOptions, composeGateway, type Env } from "#gateway/compose.ts";
 import { GitHubForge } from "#integrations/github.ts";
 import { GitLabForge } from "#integrations/gitlab.ts";
 import { loadPolicyFile, type Policy } from "#policies/engine/index.ts";
-import { createRedactor } from "#policies/redaction/index.ts";
 import { type FakeGitHub, fakeSha, startFakeGitHub } from "#test/fakes/github.ts";
 import { type FakeGitLab, startFakeGitLab } from "#test/fakes/gitlab.ts";
+import { engineEnv } from "#test/helpers/engine-env.ts";
 import { type TestEngines, withEngines } from "#test/helpers/engines.ts";
 import { type FakeSfn, startFakeSfn } from "./fake-sfn.ts";
 import { SECRETS } from "./sign.ts";
@@ -30,20 +34,57 @@ export interface Harness {
   evidence: S3EvidenceStore;
   gh: FakeGitHub;
   gl: FakeGitLab;
+  /** Adapters over the fakes with the factory's token: what the factory's tasks act through. */
   github: GitHubForge;
   gitlab: GitLabForge;
   policy: Policy;
+  /** The environment the gateway was composed from. */
+  env: Env;
   /** Every log line the app wrote (JSON strings). */
   logs: string[];
 }
 
 export const POLICY_PATH = "policies/pf-policy-v1.json";
-const FORGE_TOKEN = "forge-token-for-tests-0001";
+export const FORGE_TOKEN = "forge-token-for-tests-0001";
+
+export interface HarnessOverrides {
+  /** Written to a file and loaded through FACTORY_POLICY, as in production. */
+  policy?: Policy;
+  /** Variables added to (or, set to undefined, removed from) the harness environment. */
+  env?: Env;
+  runtime?: ComposeOptions["runtime"];
+}
+
+/** The gateway environment of a harness: secrets, tables, endpoints, forge APIs. */
+export function harnessEnv(engines: TestEngines, sfn: FakeSfn, gh: FakeGitHub, gl: FakeGitLab): Env {
+  return {
+    ...engineEnv(engines),
+    AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    STATE_MACHINE_ARN: sfn.stateMachineArn,
+    LEDGER_TABLE: engines.ledgerTable,
+    DEDUPE_TABLE: engines.dedupeTable,
+    EVIDENCE_BUCKET: engines.bucket,
+    GITHUB_WEBHOOK_SECRET: SECRETS.github,
+    GITHUB_WEBHOOK_SECRET_PREVIOUS: SECRETS.githubPrevious,
+    GITLAB_WEBHOOK_TOKEN: SECRETS.gitlabToken,
+    GITLAB_WEBHOOK_TOKEN_PREVIOUS: SECRETS.gitlabTokenPrevious,
+    JIRA_WEBHOOK_SECRET: SECRETS.jiraWebhook,
+    JIRA_WEBHOOK_SECRET_PREVIOUS: SECRETS.jiraWebhookPrevious,
+    JIRA_AUTOMATION_TOKEN: SECRETS.jiraAutomation,
+    OPERATOR_TOKEN: SECRETS.operator,
+    GITHUB_TOKEN: FORGE_TOKEN,
+    GITHUB_API_URL: gh.url,
+    GITLAB_TOKEN: FORGE_TOKEN,
+    GITLAB_URL: gl.url,
+    FACTORY_BOT_LOGINS: "github:pf-bot,gitlab:pf-bot",
+    LOG_LEVEL: "info",
+  };
+}
 
 export async function makeHarness(
   t: Teardown,
   shared: { engines?: TestEngines; fakeSfn?: FakeSfn } = {},
-  overrides: Partial<GatewayOptions> = {},
+  overrides: HarnessOverrides = {},
 ): Promise<Harness> {
   const engines = shared.engines ?? (await withEngines(t));
   let sfn: FakeSfn;
@@ -62,39 +103,35 @@ export async function makeHarness(
   const gitlab = new GitLabForge({ token: FORGE_TOKEN, host: gl.url });
   const evidence = new S3EvidenceStore({ client: engines.s3, bucket: engines.bucket });
   const ledger = new DynamoLedger({ client: engines.dynamo, tableName: engines.ledgerTable, evidence });
-  const policy = overrides.policy ?? loadPolicyFile(POLICY_PATH);
+  const env: Env = { ...harnessEnv(engines, sfn, gh, gl), ...overrides.env };
+  let policy: Policy;
+  if (overrides.policy === undefined) {
+    policy = loadPolicyFile(POLICY_PATH);
+  } else {
+    const file = join(mkdtempSync(join(tmpdir(), "pf-policy-")), "policy.json");
+    writeFileSync(file, JSON.stringify(overrides.policy.doc));
+    env.FACTORY_POLICY = file;
+    policy = loadPolicyFile(file);
+  }
   const logs: string[] = [];
-  const stream = new Writable({
+  const logStream = new Writable({
     write(chunk, _enc, cb) {
       logs.push(String(chunk));
       cb();
     },
   });
-  const app = await buildApp({
-    secrets: {
-      githubWebhook: [SECRETS.github, SECRETS.githubPrevious],
-      gitlabWebhook: [SECRETS.gitlabToken, SECRETS.gitlabTokenPrevious],
-      gitlabSigning: [],
-      jiraWebhook: [SECRETS.jiraWebhook, SECRETS.jiraWebhookPrevious],
-      jiraAutomation: [SECRETS.jiraAutomation],
-      operator: [SECRETS.operator],
+  const gateway = await composeGateway(env, {
+    logStream,
+    runtime: {
+      sfnSleep: async () => {},
+      rateLimit: false,
+      // Event-loop load shedding depends on machine load; the process test covers the defaults.
+      underPressure: false,
+      ...overrides.runtime,
     },
-    policy,
-    redactorFactory: createRedactor,
-    sfn: { client: sfn.client(), stateMachineArn: sfn.stateMachineArn, sleep: async () => {} },
-    dedupe: new DynamoDedupeStore({ client: engines.dynamo, tableName: engines.dedupeTable }),
-    ledger,
-    evidence,
-    forges: { github, gitlab },
-    botLogins: ["github:pf-bot", "gitlab:pf-bot"],
-    logger: { level: "info", stream },
-    rateLimit: false,
-    // Event-loop load shedding depends on machine load; the process test covers the defaults.
-    underPressure: false,
-    ...overrides,
   });
-  t.teardown(() => app.close());
-  return { app, engines, sfn, ledger, evidence, gh, gl, github, gitlab, policy, logs };
+  t.teardown(() => gateway.close());
+  return { app: gateway.app, engines, sfn, ledger, evidence, gh, gl, github, gitlab, policy, env, logs };
 }
 
 export interface OpenedMr {

@@ -1,0 +1,145 @@
+// The one place the gateway's dependencies are assembled: from an environment map (the variables
+// of docs/gateway.md) to a ready Fastify app. gateway/main.ts (ECS) calls it with process.env, the
+// local factory with the local engines' endpoints and its secrets file, the tests with their
+// engines and forge fakes: what differs is endpoints and secret values, not the wiring.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import type { FastifyInstance } from "fastify";
+import type { DestinationStream } from "pino";
+import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
+import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import { buildApp, type GatewayOptions } from "#gateway/app.ts";
+import { type GatewayConfig, loadConfig } from "#gateway/config.ts";
+import { DynamoDedupeStore } from "#gateway/dedupe.ts";
+import { createForgeResolver, type ForgeConfigs } from "#integrations/forge-for-repo.ts";
+import { JiraClient, jiraAuthFromSecret } from "#integrations/jira.ts";
+import type { JiraPort } from "#integrations/types.ts";
+import { loadPolicyFile } from "#policies/engine/index.ts";
+import { createRedactor } from "#policies/redaction/index.ts";
+
+export type Env = Record<string, string | undefined>;
+
+/** What a caller may add that is not a dependency: where logs go, clocks and load knobs for tests. */
+export interface ComposeOptions {
+  logStream?: DestinationStream;
+  /**
+   * The local factory's Jira is a directory of issue files, not an HTTP service; everywhere else
+   * Jira comes from JIRA_BASE_URL + JIRA_API_TOKEN.
+   */
+  jira?: JiraPort;
+  runtime?: Pick<GatewayOptions, "clock" | "rateLimit" | "underPressure" | "roleCacheMs"> & {
+    sfnSleep?: (ms: number) => Promise<void>;
+  };
+}
+
+export interface ComposedGateway {
+  app: FastifyInstance;
+  config: GatewayConfig;
+  /** Close the app, then the SDK clients. */
+  close(): Promise<void>;
+}
+
+/**
+ * SDK client settings from the environment map itself (not process.env), so a composition built
+ * from a map uses exactly that map: `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`, region, and
+ * static credentials when given (else the SDK's default chain: the ECS task role).
+ */
+function awsClientConfig(env: Env, service: "SFN" | "DYNAMODB" | "S3") {
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const id = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  return {
+    ...(endpoint === undefined || endpoint === "" ? {} : { endpoint }),
+    ...(region === undefined || region === "" ? {} : { region }),
+    ...(id === undefined || secret === undefined || id === "" || secret === ""
+      ? {}
+      : {
+          credentials: {
+            accessKeyId: id,
+            secretAccessKey: secret,
+            ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }),
+          },
+        }),
+  };
+}
+
+export function forgeConfigs(config: GatewayConfig): ForgeConfigs {
+  return {
+    ...(config.github === undefined
+      ? {}
+      : {
+          github: {
+            token: config.github.token,
+            ...(config.github.baseUrl === undefined ? {} : { baseUrl: config.github.baseUrl }),
+          },
+        }),
+    ...(config.gitlab === undefined
+      ? {}
+      : {
+          gitlab: {
+            token: config.gitlab.token,
+            ...(config.gitlab.host === undefined ? {} : { host: config.gitlab.host }),
+          },
+        }),
+    ...(config.localForgeDir === undefined ? {} : { local: { dataDir: config.localForgeDir } }),
+  };
+}
+
+/** Throws ConfigError / PolicyLoadError naming what is wrong; main.ts prints them and exits. */
+export async function composeGateway(env: Env, options: ComposeOptions = {}): Promise<ComposedGateway> {
+  const config = loadConfig(env);
+  const policy = loadPolicyFile(config.policyPath);
+  // The gateway retries Step Functions itself (backoff + jitter, then 503); SDK retries would multiply.
+  const sfnClient = new SFNClient({ ...awsClientConfig(env, "SFN"), maxAttempts: 1 });
+  const dynamo = new DynamoDBClient({ ...awsClientConfig(env, "DYNAMODB"), maxAttempts: 3 });
+  const s3Config = awsClientConfig(env, "S3");
+  const s3 = new S3Client({ ...s3Config, forcePathStyle: "endpoint" in s3Config });
+  const evidence = new S3EvidenceStore({
+    client: s3,
+    bucket: config.evidenceBucket,
+    ...(config.evidenceKmsKeyId === undefined ? {} : { kmsKeyId: config.evidenceKmsKeyId }),
+  });
+  const jira =
+    options.jira ??
+    (config.jira === undefined
+      ? undefined
+      : new JiraClient({ baseUrl: config.jira.baseUrl, auth: jiraAuthFromSecret(config.jira.token) }));
+  const runtime = options.runtime ?? {};
+  const app = await buildApp({
+    secrets: config.secrets,
+    policy,
+    redactorFactory: createRedactor,
+    sfn: {
+      client: sfnClient,
+      stateMachineArn: config.stateMachineArn,
+      ...(runtime.sfnSleep === undefined ? {} : { sleep: runtime.sfnSleep }),
+    },
+    dedupe: new DynamoDedupeStore({ client: dynamo, tableName: config.dedupeTable }),
+    ledger: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence }),
+    evidence,
+    forges: createForgeResolver(forgeConfigs(config)),
+    ...(jira === undefined ? {} : { jira }),
+    botLogins: config.botLogins,
+    logger: {
+      level: config.logLevel,
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+    },
+    rateLimit: runtime.rateLimit ?? { max: config.rateLimitPerMinute, timeWindowMs: 60_000 },
+    trustProxy: config.trustProxy,
+    ...(runtime.underPressure === undefined ? {} : { underPressure: runtime.underPressure }),
+    ...(runtime.clock === undefined ? {} : { clock: runtime.clock }),
+    ...(runtime.roleCacheMs === undefined ? {} : { roleCacheMs: runtime.roleCacheMs }),
+  });
+  return {
+    app,
+    config,
+    async close() {
+      await app.close();
+      sfnClient.destroy();
+      dynamo.destroy();
+      s3.destroy();
+    },
+  };
+}
