@@ -44,6 +44,8 @@ export async function produceFactoryMr(
     head?: string;
     labels?: string[];
     trigger?: Partial<Trigger>;
+    /** A rerun: the existing branch (moved to `head`) and its open MR are reused. */
+    branch?: string;
   } = {},
 ): Promise<FactoryMr> {
   const jiraProject = options.project ?? "LOCATE";
