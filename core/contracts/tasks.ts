@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BranchName, EntryInput, EntryPolicy, Repo, RunId, Trigger } from "./entry-input.ts";
+import { BranchName, EntryInput, EntryPolicy, Repo, RiskClass, RunId, Trigger } from "./entry-input.ts";
 import { S3Ref, Sha256 } from "./ledger-event.ts";
 
 /**
@@ -61,6 +61,13 @@ export const FetchJiraIssueOutput = z.strictObject({
   snapshot_ref: S3Ref,
   /** Redacted, truncated issue summary (≤ 255 chars) for PR titles and notifications. */
   summary: z.string().max(255),
+  /**
+   * The run's effective risk class: the stricter of the trigger's (`entry.trigger.risk_class`,
+   * rated by the gateway from the delivery) and the one pf-policy-v1 gives the issue as fetched
+   * (labels, priority, issue type). Every later state that picks gates reads this one, so a
+   * stale or forged delivery cannot lower the gates the issue itself calls for.
+   */
+  risk_class: RiskClass,
 });
 export type FetchJiraIssueOutput = z.infer<typeof FetchJiraIssueOutput>;
 

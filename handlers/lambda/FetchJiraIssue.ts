@@ -11,5 +11,11 @@ const redactor = redactorsFromPolicy(ctx.policy);
 
 export const handler = async (event: unknown) =>
   runLoggedTask(logger, "FetchJiraIssue", event, async () =>
-    fetchJiraIssue(event, { jira: await ctx.jira(), ledger: ctx.ledger, evidence: ctx.evidence, redactor }),
+    fetchJiraIssue(event, {
+      jira: await ctx.jira(),
+      ledger: ctx.ledger,
+      evidence: ctx.evidence,
+      redactor,
+      policy: ctx.policy,
+    }),
   );

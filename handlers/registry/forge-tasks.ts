@@ -62,6 +62,7 @@ export function forgeTasks(deps: ForgeTaskDeps): PartialTaskRegistry<(typeof FOR
         ledger,
         evidence,
         redactor: redactorFor("FetchJiraIssue"),
+        policy: need(deps.policy, "FetchJiraIssue", "the pf-policy-v1 policy"),
         clock,
       }),
     CreateWorkingBranch: async (payload) =>

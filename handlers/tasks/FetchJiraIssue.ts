@@ -1,26 +1,43 @@
 // FetchJiraIssue: read the trigger's Jira issue, convert its description to text, redact it per the
-// run's policy level, store the snapshot content-addressed in the evidence store and record a
-// `tool_result` + `phase_end` in the ledger. Issue not found / no permission → PermanentError
-// naming the key (not retried); 5xx / throttling / network → TransientError (retried).
-import { FetchJiraIssueInput, type FetchJiraIssueOutput } from "#core/contracts/tasks.ts";
+// run's policy level, store the snapshot content-addressed in the evidence store, rate the run's
+// risk from the issue itself and record a `tool_result` + `phase_end` in the ledger. Issue not
+// found / no permission → PermanentError naming the key (not retried); 5xx / throttling /
+// network → TransientError (retried).
+import type { RiskClass } from "#core/contracts/entry-input.ts";
+import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { FetchJiraIssueInput, FetchJiraIssueOutput } from "#core/contracts/tasks.ts";
 import { PermanentError } from "#core/errors.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { parseOrThrow } from "#core/validation.ts";
 import type { JiraIssueSnapshot, JiraPort } from "#integrations/types.ts";
+import { type RiskFacts, stricterRisk } from "#policies/engine/index.ts";
 import { appendOnce, idempotencyKey, isoAt, type RedactionReport, type RedactorFor } from "./forge-shared.ts";
 
 export const TASK = "FetchJiraIssue";
 export const PHASE = "intake.jira";
 export const SNAPSHOT_SCHEMA = "pf-jira-snapshot-v1";
 
+/** The part of pf-policy-v1 this task uses (the loaded Policy in production). */
+export interface RiskPolicy {
+  riskClass(facts: RiskFacts): RiskClass;
+}
+
 export interface FetchJiraIssueDeps {
   jira: JiraPort;
   ledger: Ledger;
   evidence: EvidenceStore;
   redactor: RedactorFor;
+  policy: RiskPolicy;
   clock?: () => Date;
+}
+
+/** Both ratings of the run's risk and the effective one; recorded in the ledger as they are. */
+export interface IssueRisk {
+  risk_from_trigger: RiskClass;
+  risk_from_issue: RiskClass;
+  risk_class: RiskClass;
 }
 
 /** What is stored in S3 (kind `jira_snapshot`): the redacted issue plus how it was redacted. */
@@ -31,6 +48,46 @@ export interface JiraSnapshotDocument {
 }
 
 const SUMMARY_MAX = 255;
+
+/**
+ * The trigger was rated from the delivery's labels, which may be stale (labels changed since),
+ * replayed or forged upstream; the issue as fetched is rated by the same policy, and the stricter
+ * of the two is the run's risk: neither source alone can lower the gates.
+ */
+export function issueRisk(
+  policy: RiskPolicy,
+  fromTrigger: RiskClass,
+  issue: Pick<JiraIssueSnapshot, "labels" | "priority" | "issue_type">,
+): IssueRisk {
+  const fromIssue = policy.riskClass({
+    labels: issue.labels,
+    priority: issue.priority,
+    issueType: issue.issue_type,
+  });
+  return {
+    risk_from_trigger: fromTrigger,
+    risk_from_issue: fromIssue,
+    risk_class: stricterRisk(fromTrigger, fromIssue),
+  };
+}
+
+/** The task's output (summary cut to its contract length); test fixtures build theirs with it too. */
+export function fetchJiraIssueOutput(fields: {
+  issue_key: string;
+  snapshot_ref: S3Ref;
+  summary: string;
+  risk_class: RiskClass;
+}): FetchJiraIssueOutput {
+  const { summary } = fields;
+  return parseOrThrow(
+    FetchJiraIssueOutput,
+    {
+      ...fields,
+      summary: summary.length <= SUMMARY_MAX ? summary : `${summary.slice(0, SUMMARY_MAX - 1)}…`,
+    },
+    `${TASK} output`,
+  );
+}
 
 export async function fetchJiraIssue(
   payload: unknown,
@@ -56,6 +113,9 @@ export async function fetchJiraIssue(
     redaction: redacted.report,
   };
   const snapshotRef = await deps.evidence.putJson(document, { kind: "jira_snapshot" });
+  // Rated from the stored (redacted) snapshot, as the gateway rates the delivery's redacted
+  // labels: the evidence then shows exactly what the rating saw.
+  const risk = issueRisk(deps.policy, input.trigger.risk_class, document.issue);
 
   const inputSha = sha256OfJson(input);
   const common = {
@@ -78,20 +138,33 @@ export async function fetchJiraIssue(
         issue_key: key,
         issue_updated: issue.updated,
         redaction: redacted.report,
+        ...risk,
       },
     },
-    idempotencyKey(TASK, { event: "tool_result", input: inputSha, output: snapshotRef.sha256 }),
+    // The rating is in the key: a policy redeployed between attempts rates anew, and the ledger
+    // then records the rating the output carries rather than an earlier attempt's.
+    idempotencyKey(TASK, {
+      event: "tool_result",
+      input: inputSha,
+      output: snapshotRef.sha256,
+      risk: risk.risk_class,
+    }),
   );
   await appendOnce(
     deps.ledger,
-    { ...common, event_type: "phase_end", detail: { task: TASK, status: "ok", issue_key: key } },
-    idempotencyKey(TASK, { event: "phase_end", input: inputSha, output: snapshotRef.sha256 }),
+    { ...common, event_type: "phase_end", detail: { task: TASK, status: "ok", issue_key: key, ...risk } },
+    idempotencyKey(TASK, {
+      event: "phase_end",
+      input: inputSha,
+      output: snapshotRef.sha256,
+      risk: risk.risk_class,
+    }),
   );
 
-  const summary = document.issue.summary;
-  return {
+  return fetchJiraIssueOutput({
     issue_key: key,
     snapshot_ref: snapshotRef,
-    summary: summary.length <= SUMMARY_MAX ? summary : `${summary.slice(0, SUMMARY_MAX - 1)}…`,
-  };
+    summary: document.issue.summary,
+    risk_class: risk.risk_class,
+  });
 }

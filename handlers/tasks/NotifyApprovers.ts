@@ -3,6 +3,7 @@
 // Idempotent: channels that already accepted this message (per the ledger) are not sent again.
 // A channel failing transiently makes the task fail with TransientError so Step Functions retries
 // the rest; a channel refusing for good is recorded and does not fail the run.
+import type { RiskClass } from "#core/contracts/entry-input.ts";
 import type { Gate } from "#core/contracts/policy.ts";
 import { NotifyApproversInput } from "#core/contracts/tasks.ts";
 import { TransientError } from "#core/errors.ts";
@@ -11,6 +12,7 @@ import type { Ledger } from "#core/ledger/types.ts";
 import { parseOrThrow } from "#core/validation.ts";
 import type { Channel, DeliveryResult } from "#integrations/notifier.ts";
 import type { Notification } from "#integrations/types.ts";
+import { stricterRisk } from "#policies/engine/index.ts";
 import { appendOnce, idempotencyKey, isoAt } from "./forge-shared.ts";
 import { checklistLines } from "./pr-body.ts";
 
@@ -30,15 +32,24 @@ export interface NotifyApproversDeps {
   clock?: () => Date;
 }
 
+/**
+ * The risk FetchJiraIssue rated from the issue itself, as OpenPullRequest uses it: never below the
+ * trigger's, and taking the stricter again keeps that true even for a state that altered it.
+ */
+function effectiveRisk(input: ReturnType<typeof NotifyApproversInput.parse>): RiskClass {
+  return stricterRisk(input.entry.trigger.risk_class, input.jira.risk_class);
+}
+
 export function approvalMessage(
   input: ReturnType<typeof NotifyApproversInput.parse>,
   prefix: string,
   required: readonly Gate[],
 ): Notification {
+  const risk = effectiveRisk(input);
   const n = input.pull_requests.length;
   const lines = [
     `${input.jira.issue_key}: ${input.jira.summary}`,
-    `Risk class: ${input.entry.trigger.risk_class}. ${n} draft ${n === 1 ? "PR/MR is" : "PRs/MRs are"} ready for review:`,
+    `Risk class: ${risk}. ${n} draft ${n === 1 ? "PR/MR is" : "PRs/MRs are"} ready for review:`,
     ...input.pull_requests.map((pr) => `- ${pr.repo}: ${pr.url} (head ${pr.head_commit.slice(0, 12)})`),
     "",
     "Approval checklist (comment on the PR/MR):",
@@ -61,7 +72,7 @@ export async function notifyApprovers(
   deps: NotifyApproversDeps,
 ): Promise<{ notified: string[] }> {
   const input = parseOrThrow(NotifyApproversInput, payload, `${TASK} input`);
-  const required = deps.policy.requiredGates(input.entry.trigger.risk_class);
+  const required = deps.policy.requiredGates(effectiveRisk(input));
   const inputSha = sha256OfJson(input);
   const at = isoAt(deps.clock);
 

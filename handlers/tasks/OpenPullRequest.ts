@@ -11,6 +11,7 @@ import { sha256Hex, sha256OfJson } from "#core/hash.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { parseOrThrow } from "#core/validation.ts";
 import { type ForgeResolver, mrRefKey } from "#integrations/forge-for-repo.ts";
+import { stricterRisk } from "#policies/engine/index.ts";
 import { appendOnce, findByKey, idempotencyKey, isoAt, type RedactorFor } from "./forge-shared.ts";
 import { type EvidenceLink, prTitle, renderPrBody } from "./pr-body.ts";
 import {
@@ -94,6 +95,10 @@ export async function openPullRequest(
     }
   }
 
+  // The effective risk FetchJiraIssue rated from the issue itself. It is never below the trigger's;
+  // taking the stricter again keeps that true even for a state that lost or altered it.
+  const riskClass = stricterRisk(entry.trigger.risk_class, input.jira.risk_class);
+  const requiredGates = deps.policy.requiredGates(riskClass);
   const title = prTitle(input.jira.issue_key, input.jira.summary);
   const body = renderPrBody({
     run_id: input.run_id,
@@ -103,14 +108,14 @@ export async function openPullRequest(
       summary: input.jira.summary,
       snapshot_sha256: input.jira.snapshot_ref.sha256,
     },
-    risk_class: entry.trigger.risk_class,
+    risk_class: riskClass,
     policy: {
       version: entry.policy.policy_version,
       routing: entry.policy.model_routing,
       redaction: entry.policy.redaction,
       digest: deps.policy.digest,
     },
-    required_gates: deps.policy.requiredGates(entry.trigger.risk_class),
+    required_gates: requiredGates,
     command_prefix: deps.policy.commandPrefix,
     plan_summary: plan.summary,
     plan_steps: plan.steps,
@@ -186,6 +191,9 @@ export async function openPullRequest(
         verified_commit: verifiedCommit ?? null,
         head_matches_verified: verifiedCommit === undefined ? null : verifiedCommit === headCommit,
         bundle_sha256: input.bundle.bundle_sha256,
+        // What approvals of this PR/MR are checked against (the gateway reads them from here).
+        risk_class: riskClass,
+        required_gates: requiredGates,
       },
     },
     key,
@@ -194,7 +202,7 @@ export async function openPullRequest(
   // The gates status the forge's branch protection requires: every required gate is open on a
   // new PR; the gateway moves it as approvals arrive. Set on every attempt (idempotent upstream).
   const gates = summarizeGates({
-    required: deps.policy.requiredGates(entry.trigger.risk_class),
+    required: requiredGates,
     ticks: {},
     minApprovals: () => 1,
   });

@@ -6,7 +6,7 @@ export {
   type ProjectRouting,
   parsePolicy,
 } from "./policy.ts";
-export { classifyRisk, type RiskFacts } from "./risk.ts";
+export { classifyRisk, type RiskFacts, stricterRisk } from "./risk.ts";
 export { roleFromGithubPermission, roleFromGitlabAccessLevel } from "./roles.ts";
 export { type ChangelogItem, decideTrigger, type TriggerDecision, type TriggerFacts } from "./triggers.ts";
 export { validatePolicyDocument } from "./validate.ts";

@@ -68,6 +68,19 @@ t.test("signed Jira webhook → run completes → branch, MR, evidence, intact l
   t.ok(verify.ok, JSON.stringify(verify.problems));
   t.ok(verify.events >= 10);
 
+  // Delivery and issue both carry `demo`: low from both, so Spec and Release are the gates.
+  const recorded = await e.ledger.read(runId);
+  const fetched = recorded.find(
+    (ev) => ev.event_type === "tool_result" && ev.detail.tool === "jira.getIssue",
+  );
+  t.match(fetched?.detail, { risk_from_trigger: "low", risk_from_issue: "low", risk_class: "low" });
+  const opened = recorded.find((ev) => ev.event_type === "pr_opened");
+  t.same(
+    [opened?.detail.risk_class, opened?.detail.required_gates],
+    ["low", ["spec", "release"]],
+    "pr_opened names the run's risk class and required gates",
+  );
+
   // The issue's fake secrets never left Jira: no payload, ledger, log or execution record has them.
   for (const needle of ["ghp_R8x2Lq7Vn4Tz9Kc3Wm6Yb1Hd5Fs0Jp8Ae2Ug", "AKIAQ3EGUQPRX7LMN5TZ"]) {
     t.same(filesContaining(e.dataDir, needle, ["jira"]), [], `${needle.slice(0, 6)}… is redacted everywhere`);

@@ -3,11 +3,11 @@ import { PermanentError, TransientError, ValidationError } from "#core/errors.ts
 import { fetchJiraIssue, type JiraSnapshotDocument } from "#handlers/tasks/FetchJiraIssue.ts";
 import { redactorsFromPolicy } from "#handlers/tasks/forge-shared.ts";
 import { JiraClient } from "#integrations/jira.ts";
-import { loadPolicyFile } from "#policies/engine/index.ts";
+import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
 import { startFakeJira } from "#test/fakes/jira.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { stores } from "../ledger/helpers.ts";
-import { entry } from "./fixtures.ts";
+import { entry, ratedEntry } from "./fixtures.ts";
 
 const JIRA_TOKEN = "ATATT3xFfGF0-jiraApiTokenForTests-0123456789";
 const AWS_KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -46,10 +46,10 @@ async function setup(t: Test) {
     auth: { email: "bot@example.com", apiToken: JIRA_TOKEN },
   });
   const policy = loadPolicyFile("policies/pf-policy-v1.json");
-  const deps = { jira: client, ledger, evidence, redactor: redactorsFromPolicy(policy), clock };
+  const deps = { jira: client, ledger, evidence, redactor: redactorsFromPolicy(policy), policy, clock };
   const en = entry();
   const payload = { run_id: en.run_id, trigger: en.trigger, policy: en.policy };
-  return { e, ledger, evidence, jira, deps, payload, en };
+  return { e, ledger, evidence, jira, deps, payload, en, policy };
 }
 
 t.test(
@@ -79,6 +79,11 @@ t.test(
     t.equal(result?.output_sha256, out.snapshot_ref.sha256);
     t.same(result?.s3_refs, [out.snapshot_ref]);
     t.match(result?.detail, { tool: "jira.getIssue", issue_key: "LOCATE-123", redaction: { total: 2 } });
+    // Trigger rated medium (labels sdd, factory); the issue (factory, priority Medium) too.
+    t.equal(out.risk_class, "medium");
+    for (const ev of events) {
+      t.match(ev.detail, { risk_from_trigger: "medium", risk_from_issue: "medium", risk_class: "medium" });
+    }
     const all = JSON.stringify(events) + JSON.stringify(doc);
     t.notMatch(all, AWS_KEY, "the secret is in neither the ledger nor the snapshot");
     t.notMatch(all, JIRA_TOKEN, "the Jira token is nowhere");
@@ -138,4 +143,83 @@ t.test("invalid payload: ValidationError naming the field, no request made", asy
   t.type(err, ValidationError);
   t.match((err as Error).message, /trigger\.key/);
   t.equal(jira.requests.length, 0);
+});
+
+/** FetchJiraIssue for an entry rated from `delivered` labels, the issue in Jira carrying `issue`. */
+async function fetchRated(
+  t: Test,
+  delivered: string[],
+  issue: { labels: string[]; priority?: string; issuetype?: string },
+  policy = loadPolicyFile("policies/pf-policy-v1.json"),
+) {
+  const s = await setup(t);
+  s.jira.seedIssue({ key: "LOCATE-123", summary: "Publish rounds", description: null, ...issue });
+  const en = await ratedEntry(policy, delivered);
+  const out = await fetchJiraIssue(
+    { run_id: en.run_id, trigger: en.trigger, policy: en.policy },
+    { ...s.deps, policy },
+  );
+  return { ...s, en, out, events: await s.ledger.read(en.run_id) };
+}
+
+t.test(
+  "a delivery claiming docs (low) for an issue labelled security (high) → the run is high",
+  async (t) => {
+    const { en, out, events } = await fetchRated(t, ["docs", "factory"], { labels: ["security", "factory"] });
+    t.equal(en.trigger.risk_class, "low", "the delivery alone rates low");
+    t.equal(out.risk_class, "high", "the output carries the stricter class");
+    t.same(
+      events.map((ev) => [
+        ev.event_type,
+        ev.detail.risk_from_trigger,
+        ev.detail.risk_from_issue,
+        ev.detail.risk_class,
+      ]),
+      [
+        ["tool_result", "low", "high", "high"],
+        ["phase_end", "low", "high", "high"],
+      ],
+      "the ledger keeps both ratings and the effective one",
+    );
+  },
+);
+
+t.test("a delivery rated high for an issue that now rates low → stays high", async (t) => {
+  const { en, out, events } = await fetchRated(t, ["security", "factory"], {
+    labels: ["docs"],
+    priority: "Low",
+  });
+  t.equal(en.trigger.risk_class, "high");
+  t.equal(out.risk_class, "high", "removing the label after the delivery does not lower the gates");
+  t.match(events[0]?.detail, { risk_from_trigger: "high", risk_from_issue: "low", risk_class: "high" });
+});
+
+t.test("the issue's priority and issue type count too, not only its labels", async (t) => {
+  const priority = await fetchRated(t, ["docs"], { labels: ["docs"], priority: "Blocker" });
+  t.equal(priority.out.risk_class, "high", "priority Blocker is high per pf-policy-v1");
+  t.match(priority.events[0]?.detail, { risk_from_trigger: "low", risk_from_issue: "high" });
+
+  // The shipped policy has no issue-type rule: one that rates Incidents high.
+  const doc = structuredClone(loadPolicyFile("policies/pf-policy-v1.json").doc);
+  doc.risk.rules.push({ when: { issue_type_in: ["Incident"] }, risk_class: "high" });
+  const withRule = parsePolicy(doc);
+  const incident = await fetchRated(t, ["docs"], { labels: ["docs"], issuetype: "Incident" }, withRule);
+  t.equal(incident.out.risk_class, "high", "issue type Incident is high under that policy");
+  const story = await fetchRated(t, ["docs"], { labels: ["docs"], issuetype: "Story" }, withRule);
+  t.equal(story.out.risk_class, "low", "a Story with docs stays low");
+});
+
+t.test("replay after the issue gained a risky label: a new rating, recorded, never lower", async (t) => {
+  const { jira, ledger, deps, payload, en } = await setup(t);
+  const first = await fetchJiraIssue(payload, deps);
+  t.equal(first.risk_class, "medium");
+  jira.seedIssue({ key: "LOCATE-123", summary: "Publish rounds", description: null, labels: ["payments"] });
+  const second = await fetchJiraIssue(payload, deps);
+  t.equal(second.risk_class, "high");
+  const results = (await ledger.read(en.run_id)).filter((ev) => ev.event_type === "tool_result");
+  t.same(
+    results.map((ev) => ev.detail.risk_class),
+    ["medium", "high"],
+    "each fetched version is recorded with its rating",
+  );
 });

@@ -5,11 +5,28 @@ import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import type { AgentOutput } from "#core/contracts/tasks.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256OfJson } from "#core/hash.ts";
+import { fetchJiraIssueOutput } from "#handlers/tasks/FetchJiraIssue.ts";
+import { normalizeInput } from "#handlers/tasks/NormalizeInput.ts";
+import type { Policy } from "#policies/engine/index.ts";
 import { sampleEntryInput } from "#test/helpers/entry-input.ts";
 import { runId } from "../ledger/helpers.ts";
 
 export function entry(overrides: Partial<EntryInput> = {}): EntryInput {
   return sampleEntryInput(runId(), ["sdd", "factory"], overrides);
+}
+
+/**
+ * An entry whose trigger carries `labels` and the risk class pf-policy-v1 gives them, rated by
+ * NormalizeInput (as the gateway rates a delivery's labels), e.g. a delivery claiming `docs`.
+ */
+export async function ratedEntry(
+  policy: Policy,
+  labels: string[],
+  overrides: Partial<EntryInput> = {},
+): Promise<EntryInput> {
+  const { trigger, ...rest } = entry(overrides);
+  const { risk_class: _unrated, ...unrated } = trigger;
+  return (await normalizeInput({ ...rest, trigger: { ...unrated, labels } }, { policy })).entry;
 }
 
 export function normalized(e: EntryInput) {
@@ -51,7 +68,13 @@ export async function agentArtifacts(store: EvidenceStore, e: EntryInput) {
     input: {
       run_id: e.run_id,
       entry: e,
-      jira: { issue_key: e.trigger.key, snapshot_ref: snapshot, summary: "Publish rounds" },
+      // An issue whose own fields rate as the delivery did (FetchJiraIssue's output builder).
+      jira: fetchJiraIssueOutput({
+        issue_key: e.trigger.key,
+        snapshot_ref: snapshot,
+        summary: "Publish rounds",
+        risk_class: e.trigger.risk_class,
+      }),
       plan: out("planner", planRef),
       results: [
         {

@@ -1,32 +1,63 @@
 import t, { type Test } from "tap";
 import { TransientError, ValidationError } from "#core/errors.ts";
+import { fetchJiraIssue, fetchJiraIssueOutput } from "#handlers/tasks/FetchJiraIssue.ts";
+import { redactorsFromPolicy } from "#handlers/tasks/forge-shared.ts";
 import { initRunLedger } from "#handlers/tasks/InitRunLedger.ts";
 import { notifyApprovers } from "#handlers/tasks/NotifyApprovers.ts";
+import { JiraClient } from "#integrations/jira.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { fakeSha } from "#test/fakes/github.ts";
+import { startFakeJira } from "#test/fakes/jira.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { withNotifier } from "#test/helpers/notifier.ts";
 import { stores } from "../ledger/helpers.ts";
-import { entry, normalized } from "./fixtures.ts";
+import { entry, normalized, ratedEntry } from "./fixtures.ts";
 
 const TOPIC = "arn:aws:sns:us-east-1:000000000000:pf-approvals";
 const WEBHOOK_SECRET_PART = "hooksSecretPartXYZ123";
 const policy = loadPolicyFile("policies/pf-policy-v1.json");
 
-async function setup(t: Test) {
+/** `rated`: trigger rated from `delivered` labels; the Jira output from FetchJiraIssue on `issueLabels`. */
+async function setup(t: Test, rated?: { delivered: string[]; issueLabels: string[] }) {
   const e = await withEngines(t);
   const { ledger, evidence, clock } = stores(e);
   const { sns, slack, notifier } = await withNotifier(t, {
     topicArn: TOPIC,
     slackPath: `/services/T01/B01/${WEBHOOK_SECRET_PART}`,
   });
-  const en = entry();
+  const en = rated === undefined ? entry() : await ratedEntry(policy, rated.delivered);
   await initRunLedger(normalized(en), { ledger });
   const bundleRef = await evidence.putJson({ schema: "x" }, { kind: "evidence_manifest" });
+  let jiraOut = fetchJiraIssueOutput({
+    issue_key: "LOCATE-123",
+    snapshot_ref: bundleRef,
+    summary: "Publish rounds",
+    risk_class: en.trigger.risk_class,
+  });
+  if (rated !== undefined) {
+    const jira = await startFakeJira({
+      issues: [{ key: "LOCATE-123", summary: "Publish rounds", labels: rated.issueLabels }],
+    });
+    t.teardown(() => jira.close());
+    jiraOut = await fetchJiraIssue(
+      { run_id: en.run_id, trigger: en.trigger, policy: en.policy },
+      {
+        jira: new JiraClient({
+          baseUrl: jira.url,
+          auth: { email: "bot@example.com", apiToken: "jira-notify-tok" },
+        }),
+        ledger,
+        evidence,
+        redactor: redactorsFromPolicy(policy),
+        policy,
+        clock,
+      },
+    );
+  }
   const payload = {
     run_id: en.run_id,
     entry: en,
-    jira: { issue_key: "LOCATE-123", snapshot_ref: bundleRef, summary: "Publish rounds" },
+    jira: jiraOut,
     bundle: { bundle_ref: bundleRef, bundle_sha256: bundleRef.sha256 },
     pull_requests: [
       {
@@ -117,4 +148,37 @@ t.test("invalid payload names the field", async (t) => {
   const err = await notifyApprovers({ ...payload, pull_requests: [] }, deps).catch((x: unknown) => x);
   t.type(err, ValidationError);
   t.match((err as Error).message, /pull_requests/);
+});
+
+t.test(
+  "a delivery claiming docs for an issue labelled security: approvers are asked for every gate",
+  async (t) => {
+    const { ledger, sns, en, payload, deps } = await setup(t, {
+      delivered: ["docs", "factory"],
+      issueLabels: ["security", "factory"],
+    });
+    t.equal(en.trigger.risk_class, "low", "the delivery alone rates low");
+    await notifyApprovers(payload, deps);
+    const request = (await ledger.read(en.run_id)).find((ev) => ev.event_type === "approval_request");
+    t.same(request?.detail.gates, policy.requiredGates("high"));
+    const message = sns.published()[0]?.message ?? "";
+    t.match(message, /Risk class: high\./);
+    t.notMatch(message, "optional for this risk class", "no gate is optional");
+  },
+);
+
+t.test("control: docs delivery for a docs issue → low, plan and risk optional", async (t) => {
+  const { ledger, sns, en, payload, deps } = await setup(t, { delivered: ["docs"], issueLabels: ["docs"] });
+  await notifyApprovers(payload, deps);
+  const request = (await ledger.read(en.run_id)).find((ev) => ev.event_type === "approval_request");
+  t.same(request?.detail.gates, ["spec", "release"]);
+  t.match(sns.published()[0]?.message, /Risk approved — \/pf approve risk \(optional for this risk class\)/);
+});
+
+t.test("a jira.risk_class lowered below the trigger's cannot drop gates", async (t) => {
+  const { ledger, en, payload, deps } = await setup(t, { delivered: ["auth"], issueLabels: ["auth"] });
+  t.equal(payload.jira.risk_class, "high");
+  await notifyApprovers({ ...payload, jira: { ...payload.jira, risk_class: "low" } }, deps);
+  const request = (await ledger.read(en.run_id)).find((ev) => ev.event_type === "approval_request");
+  t.same(request?.detail.gates, policy.requiredGates("high"), "the trigger's high still holds");
 });

@@ -2,26 +2,39 @@ import { join } from "node:path";
 import t, { type Test } from "tap";
 import type { EntryInput, Repo } from "#core/contracts/entry-input.ts";
 import { PermanentError, TransientError } from "#core/errors.ts";
+import { fetchJiraIssue } from "#handlers/tasks/FetchJiraIssue.ts";
 import { redactorsFromPolicy } from "#handlers/tasks/forge-shared.ts";
 import { initRunLedger } from "#handlers/tasks/InitRunLedger.ts";
 import { openPullRequest } from "#handlers/tasks/OpenPullRequest.ts";
 import { uploadEvidenceBundle } from "#handlers/tasks/UploadEvidenceBundle.ts";
 import { createForgeResolver } from "#integrations/forge-for-repo.ts";
+import { JiraClient } from "#integrations/jira.ts";
 import { LocalForge } from "#integrations/local-forge.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { fakeSha, startFakeGitHub } from "#test/fakes/github.ts";
 import { startFakeGitLab } from "#test/fakes/gitlab.ts";
+import { type JiraIssueSeed, startFakeJira } from "#test/fakes/jira.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { createBareRemote } from "#test/helpers/git.ts";
 import { stores } from "../ledger/helpers.ts";
-import { agentArtifacts, entry, normalized } from "./fixtures.ts";
+import { agentArtifacts, entry, normalized, ratedEntry } from "./fixtures.ts";
 
 const GL_TOKEN = "glpat-openPrHandlerToken01";
 const GH_TOKEN = "ghp_openPrHandlerTokenValue";
+const JIRA_TOKEN = "jira-openPrHandlerTokenValue";
 const HEAD = fakeSha("verified-head");
 const policy = loadPolicyFile("policies/pf-policy-v1.json");
 
-async function setup(t: Test, provider: "gitlab" | "github" | "local" = "gitlab") {
+/**
+ * `rated`: the entry's trigger is rated from `delivered` labels, and the Jira output comes from
+ * FetchJiraIssue reading `issue` from the fake Jira (otherwise both are the handler fixtures').
+ */
+interface Rated {
+  delivered: string[];
+  issue: Omit<JiraIssueSeed, "key" | "summary">;
+}
+
+async function setup(t: Test, provider: "gitlab" | "github" | "local" = "gitlab", rated?: Rated) {
   const e = await withEngines(t);
   const { ledger, evidence, clock } = stores(e);
   const gl = await startFakeGitLab({ token: GL_TOKEN });
@@ -53,7 +66,10 @@ async function setup(t: Test, provider: "gitlab" | "github" | "local" = "gitlab"
             default_branch: "main",
           }
         : { name: "local-publisher", provider: "gitlab", url: remote.url, default_branch: "main" };
-  const en: EntryInput = entry({ repos: [repo] });
+  const en: EntryInput =
+    rated === undefined
+      ? entry({ repos: [repo] })
+      : await ratedEntry(policy, rated.delivered, { repos: [repo] });
   const branchName = `pf/locate-123-${en.run_id.slice(-8).toLowerCase()}`;
   let head = HEAD;
   if (provider === "gitlab")
@@ -63,6 +79,22 @@ async function setup(t: Test, provider: "gitlab" | "github" | "local" = "gitlab"
 
   await initRunLedger(normalized(en), { ledger });
   const base = await agentArtifacts(evidence, en);
+  const redactor = redactorsFromPolicy(policy);
+  let jiraOut = base.input.jira;
+  if (rated !== undefined) {
+    const jira = await startFakeJira({
+      issues: [{ key: en.trigger.key, summary: "Publish rounds", ...rated.issue }],
+    });
+    t.teardown(() => jira.close());
+    const client = new JiraClient({
+      baseUrl: jira.url,
+      auth: { email: "bot@example.com", apiToken: JIRA_TOKEN },
+    });
+    jiraOut = await fetchJiraIssue(
+      { run_id: en.run_id, trigger: en.trigger, policy: en.policy },
+      { jira: client, ledger, evidence, redactor, policy, clock },
+    );
+  }
   // Agent documents in the shapes agents/planner and agents/verifier store.
   const planRef = await evidence.putJson(
     {
@@ -119,11 +151,11 @@ async function setup(t: Test, provider: "gitlab" | "github" | "local" = "gitlab"
   };
   const plan = { role: "planner" as const, output_ref: planRef, sha256: planRef.sha256 };
   const bundle = await uploadEvidenceBundle(
-    { ...base.input, plan, results: [result] },
+    { ...base.input, jira: jiraOut, plan, results: [result] },
     { ledger, evidence, policy, clock },
   );
-  const payload = { run_id: en.run_id, entry: en, jira: base.input.jira, plan, result, bundle };
-  const deps = { forges, ledger, evidence, policy, redactor: redactorsFromPolicy(policy), clock };
+  const payload = { run_id: en.run_id, entry: en, jira: jiraOut, plan, result, bundle };
+  const deps = { forges, ledger, evidence, policy, redactor, clock };
   return {
     e,
     ledger,
@@ -196,8 +228,10 @@ t.test(
         draft: true,
         head_matches_verified: true,
         bundle_sha256: bundle.bundle_sha256,
+        risk_class: "medium",
       },
     });
+    t.same(opened[0]?.detail.required_gates, policy.requiredGates("medium"), "gate names for the gateway");
     t.equal(opened[0]?.s3_refs[0]?.kind, "pr_body");
     const runs = await ledger.runsByMr("gitlab:locate/round-publisher!1");
     t.same(
@@ -295,4 +329,78 @@ t.test("a commit pushed after verification is flagged: the record carries the PR
   t.equal(out.head_commit, fakeSha("pushed-later"), "approvals will bind to what the PR really shows");
   const opened = (await ledger.read(en.run_id)).find((ev) => ev.event_type === "pr_opened");
   t.match(opened?.detail, { verified_commit: HEAD, head_matches_verified: false });
+});
+
+/** The PR body's checklist lines, and the gates it marks optional. */
+function checklistOf(body: string) {
+  const lines = body.split("\n").filter((l) => l.startsWith("- [ ] "));
+  const optional = lines.filter((l) => l.endsWith("(optional for this risk class)"));
+  return { lines, optional };
+}
+
+async function openRated(t: Test, rated: Rated) {
+  const s = await setup(t, "gitlab", rated);
+  await openPullRequest(s.payload, s.deps);
+  const [mr] = s.gl.mergeRequests("locate/round-publisher");
+  const opened = (await s.ledger.read(s.en.run_id)).find((ev) => ev.event_type === "pr_opened");
+  return { ...s, body: mr?.description ?? "", opened };
+}
+
+t.test(
+  "a delivery claiming docs for an issue labelled security: the PR asks for the high-risk gates",
+  async (t) => {
+    const { en, payload, body, opened } = await openRated(t, {
+      delivered: ["docs", "factory"],
+      issue: { labels: ["security", "factory"] },
+    });
+    t.equal(en.trigger.risk_class, "low", "the delivery alone rates low");
+    t.equal(payload.jira.risk_class, "high", "FetchJiraIssue rated the issue high");
+    const { lines, optional } = checklistOf(body);
+    t.ok(lines.includes("- [ ] Risk approved — /pf approve risk"), "risk gate required");
+    t.ok(lines.includes("- [ ] Release approved — /pf approve release"), "release gate required");
+    t.ok(lines.includes("- [ ] Plan approved — /pf approve plan"), "plan gate required");
+    t.same(optional, [], "no gate is optional for a high-risk run");
+    t.match(body, "Risk class **high**; required gates: Spec, Plan, Risk, Release.");
+    t.equal(opened?.detail.risk_class, "high");
+    t.same(opened?.detail.required_gates, policy.requiredGates("high"));
+    const gates = (opened?.detail.required_gates ?? []) as string[];
+    t.ok(
+      ["risk", "release"].every((g) => gates.includes(g)),
+      "pr_opened names the risk and release gates",
+    );
+  },
+);
+
+t.test("control: delivery and issue both docs → low, plan and risk are optional", async (t) => {
+  const { body, opened } = await openRated(t, { delivered: ["docs"], issue: { labels: ["docs"] } });
+  t.same(checklistOf(body).optional, [
+    "- [ ] Plan approved — /pf approve plan (optional for this risk class)",
+    "- [ ] Risk approved — /pf approve risk (optional for this risk class)",
+  ]);
+  t.match(body, "Risk class **low**; required gates: Spec, Release.");
+  t.equal(opened?.detail.risk_class, "low");
+  t.same(opened?.detail.required_gates, ["spec", "release"]);
+});
+
+t.test("a delivery rated high for an issue that now rates low: the PR stays high", async (t) => {
+  const { en, body, opened } = await openRated(t, {
+    delivered: ["security"],
+    issue: { labels: ["docs"], priority: "Low" },
+  });
+  t.equal(en.trigger.risk_class, "high");
+  t.same(checklistOf(body).optional, []);
+  t.match(body, "Risk class **high**");
+  t.equal(opened?.detail.risk_class, "high");
+  t.same(opened?.detail.required_gates, policy.requiredGates("high"));
+});
+
+t.test("a state whose jira.risk_class was lowered below the trigger's cannot drop gates", async (t) => {
+  const s = await setup(t, "gitlab", { delivered: ["payments"], issue: { labels: ["payments"] } });
+  t.equal(s.payload.jira.risk_class, "high");
+  const lowered = { ...s.payload, jira: { ...s.payload.jira, risk_class: "low" as const } };
+  await openPullRequest(lowered, s.deps);
+  const [mr] = s.gl.mergeRequests("locate/round-publisher");
+  t.same(checklistOf(mr?.description ?? "").optional, [], "the trigger's high still holds");
+  const opened = (await s.ledger.read(s.en.run_id)).find((ev) => ev.event_type === "pr_opened");
+  t.equal(opened?.detail.risk_class, "high");
 });

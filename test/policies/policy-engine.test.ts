@@ -8,6 +8,7 @@ import {
   parsePolicy,
   roleFromGithubPermission,
   roleFromGitlabAccessLevel,
+  stricterRisk,
 } from "#policies/engine/index.ts";
 import seed from "#policies/pf-policy-v1.json" with { type: "json" };
 
@@ -333,6 +334,21 @@ t.test("risk rules: highest match wins, default otherwise", async (t) => {
   t.equal(policy.riskClass({ labels: [], priority: null }), "medium");
   t.same(policy.requiredGates("low"), ["spec", "release"]);
   t.same(policy.requiredGates("high"), ["spec", "plan", "risk", "release"]);
+});
+
+t.test("stricterRisk: low < medium < high, in either order", async (t) => {
+  const cases = [
+    ["low", "low", "low"],
+    ["low", "medium", "medium"],
+    ["medium", "low", "medium"],
+    ["low", "high", "high"],
+    ["high", "low", "high"],
+    ["medium", "high", "high"],
+    ["high", "medium", "high"],
+    ["medium", "medium", "medium"],
+    ["high", "high", "high"],
+  ] as const;
+  for (const [a, b, stricter] of cases) t.equal(stricterRisk(a, b), stricter, `${a} vs ${b}`);
 });
 
 t.test("permissions: deny by default", async (t) => {

@@ -34,6 +34,7 @@ import {
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { newRunId } from "#core/ids.ts";
+import { fetchJiraIssueOutput } from "#handlers/tasks/FetchJiraIssue.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
 import { loadLocalDefinition } from "#local/sfn/placeholders.ts";
 import { type AgentLauncher, type LocalSfn, startLocalSfn } from "#local/sfn/server.ts";
@@ -128,7 +129,13 @@ export function testLambdas(faults: Partial<Record<LambdaTask, Fault>> = {}, ref
     FetchJiraIssue: handle("FetchJiraIssue", async (p) => {
       const input = parse(FetchJiraIssueInput, p, "FetchJiraIssue");
       const snapshot_ref = await ref("jira_snapshot", input.trigger.key);
-      return { issue_key: input.trigger.key, snapshot_ref, summary: "Fix it" };
+      // An issue that rates as the delivery did; test/stepfunctions/issue-risk.test.ts runs the real task.
+      return fetchJiraIssueOutput({
+        issue_key: input.trigger.key,
+        snapshot_ref,
+        summary: "Fix it",
+        risk_class: input.trigger.risk_class,
+      });
     }),
     CreateWorkingBranch: handle("CreateWorkingBranch", (p) => {
       const input = parse(CreateWorkingBranchInput, p, "CreateWorkingBranch");
