@@ -184,6 +184,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     logRetentionDays: config.logRetentionDays,
     deletionProtection: config.deletionProtection,
     factoryPolicyPath: FACTORY_POLICY_PATH,
+    jiraBaseUrl: config.jiraBaseUrl,
     tags,
   });
 

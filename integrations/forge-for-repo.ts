@@ -30,7 +30,10 @@ export function mrRefKey(mr: Pick<MrRef, "provider" | "project" | "number">): st
 
 export interface ForgeResolver {
   forRepo(repo: Pick<Repo, "provider" | "url">): ForgePort;
-  /** MR/PR comments and head commits (gateway): by provider, or local when the MR URL is file://. */
+  /**
+   * MR/PR comments, roles, statuses and head commits (gateway): by provider; local when the MR URL
+   * is file://, or when only the local forge serves that provider (the local factory).
+   */
   forMr(mr: Pick<MrRef, "provider" | "url">): ForgePort;
   kind(repo: Pick<Repo, "provider" | "url">): ForgeKind;
   /**
@@ -46,6 +49,7 @@ export function createForgeResolver(
   prebuilt: Partial<Record<ForgeKind, ForgePort>> = {},
 ): ForgeResolver {
   const cache = new Map<ForgeKind, ForgePort>(Object.entries(prebuilt) as Array<[ForgeKind, ForgePort]>);
+  const hasLocal = configs.local !== undefined || prebuilt.local !== undefined;
   const get = (kind: ForgeKind): ForgePort => {
     const hit = cache.get(kind);
     if (hit !== undefined) return hit;
@@ -64,7 +68,15 @@ export function createForgeResolver(
   };
   return {
     forRepo: (repo) => get(forgeKind(repo)),
-    forMr: (mr) => get(new URL(mr.url).protocol === "file:" ? "local" : mr.provider),
+    // The local factory's MRs carry the gateway's http URL; with no hosted forge configured for the
+    // provider there, the local forge serves them (production configures no local forge).
+    forMr: (mr) =>
+      get(
+        new URL(mr.url).protocol === "file:" ||
+          (configs[mr.provider] === undefined && prebuilt[mr.provider] === undefined && hasLocal)
+          ? "local"
+          : mr.provider,
+      ),
     kind: forgeKind,
     projectOf(repo) {
       const kind = forgeKind(repo);

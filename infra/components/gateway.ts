@@ -18,8 +18,12 @@ export const GATEWAY_CONTAINER_NAME = "gateway";
 /** The webhook sources and their routes (DESIGN.md §5). */
 export const WEBHOOK_SOURCES = ["jira", "github", "gitlab"] as const;
 
-/** Webhook verification secrets (DESIGN.md §5 env names) plus forge tokens for command replies. */
+/**
+ * Webhook verification secrets plus forge tokens (replies, repository roles, gates statuses) and
+ * the Jira token comment-started runs read the issue's risk with.
+ */
 export const GATEWAY_SECRETS: SecretId[] = [
+  "jira-api-token",
   "jira-webhook-secret",
   "jira-automation-token",
   "github-webhook-secret",
@@ -57,6 +61,8 @@ export interface GatewayArgs {
   logRetentionDays: number;
   deletionProtection: boolean;
   factoryPolicyPath: string;
+  /** Jira site for comment-started runs (with the `jira-api-token` secret). */
+  jiraBaseUrl: string;
   tags: Record<string, string>;
 }
 
@@ -171,6 +177,7 @@ export class Gateway extends pulumi.ComponentResource {
             EVIDENCE_KMS_KEY_ID: args.kmsKeyArn,
             FACTORY_POLICY: args.factoryPolicyPath,
             AWS_REGION: args.region,
+            ...(secretIds.includes("jira-api-token") ? { JIRA_BASE_URL: args.jiraBaseUrl } : {}),
             // Behind the ALB the client address is in X-Forwarded-For (rate limiting, logs).
             TRUST_PROXY: "true",
           },

@@ -70,20 +70,27 @@ t.test("each delivery sent 20 times (sequential and concurrent): one execution e
       payload: body,
     });
   };
-  // The seed policy lists no GitLab users (deny by default): the denial is not an execution either.
-  t.equal((await comment("g-1")).statusCode, 403);
-  t.equal((await comment("g-1")).statusCode, 403);
+  // The commenter holds no role on the project (deny by default): the denial is answered 200 (GitLab
+  // disables hooks that fail) and is not an execution either.
+  for (let i = 0; i < 2; i++) {
+    const denied = await comment("g-1");
+    t.equal(denied.statusCode, 200);
+    t.equal(denied.json().status, "denied");
+  }
+  // A developer (write) on a repository the PAY project routes to.
+  h.gh.seedRepo("example-org/payments-api");
+  h.gh.setPermission("example-org/payments-api", "octo", "write");
   const ghBody = JSON.stringify({
     action: "created",
     comment: { body: "/pf run", user: { login: "octo", type: "User" }, author_association: "MEMBER" },
     issue: {
       number: 3,
-      title: "LOCATE-9 tidy",
+      title: "PAY-9 tidy",
       body: null,
-      html_url: "https://github.com/o/r/pull/3",
-      pull_request: { html_url: "https://github.com/o/r/pull/3" },
+      html_url: "https://github.com/example-org/payments-api/pull/3",
+      pull_request: { html_url: "https://github.com/example-org/payments-api/pull/3" },
     },
-    repository: { full_name: "o/r" },
+    repository: { full_name: "example-org/payments-api" },
   });
   const runs = await Promise.all(
     Array.from({ length: 20 }, () =>
