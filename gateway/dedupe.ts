@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DEDUPE_TABLE_LAYOUT } from "#core/ledger/types.ts";
 import type { Clock } from "#gateway/ports.ts";
+import { CLOCK_SKEW_SECONDS } from "#gateway/verify/replay.ts";
 
 export type DedupeState = "reserved" | "started" | "done";
 
@@ -31,6 +32,11 @@ export interface ReserveResult {
 }
 
 export interface DedupeStore {
+  /**
+   * How long a delivery key is remembered. Signed deliveries older than this are refused
+   * (gateway/verify/replay.ts), so a replay never outlives its record.
+   */
+  readonly retentionSeconds: number;
   reserve(key: string, proposal: { run_id?: string; execution_name?: string }): Promise<ReserveResult>;
   /**
    * reserved → started. True for the one caller that made the transition: with Step Functions'
@@ -49,14 +55,19 @@ export interface DedupeStore {
 
 /** Run → execution items share the table under a prefix no delivery key uses. */
 const RUN_PREFIX = "run#";
-/** Step Functions keeps execution history 90 days; the mapping lives as long. */
-const RUN_TTL_SECONDS = 90 * 24 * 3600;
+/**
+ * Step Functions keeps an execution name (and its history) 90 days. Delivery keys live at least as
+ * long: an expired key would propose a new run_id, StartExecution would answer ExecutionAlreadyExists
+ * for the old execution, and the new run_id would be mapped onto it.
+ */
+export const DEDUPE_RETENTION_SECONDS = 90 * 24 * 3600;
+const RUN_TTL_SECONDS = DEDUPE_RETENTION_SECONDS;
 
 export interface DynamoDedupeOptions {
   client: DynamoDBClient;
   tableName: string;
   clock?: Clock;
-  /** How long a delivery key is remembered (senders retry for at most a few days). */
+  /** How long a delivery key is remembered; default and production: `DEDUPE_RETENTION_SECONDS`. */
   ttlSeconds?: number;
 }
 
@@ -72,12 +83,15 @@ export class DynamoDedupeStore implements DedupeStore {
   readonly #table: string;
   readonly #clock: Clock;
   readonly #ttl: number;
+  readonly retentionSeconds: number;
 
   constructor(options: DynamoDedupeOptions) {
     this.#client = options.client;
     this.#table = options.tableName;
     this.#clock = options.clock ?? (() => new Date());
-    this.#ttl = options.ttlSeconds ?? 7 * 24 * 3600;
+    this.retentionSeconds = options.ttlSeconds ?? DEDUPE_RETENTION_SECONDS;
+    // A sender's clock may run ahead: the record outlives `retentionSeconds` after the signed time.
+    this.#ttl = this.retentionSeconds + CLOCK_SKEW_SECONDS;
   }
 
   async reserve(key: string, proposal: { run_id?: string; execution_name?: string }): Promise<ReserveResult> {

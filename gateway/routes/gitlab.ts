@@ -81,7 +81,7 @@ export async function gitlabRoutes(app: FastifyInstance) {
   app.post("/webhooks/gitlab", { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
     const raw = requireRaw(request.body);
     const h = request.headers;
-    app.verifiers.gitlab(raw, {
+    const signedId = app.verifiers.gitlab(raw, {
       token: header(h, "x-gitlab-token"),
       webhookId: header(h, "webhook-id"),
       webhookTimestamp: header(h, "webhook-timestamp"),
@@ -95,7 +95,9 @@ export async function gitlabRoutes(app: FastifyInstance) {
         `X-Gitlab-Event "${event.slice(0, 64)}" is not a GitLab webhook event`,
       );
     }
-    const delivery = header(h, "idempotency-key") ?? header(h, "x-gitlab-event-uuid");
+    // Signed deliveries dedupe on the signed webhook-id: Idempotency-Key is not signed, so a replay
+    // with a fresh one would otherwise count as a new delivery.
+    const delivery = signedId ?? header(h, "idempotency-key") ?? header(h, "x-gitlab-event-uuid");
     if (delivery === undefined || delivery === "") {
       throw new GatewayError("missing_header", "Idempotency-Key or X-Gitlab-Event-UUID header is required");
     }

@@ -1,5 +1,6 @@
 import { GatewayError } from "#gateway/errors.ts";
 import { hmacSha256, matchesAny, safeEqualBytes } from "#gateway/verify/compare.ts";
+import { assertSignedRecently } from "#gateway/verify/replay.ts";
 
 /** Standard Webhooks: timestamps further than this from now are refused (replay protection). */
 export const STANDARD_WEBHOOKS_TOLERANCE_SECONDS = 5 * 60;
@@ -19,7 +20,11 @@ export interface GitlabHeaders {
   webhookSignature: string | undefined;
 }
 
-export type GitlabVerifier = (raw: Buffer, headers: GitlabHeaders) => void;
+/**
+ * Returns the verified `webhook-id` when the delivery is signed (it is then the dedupe key: unlike
+ * `Idempotency-Key` it is covered by the signature), `undefined` when no signing key is configured.
+ */
+export type GitlabVerifier = (raw: Buffer, headers: GitlabHeaders) => string | undefined;
 
 function decodeSigningKey(key: string): Buffer {
   const b64 = key.startsWith("whsec_") ? key.slice("whsec_".length) : key;
@@ -35,7 +40,7 @@ export function createGitlabVerifier(options: GitlabVerifierOptions): GitlabVeri
     if (!matchesAny(headers.token, options.tokens)) {
       throw new GatewayError("bad_signature", "X-Gitlab-Token does not match the configured token");
     }
-    if (keys.length === 0) return;
+    if (keys.length === 0) return undefined;
     const { webhookId: id, webhookTimestamp: ts, webhookSignature: sig } = headers;
     if (id === undefined || ts === undefined || sig === undefined) {
       throw new GatewayError(
@@ -43,13 +48,19 @@ export function createGitlabVerifier(options: GitlabVerifierOptions): GitlabVeri
         "webhook-id, webhook-timestamp and webhook-signature headers are required (GitLab signing token is configured)",
       );
     }
+    if (!/^[\x21-\x7e]{1,256}$/.test(id)) {
+      throw new GatewayError("bad_signature", "webhook-id must be 1 to 256 visible ASCII characters");
+    }
     if (!/^[0-9]{1,12}$/.test(ts)) {
       throw new GatewayError("bad_signature", "webhook-timestamp must be Unix seconds");
     }
-    const skew = Math.abs(options.now().getTime() / 1000 - Number.parseInt(ts, 10));
-    if (skew > STANDARD_WEBHOOKS_TOLERANCE_SECONDS) {
-      throw new GatewayError("stale_signature", "webhook-timestamp is more than 5 minutes from now");
-    }
+    assertSignedRecently(
+      "webhook-timestamp",
+      Number.parseInt(ts, 10) * 1000,
+      options.now().getTime(),
+      STANDARD_WEBHOOKS_TOLERANCE_SECONDS,
+      "the Standard Webhooks tolerance",
+    );
     const signed = Buffer.concat([Buffer.from(`${id}.${ts}.`, "utf8"), raw]);
     const expected = keys.map((k) => hmacSha256(k, signed));
     // `webhook-signature` is a space-separated list of `v1,<base64>`; any match passes.
@@ -61,5 +72,6 @@ export function createGitlabVerifier(options: GitlabVerifierOptions): GitlabVeri
       for (const e of expected) ok = safeEqualBytes(given, e) || ok;
     }
     if (!ok) throw new GatewayError("bad_signature", "webhook-signature does not match the payload");
+    return id;
   };
 }
