@@ -1,4 +1,5 @@
 import { GatewayError } from "#gateway/errors.ts";
+import { header } from "#gateway/json.ts";
 import { hmacSha256, matchesAny, safeEqualBytes } from "#gateway/verify/compare.ts";
 import { assertSignedRecently } from "#gateway/verify/replay.ts";
 
@@ -31,16 +32,32 @@ function decodeSigningKey(key: string): Buffer {
   return Buffer.from(b64, "base64");
 }
 
-export function createGitlabVerifier(options: GitlabVerifierOptions): GitlabVerifier {
-  const keys = options.signingKeys.map(decodeSigningKey);
-  return (raw, headers) => {
+/** The headers a GitLab delivery authenticates with, from the request's headers. */
+export function gitlabAuthHeaders(h: Record<string, string | string[] | undefined>): GitlabHeaders {
+  return {
+    token: header(h, "x-gitlab-token"),
+    webhookId: header(h, "webhook-id"),
+    webhookTimestamp: header(h, "webhook-timestamp"),
+    webhookSignature: header(h, "webhook-signature"),
+  };
+}
+
+/**
+ * What the headers alone decide: the token (constant-time), the signing headers' presence and
+ * form, the timestamp's age. Runs before the body is read (and again in the verifier).
+ */
+export function createGitlabHeaderCheck(
+  options: GitlabVerifierOptions,
+): (headers: GitlabHeaders) => { id: string; sig: string; ts: string } | undefined {
+  const signed = options.signingKeys.length > 0;
+  return (headers) => {
     if (headers.token === undefined || headers.token === "") {
       throw new GatewayError("missing_signature", "X-Gitlab-Token header is required");
     }
     if (!matchesAny(headers.token, options.tokens)) {
       throw new GatewayError("bad_signature", "X-Gitlab-Token does not match the configured token");
     }
-    if (keys.length === 0) return undefined;
+    if (!signed) return undefined;
     const { webhookId: id, webhookTimestamp: ts, webhookSignature: sig } = headers;
     if (id === undefined || ts === undefined || sig === undefined) {
       throw new GatewayError(
@@ -61,6 +78,17 @@ export function createGitlabVerifier(options: GitlabVerifierOptions): GitlabVeri
       STANDARD_WEBHOOKS_TOLERANCE_SECONDS,
       "the Standard Webhooks tolerance",
     );
+    return { id, ts, sig };
+  };
+}
+
+export function createGitlabVerifier(options: GitlabVerifierOptions): GitlabVerifier {
+  const keys = options.signingKeys.map(decodeSigningKey);
+  const checkHeaders = createGitlabHeaderCheck(options);
+  return (raw, headers) => {
+    const checked = checkHeaders(headers);
+    if (checked === undefined) return undefined;
+    const { id, ts, sig } = checked;
     const signed = Buffer.concat([Buffer.from(`${id}.${ts}.`, "utf8"), raw]);
     const expected = keys.map((k) => hmacSha256(k, signed));
     // `webhook-signature` is a space-separated list of `v1,<base64>`; any match passes.
