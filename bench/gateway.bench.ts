@@ -74,6 +74,8 @@ interface Figures {
   p99: number;
   non2xx: number;
   requests: number;
+  /** 202 answers: deliveries that really started an execution (not answered as duplicates). */
+  started: number;
 }
 
 async function measure(
@@ -116,6 +118,10 @@ async function measure(
     p99: result.latency.p99,
     non2xx: result.non2xx,
     requests: result.requests.total,
+    // Not in autocannon's typings, but in its result (aggregateResult.js).
+    started:
+      (result as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats?.["202"]?.count ??
+      0,
   };
 }
 
@@ -238,7 +244,7 @@ await probe(engineUrl);
 const engines = await measure(`${engineUrl}/webhooks/jira`, template, jiraHeaders, true);
 
 const row = (name: string, f: Figures) =>
-  `${name.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   (${f.requests} requests, ${f.non2xx} non-2xx)\n`;
+  `${name.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   (${f.requests} requests, ${f.non2xx} non-2xx, ${f.started} started)\n`;
 process.stdout.write(row("bare Fastify JSON echo", baseline));
 process.stdout.write(row("gateway full path, constant-time AWS (child)", full));
 const ratio = full.rps / baseline.rps;
