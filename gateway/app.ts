@@ -10,6 +10,7 @@ import underPressure from "@fastify/under-pressure";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { DestinationStream } from "pino";
 import type { Provider } from "#core/contracts/entry-input.ts";
+import { ValidationError } from "#core/errors.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import type { DedupeStore } from "#gateway/dedupe.ts";
@@ -107,7 +108,9 @@ function requestId(req: IncomingMessage): string {
 
 function trustHops(hops: number): (address: string, hop: number) => boolean {
   if (!Number.isInteger(hops) || hops < 0) {
-    throw new RangeError(`trustProxy must be a number of proxy hops (0 or more), got ${hops}`);
+    throw new ValidationError(`trustProxy must be a number of proxy hops (0 or more), got ${hops}`, [
+      { path: "trustProxy", message: "must be a whole number of proxy hops (1 behind the ALB)" },
+    ]);
   }
   return (_address, hop) => hop < hops;
 }

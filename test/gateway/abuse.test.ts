@@ -237,3 +237,12 @@ t.test("under-pressure sheds load on heap and RSS, not only event-loop delay", a
     "defaults: no pressure",
   );
 });
+
+t.test("buildApp refuses a trustProxy that is not a hop count", async (t) => {
+  for (const hops of [-1, 1.5]) {
+    await t.rejects(makeHarness(t, {}, { trustProxy: hops }), {
+      name: "ValidationError",
+      issues: [{ path: "trustProxy" }],
+    });
+  }
+});
