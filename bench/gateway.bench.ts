@@ -55,7 +55,18 @@ function payload(): string {
   while (description.length < 8_500) description += section;
   p.issue.fields.description = description;
   p.issue.fields.comment = { comments: [], maxResults: 0, total: 0, startAt: 0 };
+  p.timestamp = 0;
   return JSON.stringify(p);
+}
+
+/**
+ * Signed deliveries dedupe on their bytes, so every new delivery is a new body: the template with
+ * its own signed `timestamp` (a recent one: older than the dedupe retention is refused).
+ */
+const firstTimestamp = Date.now() - 3_600_000;
+function delivery(template: string, n: number): { body: string; signature: string } {
+  const body = template.replace('"timestamp":0', `"timestamp":${firstTimestamp + n}`);
+  return { body, signature: `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` };
 }
 
 interface Figures {
@@ -64,6 +75,8 @@ interface Figures {
   p99: number;
   non2xx: number;
   requests: number;
+  /** 202 answers: deliveries that really started an execution (not answered as duplicates). */
+  started: number;
 }
 
 async function measure(
@@ -86,9 +99,15 @@ async function measure(
         setupRequest: (req) => {
           if (!unique) return req;
           n++;
+          const next = delivery(body, n);
           return {
             ...req,
-            headers: { ...req.headers, "x-atlassian-webhook-identifier": `bench-${process.pid}-${n}` },
+            body: next.body,
+            headers: {
+              ...req.headers,
+              "x-hub-signature": next.signature,
+              "x-atlassian-webhook-identifier": `bench-${process.pid}-${n}`,
+            },
           };
         },
       },
@@ -100,6 +119,10 @@ async function measure(
     p99: result.latency.p99,
     non2xx: result.non2xx,
     requests: result.requests.total,
+    // Not in autocannon's typings, but in its result (aggregateResult.js).
+    started:
+      (result as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats?.["202"]?.count ??
+      0,
   };
 }
 
@@ -166,8 +189,8 @@ const gateway = await gatewayOver(stubDynamo, stubSfn, STATE_MACHINE_ARN);
 const bare = Fastify({ logger: false });
 bare.post("/echo", async (request) => request.body);
 
-const body = payload();
-const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+const template = payload();
+const { body, signature } = delivery(template, 0);
 const jiraHeaders = { "content-type": "application/json", "x-hub-signature": signature };
 
 /** Sanity: the full path really starts an execution before anything is measured. */
@@ -188,7 +211,7 @@ process.stdout.write(
   `gateway benchmark: ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB signed Jira webhook, ${connections} connections, ${seconds} s each\n`,
 );
 const baseline = await measure(`${bareUrl}/echo`, body, { "content-type": "application/json" }, false);
-const full = await measure(`${gatewayUrl}/webhooks/jira`, body, jiraHeaders, true);
+const full = await measure(`${gatewayUrl}/webhooks/jira`, template, jiraHeaders, true);
 await gateway.close();
 stubDynamo.destroy();
 stubSfn.destroy();
@@ -221,10 +244,10 @@ const sfnClient = new SFNClient({
 const engineGateway = await gatewayOver(dynamo, sfnClient, sfn.stateMachineArn);
 const engineUrl = await listen(engineGateway);
 await probe(engineUrl);
-const engines = await measure(`${engineUrl}/webhooks/jira`, body, jiraHeaders, true);
+const engines = await measure(`${engineUrl}/webhooks/jira`, template, jiraHeaders, true);
 
 const row = (name: string, f: Figures) =>
-  `${name.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   (${f.requests} requests, ${f.non2xx} non-2xx)\n`;
+  `${name.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   (${f.requests} requests, ${f.non2xx} non-2xx, ${f.started} started)\n`;
 process.stdout.write(row("bare Fastify JSON echo", baseline));
 process.stdout.write(row("gateway full path, constant-time AWS (child)", full));
 const ratio = full.rps / baseline.rps;

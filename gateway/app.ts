@@ -2,11 +2,14 @@
 // reads the environment and listens; tests and the local factory call buildApp directly.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { totalmem } from "node:os";
+import { getHeapStatistics } from "node:v8";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import rateLimit from "@fastify/rate-limit";
 import underPressure from "@fastify/under-pressure";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { DestinationStream } from "pino";
+import { ValidationError } from "#core/errors.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { createRoleResolver } from "#gateway/commands/roles.ts";
@@ -53,10 +56,30 @@ export interface GatewayOptions {
   logger?: { level?: string; stream?: DestinationStream } | false;
   /** Per client IP; `false` disables (benchmarks). */
   rateLimit?: { max: number; timeWindowMs: number } | false;
-  /** Shed load with 503 + Retry-After when the event loop lags. `false` disables. */
-  underPressure?: { maxEventLoopDelayMs: number } | false;
-  /** Behind the ALB: take the client IP from X-Forwarded-For. */
-  trustProxy?: boolean;
+  /**
+   * Shed load with 503 + Retry-After when the event loop lags or memory runs short (heap used,
+   * resident set; defaults from `memoryLimits()`). `false` disables.
+   */
+  underPressure?: { maxEventLoopDelayMs?: number; maxHeapUsedBytes?: number; maxRssBytes?: number } | false;
+  /**
+   * Proxy hops in front of the gateway (1 behind the ALB): the client address is taken that many
+   * entries from the right of X-Forwarded-For, so a client cannot choose its own. Default 0.
+   */
+  trustProxy?: number;
+}
+
+/**
+ * Memory thresholds for load shedding: 90% of V8's heap limit, and 90% of the memory the process
+ * may use (the container's cgroup limit when there is one, else the machine's).
+ */
+export function memoryLimits(): { maxHeapUsedBytes: number; maxRssBytes: number } {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const total = totalmem();
+  const available = constrained > 0 && constrained < total ? constrained : total;
+  return {
+    maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.9),
+    maxRssBytes: Math.floor(available * 0.9),
+  };
 }
 
 /** Headers that carry credentials: never logged. */
@@ -86,6 +109,15 @@ function requestId(req: IncomingMessage): string {
   return randomUUID();
 }
 
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  if (!Number.isInteger(hops) || hops < 0) {
+    throw new ValidationError(`trustProxy must be a number of proxy hops (0 or more), got ${hops}`, [
+      { path: "trustProxy", message: "must be a whole number of proxy hops (1 behind the ALB)" },
+    ]);
+  }
+  return (_address, hop) => hop < hops;
+}
+
 export async function buildApp(options: GatewayOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? (() => new Date());
   const logger =
@@ -101,14 +133,19 @@ export async function buildApp(options: GatewayOptions): Promise<FastifyInstance
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: "delivery_id" }),
     bodyLimit: 1024 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    // A hop count, never `true` (see GatewayOptions.trustProxy): trust the socket's peer and the
+    // next hops - 1 addresses it forwarded; the entry after them is the client.
+    trustProxy: trustHops(options.trustProxy ?? 0),
     return503OnClosing: true,
   });
   await app.register(errorHandling);
   await app.register(rawBody);
   if (options.underPressure !== false) {
+    const memory = memoryLimits();
     await app.register(underPressure, {
       maxEventLoopDelay: options.underPressure?.maxEventLoopDelayMs ?? 1000,
+      maxHeapUsedBytes: options.underPressure?.maxHeapUsedBytes ?? memory.maxHeapUsedBytes,
+      maxRssBytes: options.underPressure?.maxRssBytes ?? memory.maxRssBytes,
       retryAfter: 5,
       exposeStatusRoute: false,
     });

@@ -11,7 +11,7 @@ import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { buildApp, type GatewayOptions } from "#gateway/app.ts";
 import { type GatewayConfig, loadConfig } from "#gateway/config.ts";
-import { DynamoDedupeStore } from "#gateway/dedupe.ts";
+import { type DedupeStore, type DynamoDedupeOptions, DynamoDedupeStore } from "#gateway/dedupe.ts";
 import { createForgeResolver, type ForgeConfigs } from "#integrations/forge-for-repo.ts";
 import { JiraClient, jiraAuthFromSecret } from "#integrations/jira.ts";
 import type { JiraPort } from "#integrations/types.ts";
@@ -31,6 +31,11 @@ export interface ComposeOptions {
   runtime?: Pick<GatewayOptions, "clock" | "rateLimit" | "underPressure" | "roleCacheMs"> & {
     sfnSleep?: (ms: number) => Promise<void>;
   };
+  /**
+   * Fault injection for tests (a replica that dies between two writes): wraps the dedupe store
+   * built from the same options. Production never sets it.
+   */
+  faults?: { dedupe?: (options: DynamoDedupeOptions) => DedupeStore };
 }
 
 export interface ComposedGateway {
@@ -107,6 +112,7 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
       ? undefined
       : new JiraClient({ baseUrl: config.jira.baseUrl, auth: jiraAuthFromSecret(config.jira.token) }));
   const runtime = options.runtime ?? {};
+  const dedupeFactory = options.faults?.dedupe ?? ((o: DynamoDedupeOptions) => new DynamoDedupeStore(o));
   const app = await buildApp({
     secrets: config.secrets,
     policy,
@@ -116,7 +122,7 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
       stateMachineArn: config.stateMachineArn,
       ...(runtime.sfnSleep === undefined ? {} : { sleep: runtime.sfnSleep }),
     },
-    dedupe: new DynamoDedupeStore({ client: dynamo, tableName: config.dedupeTable }),
+    dedupe: dedupeFactory({ client: dynamo, tableName: config.dedupeTable }),
     ledger: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence }),
     evidence,
     forges: createForgeResolver(forgeConfigs(config)),

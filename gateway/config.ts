@@ -86,11 +86,19 @@ const Env = z.object({
   FACTORY_BOT_LOGINS: commaList,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
-  /** Behind the ALB the client address is in X-Forwarded-For. */
+  /**
+   * Proxy hops in front of the gateway (1 behind the ALB): the client address is the entry that
+   * many hops from the right of X-Forwarded-For. Not `true`: then the client's own leftmost entry
+   * would count, and every forged address would get a fresh rate-limit bucket.
+   */
   TRUST_PROXY: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((v) => v === "true"),
+    .string()
+    .regex(/^(?:[0-9]|10)$/, {
+      message:
+        "must be the number of proxy hops in front of the gateway (0-10; 1 behind the ALB), not true/false: trusting every hop lets clients choose their own address through X-Forwarded-For",
+    })
+    .default("0")
+    .transform((v) => Number.parseInt(v, 10)),
 });
 
 /** Cross-variable rules, checked on presence so they are reported alongside the per-field ones. */
@@ -142,7 +150,8 @@ export interface GatewayConfig {
   botLogins: string[];
   logLevel: string;
   rateLimitPerMinute: number;
-  trustProxy: boolean;
+  /** Proxy hops in front of the gateway; 0 = use the socket's address. */
+  trustProxy: number;
 }
 
 function pair(current: string | undefined, previous: string | undefined): string[] {

@@ -1,7 +1,9 @@
 // Durable delivery dedupe in DynamoDB (DEDUPE_TABLE_LAYOUT). One item per delivery key:
 //   (absent) --reserve--> reserved --markStarted/markDone--> started | done
 // A sender's retry after a 503 finds `reserved` and finishes the same work with the same run_id and
-// execution name, so an accepted delivery is never lost and never acted on twice.
+// execution name, so an accepted delivery is never lost and never acted on twice. A reservation
+// holds a lease: one older than `leaseSeconds` (its holder crashed between reserve and done) is
+// taken over by the next redelivery, through a conditional update so only one replica wins it.
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -12,6 +14,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DEDUPE_TABLE_LAYOUT } from "#core/ledger/types.ts";
 import type { Clock } from "#gateway/ports.ts";
+import { CLOCK_SKEW_SECONDS } from "#gateway/verify/replay.ts";
 
 export type DedupeState = "reserved" | "started" | "done";
 
@@ -22,15 +25,33 @@ export interface DedupeRecord {
   execution_name: string | null;
   execution_arn: string | null;
   created_at: string;
+  /** When the current holder reserved (or took over) the key; the lease runs from here. */
+  leased_at: string;
 }
 
 export interface ReserveResult {
-  /** True when this call created the record; false when the key was already known. */
+  /**
+   * True when this call holds the reservation: it created the record, or took over a `reserved`
+   * one whose lease had run out. False when the key is known and someone else holds or finished it.
+   */
   fresh: boolean;
+  /**
+   * True when `fresh` came from a takeover: an earlier holder may have done part of the work, so
+   * every effect must check that it has not happened yet (gateway/commands/execute.ts).
+   */
+  takeover: boolean;
   record: DedupeRecord;
 }
 
+/** How long a reservation's holder has to finish before a redelivery takes over. */
+export const DEFAULT_LEASE_SECONDS = 120;
+
 export interface DedupeStore {
+  /**
+   * How long a delivery key is remembered. Signed deliveries older than this are refused
+   * (gateway/verify/replay.ts), so a replay never outlives its record.
+   */
+  readonly retentionSeconds: number;
   reserve(key: string, proposal: { run_id?: string; execution_name?: string }): Promise<ReserveResult>;
   /**
    * reserved → started. True for the one caller that made the transition: with Step Functions'
@@ -49,15 +70,22 @@ export interface DedupeStore {
 
 /** Run → execution items share the table under a prefix no delivery key uses. */
 const RUN_PREFIX = "run#";
-/** Step Functions keeps execution history 90 days; the mapping lives as long. */
-const RUN_TTL_SECONDS = 90 * 24 * 3600;
+/**
+ * Step Functions keeps an execution name (and its history) 90 days. Delivery keys live at least as
+ * long: an expired key would propose a new run_id, StartExecution would answer ExecutionAlreadyExists
+ * for the old execution, and the new run_id would be mapped onto it.
+ */
+export const DEDUPE_RETENTION_SECONDS = 90 * 24 * 3600;
+const RUN_TTL_SECONDS = DEDUPE_RETENTION_SECONDS;
 
 export interface DynamoDedupeOptions {
   client: DynamoDBClient;
   tableName: string;
   clock?: Clock;
-  /** How long a delivery key is remembered (senders retry for at most a few days). */
+  /** How long a delivery key is remembered; default and production: `DEDUPE_RETENTION_SECONDS`. */
   ttlSeconds?: number;
+  /** Reservation lease; default `DEFAULT_LEASE_SECONDS`. */
+  leaseSeconds?: number;
 }
 
 const K = DEDUPE_TABLE_LAYOUT.partitionKey;
@@ -72,12 +100,17 @@ export class DynamoDedupeStore implements DedupeStore {
   readonly #table: string;
   readonly #clock: Clock;
   readonly #ttl: number;
+  readonly #leaseMs: number;
+  readonly retentionSeconds: number;
 
   constructor(options: DynamoDedupeOptions) {
     this.#client = options.client;
     this.#table = options.tableName;
     this.#clock = options.clock ?? (() => new Date());
-    this.#ttl = options.ttlSeconds ?? 7 * 24 * 3600;
+    this.retentionSeconds = options.ttlSeconds ?? DEDUPE_RETENTION_SECONDS;
+    // A sender's clock may run ahead: the record outlives `retentionSeconds` after the signed time.
+    this.#ttl = this.retentionSeconds + CLOCK_SKEW_SECONDS;
+    this.#leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   }
 
   async reserve(key: string, proposal: { run_id?: string; execution_name?: string }): Promise<ReserveResult> {
@@ -90,6 +123,7 @@ export class DynamoDedupeStore implements DedupeStore {
       execution_name: proposal.execution_name ?? null,
       execution_arn: null,
       created_at: now.toISOString(),
+      leased_at: now.toISOString(),
     };
     try {
       await this.#client.send(
@@ -102,6 +136,7 @@ export class DynamoDedupeStore implements DedupeStore {
             execution_name: str(record.execution_name),
             execution_arn: { NULL: true },
             created_at: { S: record.created_at },
+            leased_at: { S: record.leased_at },
             [TTL]: { N: String(nowSec + this.#ttl) },
           },
           // An expired item is treated as absent: DynamoDB's TTL sweep is lazy (and dynalite has none).
@@ -110,7 +145,7 @@ export class DynamoDedupeStore implements DedupeStore {
           ExpressionAttributeValues: { ":now": { N: String(nowSec) } },
         }),
       );
-      return { fresh: true, record };
+      return { fresh: true, takeover: false, record };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
@@ -119,7 +154,36 @@ export class DynamoDedupeStore implements DedupeStore {
       // Released between our put and get: the caller's retry will reserve it afresh.
       return this.reserve(key, proposal);
     }
-    return { fresh: false, record: existing };
+    const leasedAt = Date.parse(existing.leased_at);
+    if (existing.state === "reserved" && !(now.getTime() - leasedAt < this.#leaseMs)) {
+      return this.#takeOver(existing, now);
+    }
+    return { fresh: false, takeover: false, record: existing };
+  }
+
+  /** Renew an expired lease, conditional on nobody having renewed (or finished) it since we read it. */
+  async #takeOver(existing: DedupeRecord, now: Date): Promise<ReserveResult> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { [K]: { S: existing.dedupe_key } },
+          UpdateExpression: "SET leased_at = :now",
+          ConditionExpression:
+            "#s = :reserved AND (leased_at = :seen OR (attribute_not_exists(leased_at) AND created_at = :seen))",
+          ExpressionAttributeNames: { "#s": "state" },
+          ExpressionAttributeValues: {
+            ":now": { S: now.toISOString() },
+            ":seen": { S: existing.leased_at },
+            ":reserved": { S: "reserved" },
+          },
+        }),
+      );
+      return { fresh: true, takeover: true, record: { ...existing, leased_at: now.toISOString() } };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return { fresh: false, takeover: false, record: existing };
+    }
   }
 
   async #get(key: string): Promise<DedupeRecord | undefined> {
@@ -135,6 +199,8 @@ export class DynamoDedupeStore implements DedupeStore {
       execution_name: item.execution_name?.S ?? null,
       execution_arn: item.execution_arn?.S ?? null,
       created_at: item.created_at?.S ?? "",
+      // Records written before leases existed: the lease ran from their creation.
+      leased_at: item.leased_at?.S ?? item.created_at?.S ?? "",
     };
   }
 

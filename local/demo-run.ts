@@ -19,6 +19,7 @@ import {
 } from "./demo-client.ts";
 import { REPO_ROOT, SAMPLE_REPO_NAME } from "./factory.ts";
 import { git } from "./sample-remote.ts";
+import { withCurrentTimestamp } from "./webhooks.ts";
 
 const exec = promisify(execFile);
 let say = (s = "") => {
@@ -57,7 +58,8 @@ async function pf(
 export async function runDemo(o: DemoOptions, out?: (line: string) => void): Promise<boolean> {
   if (out !== undefined) say = (s = "") => out(s);
   let ok = true;
-  const body = readFileSync(o.issueFile, "utf8");
+  // Sent as Jira would send it now: a recorded timestamp older than the dedupe retention is refused.
+  const body = withCurrentTimestamp(readFileSync(o.issueFile, "utf8"));
   const key = (JSON.parse(body) as { issue: { key: string } }).issue.key;
 
   step(`Sending ${key} as a signed Jira webhook to ${o.gatewayUrl}/webhooks/jira`);

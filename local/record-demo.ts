@@ -15,6 +15,7 @@ import { sendJiraWebhook } from "./demo-client.ts";
 import { LOCAL_REGION, S3RVER_CREDENTIALS } from "./engines.ts";
 import { REPO_ROOT, startFactory } from "./factory.ts";
 import { buildScriptedModel, loadScripts } from "./scripted-model.ts";
+import { withCurrentTimestamp } from "./webhooks.ts";
 
 const recordings = join(REPO_ROOT, "examples", "recordings");
 const scripts = loadScripts(join(recordings, "scripts"));
@@ -52,7 +53,7 @@ let failures = 0;
 try {
   const issues = readdirSync(join(REPO_ROOT, "examples", "jira")).filter((n) => n.endsWith(".json"));
   for (const file of issues.sort()) {
-    const body = readFileSync(join(REPO_ROOT, "examples", "jira", file), "utf8");
+    const body = withCurrentTimestamp(readFileSync(join(REPO_ROOT, "examples", "jira", file), "utf8"));
     const reply = await sendJiraWebhook(
       factory.urls.webhooks.jira,
       body,

@@ -15,6 +15,7 @@ import {
   standingApprovals,
 } from "#gateway/approvals/tally.ts";
 import type { CommentContext } from "#gateway/commands/context.ts";
+import { lineLedger } from "#gateway/commands/line-ledger.ts";
 import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
 import { startRunOnce } from "#gateway/start-run.ts";
@@ -364,6 +365,8 @@ export async function executeCommands(
       continue;
     }
     const lineKey = `${ctx.dedupeKey}#L${c.line}`;
+    // A reservation past its lease (crash between reserve and done) is taken over; the line's
+    // ledger then skips effects the earlier holder already recorded.
     const { fresh } = await deps.dedupe.reserve(lineKey, {});
     if (!fresh) {
       results.push({
@@ -375,7 +378,8 @@ export async function executeCommands(
       continue;
     }
     try {
-      results.push(await runLine(deps, ctx, c, prefix));
+      const lineDeps = { ...deps, ledger: lineLedger(deps.ledger, lineKey) };
+      results.push(await runLine(lineDeps, ctx, c, prefix));
     } catch (err) {
       await deps.dedupe.release(lineKey);
       throw err;

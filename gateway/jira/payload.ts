@@ -1,7 +1,10 @@
 // Jira deliveries in their three shapes, normalised to the facts the gateway decides on:
-//  - admin webhook envelope `{ webhookEvent, issue, changelog? }` (jira:issue_created/updated)
+//  - admin webhook envelope `{ timestamp, webhookEvent, issue, changelog? }` (jira:issue_created/updated)
 //  - Automation "Issue data (Jira format)" `{ issue: {…} }`
 //  - Automation "Issue data (Automation format)": the bare issue `{ key, fields, … }`
+// Which one a delivery is follows from how it authenticated (HMAC → admin webhook, bearer →
+// Automation), never from the body's shape: a bearer body shaped like an envelope is still an
+// Automation request, so `triggers.automation: false` cannot be bypassed.
 import { z } from "zod";
 import { IssueKey } from "#core/contracts/entry-input.ts";
 import { zodIssues } from "#core/validation.ts";
@@ -98,15 +101,37 @@ function fromIssue(
   };
 }
 
-/** `{ ignored }` = a well-formed Jira event that is not about an issue (answered 200 ignored). */
-export function parseJiraDelivery(body: unknown): JiraDelivery | { ignored: string } {
+/**
+ * The signed `timestamp` (Unix milliseconds) of an admin webhook body: Jira sends it in every
+ * envelope, and it is covered by the HMAC, so it bounds how long the delivery can be replayed.
+ */
+export function signedJiraTimestamp(body: unknown): number {
+  const ts = (body as { timestamp?: unknown } | null)?.timestamp;
+  if (typeof ts !== "number" || !Number.isSafeInteger(ts) || ts <= 0) {
+    throw new GatewayError(
+      "invalid_payload",
+      "invalid Jira payload: timestamp: must be Unix milliseconds (Jira admin webhooks always send it)",
+      { issues: [{ path: "timestamp", message: "must be Unix milliseconds" }] },
+    );
+  }
+  return ts;
+}
+
+/**
+ * `source` is decided by the authentication. `{ ignored }` = a well-formed Jira event that is not
+ * about an issue (answered 200 ignored).
+ */
+export function parseJiraDelivery(
+  body: unknown,
+  source: JiraDelivery["source"],
+): JiraDelivery | { ignored: string } {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new GatewayError("invalid_payload", "invalid Jira payload: (root): must be a JSON object", {
       issues: [{ path: "(root)", message: "must be a JSON object" }],
     });
   }
   const obj = body as Record<string, unknown>;
-  if ("webhookEvent" in obj) {
+  if (source === "webhook") {
     const env = parseWith(Envelope, obj, "");
     if (!env.webhookEvent.startsWith("jira:issue_")) {
       return { ignored: `Jira event "${env.webhookEvent}" does not start runs` };

@@ -7,8 +7,15 @@ import { pushBody, voidApprovalsOnPush } from "#gateway/approvals/void-on-push.t
 import { handleComment, isLoopComment } from "#gateway/commands/handle-comment.ts";
 import { GatewayError, invalidPayload } from "#gateway/errors.ts";
 import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
+import { authenticateHeadersFirst } from "#gateway/plugins/preflight.ts";
 
-export const GITHUB_BODY_LIMIT = 25 * 1024 * 1024;
+/**
+ * Sized to the events this route consumes, not GitHub's 25 MB cap on any event: the largest
+ * `issue_comment` / `pull_request` example of @octokit/webhooks-examples is ~27 KB, and what grows
+ * them is user text that GitHub caps at 65,536 characters per body (comment, issue / PR body);
+ * two such bodies at the worst JSON escaping (6 bytes a character) plus the rest stay under 1 MiB.
+ */
+export const GITHUB_BODY_LIMIT = 1024 * 1024;
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set<string>(emitterEventNames.filter((n) => !n.includes(".")));
 
@@ -44,7 +51,12 @@ const PullRequestSync = z.looseObject({
 });
 
 export async function githubRoutes(app: FastifyInstance) {
-  app.post("/webhooks/github", { bodyLimit: GITHUB_BODY_LIMIT }, async (request, reply) => {
+  // Headers are authenticated before the body is read (gateway/plugins/preflight.ts).
+  const route = {
+    bodyLimit: GITHUB_BODY_LIMIT,
+    onRequest: authenticateHeadersFirst(app.verifiers.preflight.github),
+  };
+  app.post("/webhooks/github", route, async (request, reply) => {
     const raw = requireRaw(request.body);
     await app.verifiers.github(raw, header(request.headers, "x-hub-signature-256"));
     const event = header(request.headers, "x-github-event");

@@ -7,8 +7,15 @@ import { pushBody, voidApprovalsOnPush } from "#gateway/approvals/void-on-push.t
 import { handleComment, isLoopComment } from "#gateway/commands/handle-comment.ts";
 import { GatewayError, invalidPayload } from "#gateway/errors.ts";
 import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
+import { authenticateHeadersFirst } from "#gateway/plugins/preflight.ts";
+import { gitlabAuthHeaders } from "#gateway/verify/gitlab.ts";
 
-export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+/**
+ * Sized to the events this route consumes: a `Note Hook` carries the note and the merge request's
+ * description, each up to GitLab's 1,000,000 characters, plus ~3 KB of structure (the documented
+ * examples in test/fixtures/gateway are 1.7 to 3.6 KB).
+ */
+export const GITLAB_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** X-Gitlab-Event values of project, group and system hooks. */
 const KNOWN_EVENTS: ReadonlySet<string> = new Set([
@@ -88,15 +95,15 @@ function isPushUpdate(body: unknown): boolean {
 }
 
 export async function gitlabRoutes(app: FastifyInstance) {
-  app.post("/webhooks/gitlab", { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+  // Headers are authenticated before the body is read (gateway/plugins/preflight.ts).
+  const route = {
+    bodyLimit: GITLAB_BODY_LIMIT,
+    onRequest: authenticateHeadersFirst(app.verifiers.preflight.gitlab),
+  };
+  app.post("/webhooks/gitlab", route, async (request, reply) => {
     const raw = requireRaw(request.body);
     const h = request.headers;
-    app.verifiers.gitlab(raw, {
-      token: header(h, "x-gitlab-token"),
-      webhookId: header(h, "webhook-id"),
-      webhookTimestamp: header(h, "webhook-timestamp"),
-      webhookSignature: header(h, "webhook-signature"),
-    });
+    const signedId = app.verifiers.gitlab(raw, gitlabAuthHeaders(h));
     const event = header(h, "x-gitlab-event");
     if (event === undefined) throw new GatewayError("missing_header", "X-Gitlab-Event header is required");
     if (!KNOWN_EVENTS.has(event)) {
@@ -105,7 +112,9 @@ export async function gitlabRoutes(app: FastifyInstance) {
         `X-Gitlab-Event "${event.slice(0, 64)}" is not a GitLab webhook event`,
       );
     }
-    const delivery = header(h, "idempotency-key") ?? header(h, "x-gitlab-event-uuid");
+    // Signed deliveries dedupe on the signed webhook-id: Idempotency-Key is not signed, so a replay
+    // with a fresh one would otherwise count as a new delivery.
+    const delivery = signedId ?? header(h, "idempotency-key") ?? header(h, "x-gitlab-event-uuid");
     if (delivery === undefined || delivery === "") {
       throw new GatewayError("missing_header", "Idempotency-Key or X-Gitlab-Event-UUID header is required");
     }

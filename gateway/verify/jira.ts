@@ -14,16 +14,20 @@ export type JiraVerifier = (
   headers: { signature: string | undefined; authorization: string | undefined },
 ) => JiraAuth;
 
-export function createJiraVerifier(options: JiraVerifierOptions): JiraVerifier {
-  return (raw, headers) => {
+export type JiraHeaders = Parameters<JiraVerifier>[1];
+
+/**
+ * What the headers alone decide: the HMAC header's form, or the bearer token itself (constant-time).
+ * Runs before the body is read (and again in the verifier); returns the HMAC digest when signed.
+ */
+export function createJiraHeaderCheck(
+  options: JiraVerifierOptions,
+): (headers: JiraHeaders) => Buffer | "bearer" {
+  return (headers) => {
     if (headers.signature !== undefined) {
       const m = /^sha256=([0-9a-fA-F]{64})$/.exec(headers.signature);
       if (m === null) throw new GatewayError("bad_signature", "X-Hub-Signature must be sha256=<64 hex>");
-      const given = Buffer.from(m[1]!, "hex");
-      let ok = false;
-      for (const secret of options.webhookSecrets) ok = safeEqualBytes(given, hmacSha256(secret, raw)) || ok;
-      if (!ok) throw new GatewayError("bad_signature", "X-Hub-Signature does not match the payload");
-      return "signature";
+      return Buffer.from(m[1]!, "hex");
     }
     if (headers.authorization !== undefined) {
       const m = /^Bearer (.+)$/.exec(headers.authorization);
@@ -37,5 +41,17 @@ export function createJiraVerifier(options: JiraVerifierOptions): JiraVerifier {
       "missing_signature",
       "X-Hub-Signature (Jira webhook) or Authorization: Bearer (Jira Automation) is required",
     );
+  };
+}
+
+export function createJiraVerifier(options: JiraVerifierOptions): JiraVerifier {
+  const checkHeaders = createJiraHeaderCheck(options);
+  return (raw, headers) => {
+    const given = checkHeaders(headers);
+    if (given === "bearer") return "bearer";
+    let ok = false;
+    for (const secret of options.webhookSecrets) ok = safeEqualBytes(given, hmacSha256(secret, raw)) || ok;
+    if (!ok) throw new GatewayError("bad_signature", "X-Hub-Signature does not match the payload");
+    return "signature";
   };
 }

@@ -178,8 +178,9 @@ export class Gateway extends pulumi.ComponentResource {
             FACTORY_POLICY: args.factoryPolicyPath,
             AWS_REGION: args.region,
             ...(secretIds.includes("jira-api-token") ? { JIRA_BASE_URL: args.jiraBaseUrl } : {}),
-            // Behind the ALB the client address is in X-Forwarded-For (rate limiting, logs).
-            TRUST_PROXY: "true",
+            // One hop (the ALB): the client address is the entry the ALB appended to
+            // X-Forwarded-For, not one the client wrote (rate limiting, logs).
+            TRUST_PROXY: "1",
           },
           secrets: Object.fromEntries(
             secretIds.map((id) => [SECRET_SPECS[id].env, args.secrets.get(id).arn]),

@@ -10,6 +10,7 @@ import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { loadConfig } from "#local/config.ts";
 import { LOCAL_REGION, localDynamoClient, localS3Client, S3RVER_CREDENTIALS } from "#local/engines.ts";
 import { REPO_ROOT, type RunningFactory, startFactory } from "#local/factory.ts";
+import { withCurrentTimestamp } from "#local/webhooks.ts";
 import { registerFactoryCommands } from "../../bin/commands/factory.ts";
 import { executionHistory, stateVisits } from "../../bin/lib/executions.ts";
 
@@ -58,8 +59,9 @@ export async function startE2E(t: Teardown, dataDir: string = tempDataDir(t)): P
   return { factory, dataDir, sfn, ledger, evidence, stop };
 }
 
+/** The example issue as a new Jira delivery: its signed `timestamp` is now. */
 export function issueBody(key: string): string {
-  return readFileSync(join(REPO_ROOT, "examples", "jira", `${key}.json`), "utf8");
+  return withCurrentTimestamp(readFileSync(join(REPO_ROOT, "examples", "jira", `${key}.json`), "utf8"));
 }
 
 export async function countExecutions(sfn: SFNClient, stateMachineArn: string): Promise<number> {

@@ -61,7 +61,12 @@ t.test("a restart in the middle of a run keeps runs, ledger, evidence, secrets a
   t.equal(duplicate.status, 200, "the dedupe record survived the restart");
   t.equal(duplicate.body.run_id, runId);
 
-  const fresh = await sendJiraWebhook(second.factory.urls.webhooks.jira, body, secrets.JIRA_WEBHOOK_SECRET);
+  // A new delivery of the same issue: Jira signs a new timestamp, so the bytes differ.
+  const fresh = await sendJiraWebhook(
+    second.factory.urls.webhooks.jira,
+    issueBody("LOCATE-123"),
+    secrets.JIRA_WEBHOOK_SECRET,
+  );
   t.equal(fresh.status, 202);
   const done = await followExecution(second.sfn, fresh.body.execution_arn as string, { pollMs: 100 });
   t.equal(done.status, "SUCCEEDED", "a new run works after the restart");

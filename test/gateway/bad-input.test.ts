@@ -7,10 +7,11 @@ import {
   githubHeaders,
   gitlabHeaders,
   jiraHeaders,
+  jiraWebhookBody,
   SECRETS,
 } from "#test/gateway/helpers/sign.ts";
 
-const jiraBody = readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8");
+const jiraBody = jiraWebhookBody("jira-issue-created");
 const noteBody = readFileSync("test/fixtures/gateway/gitlab-note-merge-request.json", "utf8");
 
 interface Case {

@@ -56,3 +56,12 @@ t.test("every problem names its variable", async (t) => {
   t.match(err.message, /STATE_MACHINE_ARN: must be a Step Functions state machine ARN/);
   t.notMatch(err.message, /previous-secret-0123/, "values are never echoed");
 });
+
+t.test("TRUST_PROXY is a number of hops, never true", async (t) => {
+  t.equal(loadConfig(base).trustProxy, 0, "default: the socket address");
+  t.equal(loadConfig({ ...base, TRUST_PROXY: "1" }).trustProxy, 1);
+  for (const v of ["true", "false", "-1", "11", "1.5"]) {
+    const err = t.throws(() => loadConfig({ ...base, TRUST_PROXY: v })) as ConfigError;
+    t.match(err.problems, [/^TRUST_PROXY: must be the number of proxy hops/], v);
+  }
+});

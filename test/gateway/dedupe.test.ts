@@ -5,10 +5,16 @@ import { DynamoDedupeStore } from "#gateway/dedupe.ts";
 import { executionName } from "#gateway/start-execution.ts";
 import { startFakeSfn } from "#test/gateway/helpers/fake-sfn.ts";
 import { makeHarness } from "#test/gateway/helpers/harness.ts";
-import { automationHeaders, githubHeaders, gitlabHeaders, jiraHeaders } from "#test/gateway/helpers/sign.ts";
+import {
+  automationHeaders,
+  githubHeaders,
+  gitlabHeaders,
+  jiraHeaders,
+  jiraWebhookBody,
+} from "#test/gateway/helpers/sign.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 
-const jiraBody = readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8");
+const jiraBody = jiraWebhookBody("jira-issue-created");
 const automationBody = readFileSync("test/fixtures/gateway/jira-automation-format-adf.json", "utf8");
 
 t.test("execution names are valid Step Functions names derived from the key", async (t) => {
@@ -145,7 +151,8 @@ t.test("dedupe store: expired keys are reusable; released reservations start ove
   const second = await store.reserve("k", { run_id: "r2" });
   t.equal(second.fresh, false);
   t.equal(second.record.run_id, "r1");
-  now = new Date(now.getTime() + 61_000);
+  // Kept for the retention plus the clock-skew allowance (5 min).
+  now = new Date(now.getTime() + 361_000);
   const third = await store.reserve("k", { run_id: "r3" });
   t.equal(third.fresh, true, "expired record is replaced");
   await store.release("k");

@@ -1,15 +1,14 @@
 // Step Functions throttling / 5xx / dropped connections: retried with backoff, then 503 +
 // Retry-After; the sender's retry starts the execution exactly once with the first run_id.
-import { readFileSync } from "node:fs";
 import { SFNClient, SFNServiceException, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import t from "tap";
 import { SfnGateway } from "#gateway/start-execution.ts";
 import { startFakeSfn } from "#test/gateway/helpers/fake-sfn.ts";
 import { makeHarness } from "#test/gateway/helpers/harness.ts";
-import { jiraHeaders } from "#test/gateway/helpers/sign.ts";
+import { jiraHeaders, jiraWebhookBody } from "#test/gateway/helpers/sign.ts";
 
-const body = readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8");
+const body = jiraWebhookBody("jira-issue-created");
 const send = (h: Awaited<ReturnType<typeof makeHarness>>, id: string) =>
   h.app.inject({
     method: "POST",

@@ -2,9 +2,13 @@ import { readFileSync } from "node:fs";
 import t from "tap";
 import { EntryInput } from "#core/contracts/entry-input.ts";
 import { makeHarness } from "#test/gateway/helpers/harness.ts";
-import { automationHeaders, jiraHeaders, SECRETS } from "#test/gateway/helpers/sign.ts";
+import { automationHeaders, jiraHeaders, jiraWebhookBody, SECRETS } from "#test/gateway/helpers/sign.ts";
 
-const fixture = (name: string) => readFileSync(`test/fixtures/gateway/${name}.json`, "utf8");
+// Admin webhook fixtures carry a signed timestamp, sent as current (older ones are replays).
+const fixture = (name: string) =>
+  name.startsWith("jira-issue-")
+    ? jiraWebhookBody(name)
+    : readFileSync(`test/fixtures/gateway/${name}.json`, "utf8");
 
 t.test("Jira deliveries in all three shapes start one run each with a valid entry input", async (t) => {
   const h = await makeHarness(t);

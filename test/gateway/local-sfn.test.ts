@@ -1,7 +1,7 @@
 // The gateway against the project's local Step Functions endpoint (local/sfn/server.ts) through the
 // real @aws-sdk/client-sfn: runs start with the validated entry input, duplicates through two
 // replicas sharing one dynalite start one execution, /readyz, GET /runs and /pf cancel.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
@@ -14,10 +14,10 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
 import { startLocalSfn } from "#local/sfn/server.ts";
 import { gitlabCommenter, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
 import { makeHarness, openGitlabMr } from "#test/gateway/helpers/harness.ts";
-import { jiraHeaders, SECRETS } from "#test/gateway/helpers/sign.ts";
+import { jiraHeaders, jiraWebhookBody, SECRETS } from "#test/gateway/helpers/sign.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 
-const jiraBody = readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8");
+const jiraBody = jiraWebhookBody("jira-issue-created");
 
 /** A machine that waits, so executions stay RUNNING until stopped. */
 const HOLD = JSON.stringify({

@@ -1,14 +1,13 @@
-import { readFileSync } from "node:fs";
 import t from "tap";
 import { newRunId } from "#core/ids.ts";
 import { makeHarness } from "#test/gateway/helpers/harness.ts";
-import { jiraHeaders, SECRETS } from "#test/gateway/helpers/sign.ts";
+import { jiraHeaders, jiraWebhookBody, SECRETS } from "#test/gateway/helpers/sign.ts";
 
 const auth = { authorization: `Bearer ${SECRETS.operator}` };
 
 t.test("GET /runs/:runId: operator token, execution state and ledger summary", async (t) => {
   const h = await makeHarness(t);
-  const body = readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8");
+  const body = jiraWebhookBody("jira-issue-created");
   const started = await h.app.inject({
     method: "POST",
     url: "/webhooks/jira",
@@ -92,7 +91,7 @@ t.test("rate limiting answers 429 rate_limited", async (t) => {
 
 t.test("request id is the delivery id; credentials headers are never logged", async (t) => {
   const h = await makeHarness(t);
-  const body = readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8");
+  const body = jiraWebhookBody("jira-issue-created");
   await h.app.inject({
     method: "POST",
     url: "/webhooks/jira",

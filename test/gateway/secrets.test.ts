@@ -6,7 +6,7 @@ import { sha256Hex } from "#core/hash.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import { gitlabCommenter, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
 import { makeHarness, openGitlabMr } from "#test/gateway/helpers/harness.ts";
-import { automationHeaders, jiraHeaders, SECRETS } from "#test/gateway/helpers/sign.ts";
+import { automationHeaders, jiraHeaders, jiraWebhookBody, SECRETS } from "#test/gateway/helpers/sign.ts";
 
 const GH_TOKEN = `ghp_${"Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"}`;
 const AWS_KEY = "AKIAQ3EGRZ4ZJXKZ7T2P";
@@ -29,7 +29,7 @@ t.test("seeded secrets stay out of inputs, logs, ledger and replies", async (t) 
   const h = await makeHarness(t, {}, { policy: policyForGitlabUser("alice", ["run", "approve"], ["plan"]) });
 
   // Jira: secrets in summary, wiki description, ADF description and a label.
-  const created = JSON.parse(readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8"));
+  const created = JSON.parse(jiraWebhookBody("jira-issue-created"));
   created.issue.fields.summary = `Rotate ${AWS_KEY}`;
   created.issue.fields.description = `token=${GH_TOKEN}\nslack ${SLACK}`;
   created.issue.fields.labels = ["factory", GH_TOKEN];

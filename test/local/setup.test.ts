@@ -171,8 +171,15 @@ t.test("the printed curl example computes the same signature as the gateway expe
   const file = "examples/jira/LOCATE-123.json";
   const example = jiraCurlExample({ url: "http://127.0.0.1:1/webhooks/jira", file, secretsFile });
   t.notMatch(example, /s3cr3t/, "the secret itself is not printed");
+  const bodyLine = example.split("\n")[0]!;
   const sigExpr = /X-Hub-Signature: (sha256=\$\(.*\))"/.exec(example)?.[1];
   t.ok(sigExpr);
-  const computed = execFileSync("bash", ["-c", `echo "${sigExpr}"`], { encoding: "utf8" }).trim();
-  t.equal(computed, jiraSignature(readFileSync(file), "s3cr3t-s3cr3t-s3cr3t"));
+  const before = Date.now();
+  const [computed, body] = execFileSync("bash", ["-c", `${bodyLine}\necho "${sigExpr}"\nprintf %s "$body"`], {
+    encoding: "utf8",
+  }).split("\n");
+  t.equal(computed, jiraSignature(body!, "s3cr3t-s3cr3t-s3cr3t"));
+  const sent = JSON.parse(body!);
+  t.ok(sent.timestamp >= before && sent.timestamp <= Date.now(), "the body carries a current timestamp");
+  t.same({ ...sent, timestamp: 0 }, { ...JSON.parse(readFileSync(file, "utf8")), timestamp: 0 });
 });

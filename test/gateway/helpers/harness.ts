@@ -53,6 +53,7 @@ export interface HarnessOverrides {
   /** Variables added to (or, set to undefined, removed from) the harness environment. */
   env?: Env;
   runtime?: ComposeOptions["runtime"];
+  faults?: ComposeOptions["faults"];
 }
 
 /** The gateway environment of a harness: secrets, tables, endpoints, forge APIs. */
@@ -122,6 +123,7 @@ export async function makeHarness(
   });
   const gateway = await composeGateway(env, {
     logStream,
+    ...(overrides.faults === undefined ? {} : { faults: overrides.faults }),
     runtime: {
       sfnSleep: async () => {},
       rateLimit: false,

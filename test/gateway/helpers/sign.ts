@@ -1,4 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { withCurrentTimestamp } from "#local/webhooks.ts";
 
 export const SECRETS = {
   github: "gh-webhook-secret-current",
@@ -70,4 +72,9 @@ export function jiraHeaders(
 
 export function automationHeaders(token: string = SECRETS.jiraAutomation): Record<string, string> {
   return { "content-type": "application/json", authorization: `Bearer ${token}` };
+}
+
+/** A Jira admin webhook fixture as Jira would send it now (current signed `timestamp`). */
+export function jiraWebhookBody(name: string): string {
+  return withCurrentTimestamp(readFileSync(`test/fixtures/gateway/${name}.json`, "utf8"));
 }
