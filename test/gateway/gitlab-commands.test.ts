@@ -108,6 +108,30 @@ t.test("GitLab MR commands on a factory MR", async (t) => {
   t.match(lastReply(), /Not allowed: gitlab:bob \(repository role: none\) may not approve release/);
   t.equal((await h.ledger.read(f.runId)).length, before);
 
+  // An MR of the same repository that no run opened (a person's branch naming the issue): approvals
+  // there count for nothing.
+  const manualBranch = "feature/LOCATE-123-manual";
+  h.gl.setBranch(PROJECT, manualBranch, f.head);
+  const manualMr = await h.gitlab.createDraftPullRequest(f.repo, {
+    branch: manualBranch,
+    base: "main",
+    title: "LOCATE-123 manual change",
+    body: "by hand",
+  });
+  t.not(manualMr.number, f.number);
+  const manual = {
+    ...f,
+    number: manualMr.number,
+    url: manualMr.url,
+    branch: manualBranch,
+    title: "LOCATE-123 manual change",
+  };
+  const foreign = await gitlabCommenter(h, manual, { uuidPrefix: "manual" })("/pf approve spec");
+  t.equal(foreign.statusCode, 200);
+  t.equal(foreign.json().status, "refused");
+  t.match(h.gl.notes(PROJECT, manual.number).at(-1)!.body, /No factory run opened this merge request/);
+  t.equal((await h.ledger.read(f.runId)).length, before, "nothing recorded on the run");
+
   // A comment-started run: cancel it.
   const run = await post("/pf run");
   t.equal(run.statusCode, 202);
