@@ -12,7 +12,6 @@ export const GATEWAY_ERRORS = {
   bad_signature: 401,
   stale_signature: 401,
   unauthorized: 401,
-  forbidden_command: 403,
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -168,26 +168,3 @@ export async function openGitlabMr(
   });
   return { project, number: mr.number, url: mr.url, branch, head, title };
 }
-
-export async function openGithubPr(
-  h: Harness,
-  project: string,
-  branch: string,
-  title: string,
-): Promise<OpenedMr> {
-  const head = fakeSha(`${project}:${branch}:1`);
-  h.gh.seedRepo(project, { main: fakeSha(`${project}:main`), [branch]: head });
-  const repo: Repo = {
-    name: project.split("/").at(-1)!,
-    provider: "github",
-    url: `https://github.com/${project}`,
-    default_branch: "main",
-  };
-  const pr = await h.github.createDraftPullRequest(repo, {
-    branch,
-    base: "main",
-    title,
-    body: "Evidence attached.",
-  });
-  return { project, number: pr.number, url: pr.url, branch, head, title };
-}
