@@ -61,7 +61,7 @@ export const PRODUCT_RULES: readonly TokenRule[] = [
   {
     family: "gcp_service_account",
     source: "pf:gcp-service-account-json (private_key_id)",
-    regex: String.raw`"private_key_id"[ \t]*:[ \t]*"([a-f0-9]{40})"`,
+    regex: String.raw`"private_key_id"[ \t]*:[ \t]*"([^"\n]{8,})"`,
     keywords: ["private_key_id"],
     example: '"private_key_id": "<40 hex>"',
   },
