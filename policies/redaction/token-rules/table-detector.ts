@@ -57,6 +57,9 @@ function runRule(c: Compiled, text: string, windows: number[], emit: Emit): void
         continue;
       }
       const span = secretSpan(c, m);
+      // A named rule's value can hold the next name (`password= api_key = …`): search again from
+      // the value. Its quantifiers are bounded, so each restart costs a bounded amount.
+      if (c.named) re.lastIndex = Math.max(m.index + 1, span?.[0] ?? 0);
       if (span === undefined || span[1] <= span[0]) continue;
       const secret = chunk.slice(span[0], span[1]);
       if (c.named && c.rule.entropy !== undefined && shannonEntropy(secret) < c.rule.entropy) continue;
