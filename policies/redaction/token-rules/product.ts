@@ -25,10 +25,10 @@ const hasDigit = (s: string): boolean => /[0-9]/.test(s);
 
 // Names that contain a generic keyword but are not secrets (after gitleaks' generic allowlist).
 const NOT_SECRET_NAME =
-  /(?:author|authent|authori[sz]ation_?(?:url|endpoint|code_?url)|accessib|accessor|access_?(?:id|level|log|mode|type|control|time)|api_?(?:version|url|base|host|endpoint|name|id|path|prefix)|keyboard|keyword|keyframe|keyspace|keystore_?(?:path|type)|key_?(?:id|name|type|path|file|size|usage|length|alias|vault_?name)|(?:primary|foreign|sort|partition|cache|idempotency|public|hash|row|routing|dedup(?:lication)?|object|map|dict|lookup|shard)_?key|token_?(?:count|type|url|endpoint|limit|usage|ttl|expir\w*)|max_?tokens|tokeni[sz]er|monkey|turkey|hockey|jockey|donkey|whiskey|passwd_?file|password_?(?:hash|policy|length|file|reset\w*|field|prompt))/i;
+  /(?:author|authent|authori[sz]ation_?(?:url|endpoint|code_?url)|accessib|accessor|access_?(?:id|level|log|mode|type|control|time)|api_?(?:version|url|base|host|endpoint|name|id|path|prefix)|keyboard|keyword|keyframe|keyspace|keystore_?(?:path|type)|key_?(?:id|name|type|path|file|size|usage|length|alias|vault_?name)|(?:primary|foreign|sort|partition|cache|idempotency|public|hash|row|routing|dedupe?(?:lication)?|object|map|dict|lookup|shard)_?key|token_?(?:count|type|url|endpoint|limit|usage|ttl|expir\w*)|max_?tokens|tokeni[sz]er|monkey|turkey|hockey|jockey|donkey|whiskey|passwd_?file|password_?(?:hash|policy|length|file|reset\w*|field|prompt))/i;
 /** Values that are identifiers rather than secrets: hashes, UUIDs, ULIDs, versions, dates, paths. */
 const NOT_SECRET_VALUE =
-  /^(?:[0-9a-f]{7,12}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26}|v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?|\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?|[A-Za-z_.-]+|[\d.]+|(?:\w+\.)+(?:ts|js|json|ya?ml|md|py|go|rb|java|txt|log|conf|cfg|ini|toml|xml|html|css|sh))$/i;
+  /^(?:(?:sha(?:1|224|256|384|512)|md5|blake2b?)[:/_-][0-9a-f]{16,128}|[0-9a-f]{7,12}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26}|v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?|\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?|[A-Za-z_.-]+|[\d.]+|(?:\w+\.)+(?:ts|js|json|ya?ml|md|py|go|rb|java|txt|log|conf|cfg|ini|toml|xml|html|css|sh))$/i;
 
 function isGenericSecret(secret: string, m: RegExpExecArray): boolean {
   const line = m.input;
