@@ -65,3 +65,15 @@ t.test("the engine's pass bound: the windows still changing become one fail_clos
   const report = createRedactor(["github_token"]).redactText("x").report;
   t.same(report.counts, {}, "nothing to report when it settles");
 });
+
+t.test(
+  "runs of a token prefix (one start per run): settled, idempotent, nothing of a token left",
+  async (t) => {
+    for (const prefix of ["glpat-", "xoxb-", "ATATT", "ghs_", "npm_", "hvs.", "sk_live_", "AKIA"]) {
+      const run = prefix.repeat(30_000);
+      const out = strict.redactText(run);
+      t.equal(strict.redactText(out.text).report.total, 0, `${prefix} × 30000: idempotent`);
+      t.notOk(out.report.counts.fail_closed, `${prefix}: settles without failing closed`);
+    }
+  },
+);

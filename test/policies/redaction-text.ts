@@ -163,6 +163,7 @@ export const ADVERSARIAL: Record<string, (r: Rng) => string> = {
   "Bearer runs": (r) => `Bearer ${chars(5000, "abcdefghijklmnop", r.seed())} `,
   // #13: the run that made the old engine throw, and every token-table keyword without a token.
   "glpat- repeated": () => "glpat-".repeat(64),
+  "xoxb- / ATATT repeated": () => `${"xoxb-".repeat(40)}${"ATATT".repeat(40)}`,
   "table keywords, no tokens": () =>
     "token secret key api auth access sk_live_ s. jira ey -u basic host= sess cookie: npm_ hvs. dapi ",
   "named values near misses": (r) =>

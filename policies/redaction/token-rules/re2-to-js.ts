@@ -10,6 +10,8 @@
 // - A trailing end-of-token group (`(?:[\x60'"\s;]|\\[nr]|$)`, `(?:$|[\\'"\s<),])`, …) becomes
 //   `(?=[^A-Za-z0-9]|$)`: a token is just as much a token before `(`, `,`, `<` or `|`, and the
 //   delimiter stays text (a lookahead).
+// - A leading `\b` becomes `(?<![\w-])` and a leading `(?:^|[…])` becomes `(?<![A-Za-z0-9])`:
+//   one start per run of token characters, which keeps bounded quantifiers linear.
 // - The semi-generic prefix `[\w.-]{0,50}?` before a keyword is dropped: it only widens the
 //   match to the left of the name (never the secret), and it made every position a start.
 
@@ -69,6 +71,10 @@ export function re2ToJs(re2: string): ConvertedPattern {
     src = (semi[0].includes("(?i:") ? "(?:" : "") + src.slice(semi[0].length);
   }
   if (src.includes("(?i)") || src.includes("(?i:")) insensitive = true;
+  if (src.startsWith("(?i)")) src = src.slice(4);
+  // A leading `\b` becomes `(?<![\w-])`: inside a run like `glpat-glpat-…` a `\b` lets every
+  // segment start a match that scans up to its bound, a product of the two lengths.
+  if (src.startsWith("\\b")) src = `(?<![\\w-])${src.slice(2)}`;
   // Likewise a leading `(?:^|[…])` start-of-token group becomes `(?<![A-Za-z0-9])`.
   const lead = LEADING_BOUNDARY.exec(src);
   if (lead !== null) src = `(?<![A-Za-z0-9])${src.slice(lead[0].length)}`;

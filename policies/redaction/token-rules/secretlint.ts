@@ -1,6 +1,8 @@
 // Token shapes of secretlint's recommended preset (github.com/secretlint/secretlint,
 // packages/@secretlint/secretlint-rule-*/src/index.ts at commit 18346ba31b81) that gitleaks'
-// default rules miss or match more narrowly. `(?<!\p{L})` is written `(?<![A-Za-z])`: no `u` flag.
+// default rules miss or match more narrowly. `(?<!\p{L})` is written `(?<![A-Za-z])` (no `u`
+// flag); where a token's own chars can spell its prefix (`npm_npm_…`), `(?<![A-Za-z0-9_])`, so a
+// run has one start instead of creeping one match per pass.
 import type { TokenRule } from "./types.ts";
 
 export const SECRETLINT_COMMIT = "18346ba31b8173d52060b971221ab38c1943def0";
@@ -32,14 +34,14 @@ export const SECRETLINT_RULES: readonly TokenRule[] = [
   {
     family: "docker_token",
     source: sl("docker", "DOCKER_PERSONAL_ACCESS_TOKEN"),
-    regex: String.raw`(?<![A-Za-z])dckr_(?:pat|oat)_[a-zA-Z0-9_-]{27,}(?![a-zA-Z0-9_-])`,
+    regex: String.raw`(?<![A-Za-z0-9_])dckr_(?:pat|oat)_[a-zA-Z0-9_-]{27,}(?![a-zA-Z0-9_-])`,
     keywords: ["dckr_pat_", "dckr_oat_"],
     example: "dckr_pat_ + 27 [A-Za-z0-9_-]",
   },
   {
     family: "figma_token",
     source: sl("figma", "FIGMA_PERSONAL_ACCESS_TOKEN"),
-    regex: String.raw`(?<![A-Za-z])fig[dou]_[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])`,
+    regex: String.raw`(?<![A-Za-z0-9_])fig[dou]_[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])`,
     keywords: ["figd_", "figo_", "figu_"],
     example: "figd_ + 40+ [A-Za-z0-9_-]",
   },
@@ -74,7 +76,7 @@ export const SECRETLINT_RULES: readonly TokenRule[] = [
   {
     family: "github_token",
     source: sl("github", "GITHUB_TOKEN (app installation, JWT tail)"),
-    regex: String.raw`(?<![A-Za-z])ghs_[0-9]{1,20}_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?![A-Za-z0-9_-])`,
+    regex: String.raw`(?<![A-Za-z0-9_])ghs_[0-9]{1,20}_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?![A-Za-z0-9_-])`,
     keywords: ["ghs_"],
     example: "ghs_<installation id>_<JWT>",
   },
@@ -95,7 +97,7 @@ export const SECRETLINT_RULES: readonly TokenRule[] = [
   {
     family: "linear_token",
     source: sl("linear", "LINEAR_API_TOKEN"),
-    regex: String.raw`(?<![A-Za-z])lin_(?:api|oauth)_[a-zA-Z0-9_]{32,}(?![a-zA-Z0-9_])`,
+    regex: String.raw`(?<![A-Za-z0-9_])lin_(?:api|oauth)_[a-zA-Z0-9_]{32,}(?![a-zA-Z0-9_])`,
     keywords: ["lin_api_", "lin_oauth_"],
     example: "lin_api_ + 32+ [A-Za-z0-9_]",
   },
@@ -109,7 +111,7 @@ export const SECRETLINT_RULES: readonly TokenRule[] = [
   {
     family: "npm_token",
     source: sl("npm", "NPM_ACCESS_TOKEN"),
-    regex: String.raw`(?<![A-Za-z])npm_[A-Za-z0-9_]{36}(?![A-Za-z0-9_])`,
+    regex: String.raw`(?<![A-Za-z0-9_])npm_[A-Za-z0-9_]{36}(?![A-Za-z0-9_])`,
     keywords: ["npm_"],
     example: "npm_ + 36 [A-Za-z0-9_]",
   },

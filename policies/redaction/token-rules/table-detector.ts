@@ -51,6 +51,7 @@ function runRule(c: Compiled, text: string, windows: number[], emit: Emit): void
     const to = windows[w + 1] ?? 0;
     const chunk = from === 0 && to === text.length ? text : text.slice(from, to);
     re.lastIndex = 0;
+    let restarts = 16 + (chunk.length >> 6);
     for (let m = re.exec(chunk); m !== null; m = re.exec(chunk)) {
       if (m[0].length === 0) {
         re.lastIndex++;
@@ -58,8 +59,16 @@ function runRule(c: Compiled, text: string, windows: number[], emit: Emit): void
       }
       const span = secretSpan(c, m);
       // A named rule's value can hold the next name (`password= api_key = …`): search again from
-      // the value. Its quantifiers are bounded, so each restart costs a bounded amount.
-      if (c.named) re.lastIndex = Math.max(m.index + 1, span?.[0] ?? 0);
+      // the value. Each restart costs up to a value's bound (150 chars), so a window gets one per
+      // 64 chars at most; a text denser with assignments than that is searched without overlaps
+      // (as gitleaks does) and stays linear with a small constant.
+      if (c.named && restarts > 0) {
+        const at = Math.max(m.index + 1, span?.[0] ?? 0);
+        if (at < re.lastIndex) {
+          re.lastIndex = at;
+          restarts--;
+        }
+      }
       if (span === undefined || span[1] <= span[0]) continue;
       const secret = chunk.slice(span[0], span[1]);
       if (c.named && c.rule.entropy !== undefined && shannonEntropy(secret) < c.rule.entropy) continue;
