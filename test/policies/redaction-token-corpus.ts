@@ -43,7 +43,7 @@ export function ruleSamples(rule: TokenRule, index: number, count: number): Rule
   const out: RuleSample[] = [];
   for (let s = 1; out.length < count && s < count * 20; s++) {
     const seed = s * 7919 + index * 104729;
-    const token = BUILT[rule.source]?.(seed) ?? sample(c.source, c.flags, seed);
+    const token = BUILT[rule.source]?.(seed) ?? sample(c.source, seed);
     const lower = token.toLowerCase();
     const keyword = rule.keywords.find((k) => lower.includes(k));
     const line = `${keyword === undefined ? `${rule.keywords[0]} ` : ""}${token}`;

@@ -31,7 +31,6 @@ const DIGITS = "0123456789";
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const UPPER = LOWER.toUpperCase();
 const WORD = `${UPPER}${LOWER}${DIGITS}_`;
-const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join("");
 
 function escapeSet(c: string): string {
   switch (c) {
@@ -47,6 +46,7 @@ function escapeSet(c: string): string {
     case "r":
     case "f":
     case "v":
+      // Samples stay on one line.
       return " ";
     default:
       return c;
@@ -166,35 +166,32 @@ class Parser {
   }
 }
 
-function gen(node: Node, r: SeededRandom, insensitive: boolean): string {
+function gen(node: Node, r: SeededRandom): string {
   switch (node.t) {
     case "empty":
       return "";
-    case "chars": {
-      // Whitespace-only choices become one space: samples must stay on one line and readable.
-      const pick = node.set[r.int(node.set.length)] ?? "";
-      return insensitive && r.next() < 0.3 ? pick.toUpperCase() : pick;
-    }
+    case "chars":
+      return node.set[r.int(node.set.length)] ?? "";
     case "seq":
-      return node.items.map((n) => gen(n, r, insensitive)).join("");
+      return node.items.map((n) => gen(n, r)).join("");
     case "alt":
-      return gen(node.options[r.int(node.options.length)] as Node, r, insensitive);
+      return gen(node.options[r.int(node.options.length)] as Node, r);
     case "rep": {
       const n = node.min + r.int(node.max - node.min + 1);
       let out = "";
-      for (let k = 0; k < n; k++) out += gen(node.node, r, insensitive);
+      for (let k = 0; k < n; k++) out += gen(node.node, r);
       return out;
     }
   }
 }
 
-/** A random string matching `source` (JS syntax, no flags but `i`); throws on constructs it does not know. */
-export function sample(source: string, flags: string, seed: number): string {
+/**
+ * A random string matching `source` (JS syntax); throws on constructs it does not know. Literals
+ * keep their published case under `i`, so samples look like the real thing.
+ */
+export function sample(source: string, seed: number): string {
   const p = new Parser(source);
   const tree = p.parseAlt();
   if (p.i < source.length) throw new Error(`unparsed tail ${source.slice(p.i)}`);
-  // Case-insensitive literals keep their published case: samples look like the real thing.
-  return gen(tree, new SeededRandom(seed), false && flags.includes("i"));
+  return gen(tree, new SeededRandom(seed));
 }
-
-export { PRINTABLE };
