@@ -1,4 +1,3 @@
-import { FactoryError } from "#core/errors.ts";
 import { placeholder, placeholderRanges } from "./placeholder.ts";
 import { findSpans, type Span } from "./spans.ts";
 import type { Detector, DetectorId } from "./types.ts";
@@ -7,9 +6,11 @@ export type Counts = Partial<Record<DetectorId, number>>;
 
 /**
  * Each pass removes at least one character of non-placeholder text, and in practice a second
- * pass finds nothing; this bound only turns a bug into an error instead of a loop.
+ * pass finds nothing. Input built to cascade (every replacement exposing a new neighbour) could
+ * keep it going; after this many passes the windows still changing are redacted whole instead
+ * (fail closed), so the cost stays linear: at most MAX_PASSES scans of the text.
  */
-const MAX_PASSES = 64;
+export const MAX_PASSES = 16;
 
 /** Replace spans (sorted, disjoint) with placeholders; return the new text and where they went. */
 function apply(text: string, spans: readonly Span[], counts: Counts): { text: string; at: number[] } {
@@ -54,6 +55,23 @@ function dirtyLines(text: string, at: readonly number[], reach: number): Array<[
 }
 
 /**
+ * Replace each window that is still changing with one `fail_closed` placeholder (its existing
+ * placeholders go with it: the text they stood for is gone either way).
+ */
+function failClosed(text: string, windows: ReadonlyArray<[number, number]>, counts: Counts): string {
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const [from, to] of windows) {
+    if (to <= from) continue;
+    parts.push(text.slice(cursor, from), placeholder("fail_closed"));
+    cursor = to;
+    counts.fail_closed = (counts.fail_closed ?? 0) + 1;
+  }
+  parts.push(text.slice(cursor));
+  return parts.join("");
+}
+
+/**
  * Redact `text` until nothing more is found. A replacement changes the neighbourhood of the
  * text around it (a boundary that was a secret's character is now `[` or `]`), so the lines that
  * received a placeholder (widened by the detectors' `reach`) are scanned again; the result is a
@@ -66,9 +84,7 @@ export function redactWith(detectors: readonly Detector[], text: string, counts:
   let current = text;
   let windows: Array<[number, number]> = [[0, text.length]];
   for (let pass = 0; windows.length > 0; pass++) {
-    if (pass === MAX_PASSES) {
-      throw new FactoryError("redaction did not converge", { context: { passes: pass } });
-    }
+    if (pass === MAX_PASSES) return failClosed(current, windows, counts);
     const spans: Span[] = [];
     for (const [from, to] of windows) {
       const chunk = from === 0 && to === current.length ? current : current.slice(from, to);

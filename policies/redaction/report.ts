@@ -1,10 +1,11 @@
 import type { Counts } from "./engine.ts";
-import type { DetectorId, RedactionReport } from "./types.ts";
+import { type DetectorId, ENGINE_IDS, type RedactionReport } from "./types.ts";
 
 export function buildReport(detectors: readonly DetectorId[], counts: Counts): RedactionReport {
   let total = 0;
   const ordered: Counts = {};
-  for (const id of detectors) {
+  // Engine findings (`fail_closed`) are reported whatever the level lists.
+  for (const id of [...detectors, ...ENGINE_IDS.filter((e) => !detectors.includes(e))]) {
     const n = counts[id];
     if (n !== undefined && n > 0) {
       ordered[id] = n;

@@ -2,6 +2,9 @@ import type { DetectorId } from "#core/contracts/policy.ts";
 
 export type { DetectorId };
 
+/** Ids the engine owns (no detector; reported whatever a level lists). */
+export const ENGINE_IDS: readonly DetectorId[] = ["fail_closed"];
+
 /** Receives one finding: the half-open range `[start, end)` of the text to replace. */
 export type Emit = (start: number, end: number) => void;
 

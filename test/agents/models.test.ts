@@ -235,3 +235,25 @@ t.test("replay provider serves recordings keyed by the redacted prompt's hash", 
   tt.ok(miss instanceof ModelError, "an unrecorded prompt is a provider error on every model");
   tt.match(miss.message, /no recording for prompt/);
 });
+
+t.test("#13: families once missed, long values and a non-converging run go out redacted", async (tt) => {
+  const { fake, world, router } = await setup(tt, () => ({ content: '{"answer":"x"}' }));
+  // secretlint packages/@secretlint/secretlint-rule-npm/test/snapshots/NPM_ACCESS_TOKEN/input.txt
+  const npm = `npm_${"qkJaB6MffYVzZXWqmcoF49yrUxP3wf0LsakP"}`;
+  const session = `IQoJb3JpZ2luX2Vj${"AbCd0123+/xyZ9".repeat(68)}`;
+  await router.generate({
+    phase: "planner",
+    messages: ask(`publish with ${npm}\naws_session_token=${session}\n${"glpat-".repeat(2900)}\nthanks`),
+    schema: Answer,
+  });
+  const text = receivedText(fake);
+  tt.notMatch(text, npm);
+  tt.notMatch(text, session.slice(0, 40));
+  tt.match(text, "[REDACTED:npm_token]");
+  tt.match(text, "thanks", "the rest of the prompt is kept");
+  const events = await world.ledger.read(world.runId);
+  const prompt = Buffer.from(
+    await world.evidence.get(events.find((e) => e.event_type === "model_output")!.s3_refs[0]!),
+  ).toString();
+  tt.notMatch(prompt, npm, "the stored prompt is the redacted one");
+});

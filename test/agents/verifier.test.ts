@@ -239,3 +239,34 @@ t.test("verifier: a pinned toolchain from the toolchains directory is put first 
   )) as VerifyReport;
   tt.match(Buffer.from(await world.evidence.get(report.steps[0]!.log_ref!)).toString(), "pinned node 99 ran");
 });
+
+t.test("#13: a step log with once-missed tokens and a non-converging run is stored redacted", async (tt) => {
+  // secretlint packages/@secretlint/secretlint-rule-npm/test/snapshots/NPM_ACCESS_TOKEN/input.txt
+  const npm = `npm_${"qkJaB6MffYVzZXWqmcoF49yrUxP3wf0LsakP"}`;
+  const stripe = `sk_live_${"AAAAAAAAAAAAAAAAAAAAAAAA"}`;
+  const { world, run, sfn } = await verifierSetup(tt, {
+    // The repository's own test prints them (its command line stays clean).
+    "leak.txt": `token ${npm} key ${stripe}\n${"glpat-".repeat(2900)}\n`,
+    ".factory/verify.json": verifyJson([
+      {
+        name: "test",
+        command: [
+          "node",
+          "-e",
+          "process.stdout.write(require('fs').readFileSync('leak.txt', 'utf8')); process.exit(1)",
+        ],
+        timeout_seconds: 30,
+      },
+    ]),
+  });
+  tt.equal((await run()).status, "failed", "the verifier reports, it does not crash");
+  const call = await sfn.outcome;
+  tt.equal(call.body.error, "VerificationFailed");
+  const cause = JSON.parse(call.body.cause!);
+  const report = (await world.evidence.getJson(cause.report_ref)) as VerifyReport;
+  const log = Buffer.from(await world.evidence.get(report.steps[0]!.log_ref!)).toString();
+  tt.notMatch(log, npm);
+  tt.notMatch(log, stripe);
+  tt.match(log, "[REDACTED:npm_token]");
+  tt.notMatch(JSON.stringify(report), npm, "the report carries no secret either");
+});

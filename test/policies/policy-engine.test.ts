@@ -88,7 +88,7 @@ t.test("load errors name the field path", async (t) => {
       (d) => {
         d.redaction.levels.strict.detectors.push("ssn");
       },
-      "redaction.levels.strict.detectors[19]",
+      "redaction.levels.strict.detectors[148]",
     ],
     [
       "bad project key",

@@ -238,6 +238,52 @@ export const POSITIVES: Positive[] = [
     secrets: [S.bearer],
   },
   { id: "secret_assignment", text: `const apiKey = '${S.apiKey}';`, secrets: [S.apiKey] },
+  // #13 product families (the token table's own samples are in redaction-token-corpus.ts)
+  {
+    id: "aws_session_token",
+    text: `[default]\naws_session_token = IQoJb3JpZ2luX2Vj${chars(600, BASE64, 109)}`,
+    secrets: [chars(600, BASE64, 109)],
+  },
+  {
+    id: "gcp_service_account",
+    text: `{"type": "service_account", "private_key_id": "${chars(40, HEX, 110)}", "client_email": "x@p.iam.gserviceaccount.com"}`,
+    secrets: [chars(40, HEX, 110)],
+  },
+  {
+    id: "azure_storage_key",
+    text: `DefaultEndpointsProtocol=https;AccountName=pfevidence;AccountKey=${chars(86, BASE64, 111)}==;EndpointSuffix=core.windows.net`,
+    secrets: [chars(86, BASE64, 111)],
+  },
+  {
+    id: "database_connection_string",
+    text: `jdbc:sqlserver://db.internal:1433;databaseName=app;user=sa;password=${chars(16, BASE62, 112)};encrypt=true`,
+    secrets: [chars(16, BASE62, 112)],
+  },
+  {
+    id: "http_authorization",
+    text: `it failed with Basic ${Buffer.from(`deploy:${chars(14, BASE62, 113)}`).toString("base64")} as the header`,
+    secrets: [Buffer.from(`deploy:${chars(14, BASE62, 113)}`).toString("base64")],
+  },
+  {
+    id: "http_authorization",
+    text: `curl -u ci-bot:${chars(20, BASE62, 114)} https://nexus.example.com/repo`,
+    secrets: [chars(20, BASE62, 114)],
+  },
+  {
+    id: "session_cookie",
+    text: `Cookie: _ga=GA1.2.3; sessionid=${chars(32, BASE62, 115)}; csrftoken=${chars(32, BASE62, 116)}`,
+    secrets: [chars(32, BASE62, 115), chars(32, BASE62, 116)],
+  },
+  {
+    id: "session_cookie",
+    text: `JSESSIONID=${chars(32, HEX, 117).toUpperCase()}`,
+    secrets: [chars(32, HEX, 117).toUpperCase()],
+  },
+  {
+    id: "generic_secret",
+    text: `stripe_secret_live: "${chars(10, BASE62, 118)}9${chars(20, BASE62, 119)}"`,
+    secrets: [`${chars(10, BASE62, 118)}9${chars(20, BASE62, 119)}`],
+  },
   // email (strict)
   {
     id: "email",
@@ -356,6 +402,44 @@ export const NEGATIVES: Negative[] = [
     text: "uuid 550e8400-e29b-41d4-a716-446655440000 ulid 01ARZ3NDEKTSV4RRFFQ69G5FAV run pf-01JD3ZQ5V0Y8Q6W5X7H2K9M4NP",
   },
   { near: "ip_address", text: "LOCATE-123 opened 2024-01-15T10:30:00.000Z, fixed in 3f78685" },
+  // #13: what the token table must leave alone.
+  {
+    near: "generic_secret",
+    text: 'const iconBase64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";',
+  },
+  {
+    near: "generic_secret",
+    text: 'keyId: "3f786850e387550fdab836ed7e6dc881de23001b"\ncache_key: "user-profile-v2"',
+  },
+  {
+    near: "generic_secret",
+    text: "token_count: 123456\napi_version = 2024-01-15\nauthor: jane-doe-maintainer",
+  },
+  {
+    near: "generic_secret",
+    text: '"key": "sha256/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
+  },
+  {
+    near: "generic_secret",
+    text: "access_mode=read-only, key_name: deploy-key-prod, api_url=https://api.example.com/v2",
+  },
+  {
+    near: "stripe_token",
+    text: "the sk_live_ and sk_test_ prefixes mark Stripe keys; ask_live_support is a queue",
+  },
+  { near: "stripe_token", text: "risk_test_matrix and desk_live_chat are feature flags" },
+  { near: "http_authorization", text: "Basic authentication is disabled; use Bearer tokens instead." },
+  {
+    near: "http_authorization",
+    text: "curl -u $USER:$PASS https://x and curl --user admin:changeme https://y",
+  },
+  {
+    near: "database_connection_string",
+    text: "postgres://db.internal:5432/app and jdbc:mysql://db:3306/app?useSSL=true",
+  },
+  { near: "session_cookie", text: "Set-Cookie: theme=dark; Path=/; HttpOnly\nsession timeouts are 30 min" },
+  { near: "aws_session_token", text: "aws_session_token is optional for IAM users; SessionToken: null" },
+  { near: "npm_token", text: "npm_config_registry=https://registry.npmjs.org/ and npm_package_version" },
   {
     near: "ip_address",
     text: "    at Object.<anonymous> (/app/src/index.ts:12:34)\n    at Module._compile (node:internal/modules/cjs/loader:1256:14)",

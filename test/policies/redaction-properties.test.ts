@@ -3,6 +3,8 @@ import fc from "fast-check";
 import t from "tap";
 import { DETECTOR_IDS, type DetectorId } from "#core/contracts/policy.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
+import { ENGINE_IDS } from "#policies/redaction/types.ts";
+import { RULE_SAMPLES } from "#test/policies/redaction-token-corpus.ts";
 
 const strict = createRedactor(DETECTOR_IDS);
 const standard = createRedactor(
@@ -48,8 +50,10 @@ function luhnComplete(partial: string): string {
 const octet = fc.integer({ min: 0, max: 255 });
 const hexGroup = from("0123456789abcdef", 1, 4);
 
-/** One generator of realistic secrets per detector; `core` is a part that must never survive. */
-const SECRET: Record<DetectorId, fc.Arbitrary<{ text: string; core: string }>> = {
+type SecretArb = fc.Arbitrary<{ text: string; core: string }>;
+
+/** Hand-written generators of realistic secrets; `core` is a part that must never survive. */
+const HAND: Partial<Record<DetectorId, SecretArb>> = {
   private_key: fc
     .tuple(
       fc.constantFrom("RSA ", "EC ", "OPENSSH ", "", "ENCRYPTED "),
@@ -153,6 +157,22 @@ const SECRET: Record<DetectorId, fc.Arbitrary<{ text: string; core: string }>> =
   ),
 };
 
+/** Token-table families: their rows' samples, generated from each row's own pattern. */
+const fromTable = (id: DetectorId): SecretArb | undefined => {
+  const samples = RULE_SAMPLES.filter((s) => s.rule.family === id);
+  return samples.length === 0
+    ? undefined
+    : fc.constantFrom(...samples).map((s) => ({ text: s.line, core: s.secret }));
+};
+const IDS = DETECTOR_IDS.filter((id) => !ENGINE_IDS.includes(id));
+const SECRET = Object.fromEntries(
+  IDS.map((id) => {
+    const arb = HAND[id] ?? fromTable(id);
+    if (arb === undefined) throw new Error(`no secret generator for ${id}`);
+    return [id, arb];
+  }),
+) as Record<DetectorId, SecretArb>;
+
 /**
  * Characters that end every token format. A token embedded in random text only keeps its
  * identity when something ends it: `ghp_…` followed directly by more letters is a different
@@ -200,7 +220,7 @@ const noise = fc
   .map((parts) => parts.join(""));
 
 t.test("a known secret embedded at any position in random text never survives", async (t) => {
-  for (const id of DETECTOR_IDS) {
+  for (const id of IDS) {
     fc.assert(
       fc.property(
         noise,
@@ -214,14 +234,15 @@ t.test("a known secret embedded at any position in random text never survives", 
           return !out.text.includes(secret.core) && out.report.total >= 1;
         },
       ),
-      { numRuns: 150 },
+      { numRuns: HAND[id] === undefined ? 40 : 150 },
     );
     t.pass(`${id}: never survives`);
   }
 });
 
 t.test("each secret alone is reported under its own detector", async (t) => {
-  for (const id of DETECTOR_IDS) {
+  // Table families are checked per sample in redaction-token-rules.test.ts.
+  for (const id of IDS.filter((i) => HAND[i] !== undefined)) {
     fc.assert(
       fc.property(SECRET[id], (secret) => {
         const out = strict.redactText(secret.text);
@@ -233,7 +254,7 @@ t.test("each secret alone is reported under its own detector", async (t) => {
   }
 });
 
-const anySecret = fc.oneof(...DETECTOR_IDS.map((id) => SECRET[id].map((s) => s.text)));
+const anySecret = fc.oneof(...IDS.map((id) => SECRET[id].map((s) => s.text)));
 const text = fc.array(fc.oneof(noise, anySecret, SEPARATOR), { maxLength: 10 }).map((p) => p.join(""));
 
 t.test("redaction is idempotent: redacting the output changes nothing and reports nothing", async (t) => {

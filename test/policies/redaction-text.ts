@@ -161,6 +161,13 @@ export const ADVERSARIAL: Record<string, (r: Rng) => string> = {
   "base64-40 near AKIA": (r) =>
     `${SECRETS.awsKeyId} ${Array.from({ length: 8 }, () => chars(40, "abcdef0123456789", r.seed())).join(" ")} `,
   "Bearer runs": (r) => `Bearer ${chars(5000, "abcdefghijklmnop", r.seed())} `,
+  // #13: the run that made the old engine throw, and every token-table keyword without a token.
+  "glpat- repeated": () => "glpat-".repeat(64),
+  "xoxb- / ATATT repeated": () => `${"xoxb-".repeat(40)}${"ATATT".repeat(40)}`,
+  "table keywords, no tokens": () =>
+    "token secret key api auth access sk_live_ s. jira ey -u basic host= sess cookie: npm_ hvs. dapi ",
+  "named values near misses": (r) =>
+    `stripe_key = ${chars(20, "abcdef", r.seed())} twilio SK${chars(20, "0123456789abcdef", r.seed())} `,
 };
 
 /** ~`bytes` of one adversarial family, or of all of them interleaved line by line. */

@@ -10,6 +10,6 @@ import { regexDetector } from "../regex-detector.ts";
 export const gitlabToken = regexDetector({
   id: "gitlab_token",
   pattern:
-    /(?<![A-Za-z0-9])(?:(?:glpat|gloas|gldt|glrtr|glrt|glcbt|glptt|glft|glimt|glagent|glsoat|glffct|glwt)-[A-Za-z0-9_.-]{19,250}[A-Za-z0-9_-]|GR1348941[A-Za-z0-9_-]{20,50})(?![A-Za-z0-9_-])/,
+    /(?<![A-Za-z0-9_.-])(?:(?:glpat|gloas|gldt|glrtr|glrt|glcbt|glptt|glft|glimt|glagent|glsoat|glffct|glwt)-[A-Za-z0-9_.-]{19,250}[A-Za-z0-9_-]|GR1348941[A-Za-z0-9_-]{20,50})(?![A-Za-z0-9_-])/,
   hints: ["gl", "GR1348941"],
 });

@@ -6,7 +6,6 @@ import { regexDetector } from "../regex-detector.ts";
  */
 export const jwt = regexDetector({
   id: "jwt",
-  pattern:
-    /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4096}\.ey[A-Za-z0-9_-]{5,16384}\.[A-Za-z0-9_-]{0,4096}(?![A-Za-z0-9_-])/,
+  pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.ey[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*(?![A-Za-z0-9_-])/,
   hints: ["eyJ"],
 });

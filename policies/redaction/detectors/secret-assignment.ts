@@ -11,9 +11,9 @@ const HEAD = new RegExp(
   "gi",
 );
 const SCHEME = /^(?:bearer|basic|token|bot)[ \t]{1,4}/i;
-const BARE = /[^\s"'`,;&<>()[\]{}]{1,512}/y;
-const MAX_QUOTED = 512;
-const BEARER = /(?<![A-Za-z0-9_-])bearer[ \t]{1,4}([A-Za-z0-9._~+/=-]{16,4096})(?![A-Za-z0-9._~+/=-])/gi;
+// No length cap: a value runs to its closing quote, its delimiter or the end of the line.
+const BARE = /[^\s"'`,;&<>()[\]{}]+/y;
+const BEARER = /(?<![A-Za-z0-9_-])bearer[ \t]{1,4}([A-Za-z0-9._~+/=-]{16,})(?![A-Za-z0-9._~+/=-])/gi;
 /** After an unquoted value these mean code, not configuration: `token = getToken()`, `token: Map<…>`. */
 const CALL_OR_GENERIC = /^[ \t]*[(<]/;
 const OPERATOR_END = /(?::|=|:=|=>)["']?$/;
@@ -48,14 +48,15 @@ function scanAssignments(text: string, emit: Emit): void {
     const at = m.index + m[0].length;
     const quote = text[at];
     if (quote === '"' || quote === "'" || quote === "`") {
+      // An unterminated quote runs to the end of the line (a value cut by a paste is still one).
       const close = closer(quote, at + 1);
-      if (text[close] !== quote || close - at - 1 > MAX_QUOTED) continue;
       // `"Bearer <token>"`: the scheme stays readable, the credential goes.
       const scheme = SCHEME.exec(text.slice(at + 1, Math.min(close, at + 12)));
       const from = at + 1 + (scheme?.[0].length ?? 0);
       if (isSecretValue(text.slice(from, close), true, keyword)) emit(from, close);
       // `password= "client_secret": "…"`: the quoted text was the next name; look inside it again.
-      head.lastIndex = OPERATOR_NEXT.test(text.slice(close + 1, close + 9)) ? at : close + 1;
+      head.lastIndex =
+        text[close] === quote && OPERATOR_NEXT.test(text.slice(close + 1, close + 9)) ? at : close + 1;
       continue;
     }
     bare.lastIndex = at;

@@ -7,7 +7,7 @@ import { regexDetector } from "../regex-detector.ts";
  */
 export const urlCredentials = regexDetector({
   id: "url_credentials",
-  pattern: /:\/\/(?!\[REDACTED:)[^\s:@/?#[\]"'<>`]{0,128}:[^\s/?#"'<>`]{1,256}@(?=[A-Za-z0-9[])/,
+  pattern: /:\/\/(?!\[REDACTED:)[^\s:@/?#[\]"'<>`]{0,128}:[^\s/?#"'<>`]+@(?=[A-Za-z0-9[])/,
   hints: ["://"],
   select: (m) => [m.index + 3, m.index + m[0].length - 1],
 });
