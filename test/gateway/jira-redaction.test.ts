@@ -1,10 +1,9 @@
 // #13 on the Jira route: token families the engine used to miss (an npm token from secretlint's
 // published snapshot test), values longer than 512 chars and input that made the engine throw
 // ("glpat-" × 2900: a 500 at every retry) are answered normally and leak nowhere.
-import { readFileSync } from "node:fs";
 import t from "tap";
 import { makeHarness } from "#test/gateway/helpers/harness.ts";
-import { jiraHeaders } from "#test/gateway/helpers/sign.ts";
+import { jiraHeaders, jiraWebhookBody } from "#test/gateway/helpers/sign.ts";
 import { chars } from "#test/policies/redaction-corpus.ts";
 
 // secretlint packages/@secretlint/secretlint-rule-npm/test/snapshots/NPM_ACCESS_TOKEN/input.txt
@@ -16,7 +15,7 @@ t.test(
   "a Jira delivery with unknown-before, long and non-converging secrets: 202, nothing leaks",
   async (t) => {
     const h = await makeHarness(t);
-    const created = JSON.parse(readFileSync("test/fixtures/gateway/jira-issue-created.json", "utf8"));
+    const created = JSON.parse(jiraWebhookBody("jira-issue-created"));
     created.issue.fields.summary = `Publish with ${NPM}`;
     created.issue.fields.description = [
       `aws_session_token = ${SESSION}`,

@@ -48,7 +48,7 @@ t.test("the snapshot the planner reads carries none of the planted secrets", asy
     auth: { email: "bot@example.com", apiToken: `ATATT3xFfGF0-${"jiraApiTokenForTests-0123456789"}` },
   });
   const policy = loadPolicyFile("policies/pf-policy-v1.json");
-  const deps = { jira: client, ledger, evidence, redactor: redactorsFromPolicy(policy), clock };
+  const deps = { jira: client, ledger, evidence, policy, redactor: redactorsFromPolicy(policy), clock };
   const en = entry();
   const out = await fetchJiraIssue({ run_id: en.run_id, trigger: en.trigger, policy: en.policy }, deps);
   const doc = await evidence.getJson<JiraSnapshotDocument>(out.snapshot_ref);
