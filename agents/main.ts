@@ -23,6 +23,7 @@ import { parseAgentEnv } from "./runtime/env.ts";
 import { AgentInfrastructureError, classifyFailure } from "./runtime/errors.ts";
 import { runAgent } from "./runtime/run-agent.ts";
 import { sfnTaskCallbacks } from "./runtime/task-callbacks.ts";
+import { agentSandbox } from "./sandbox/local.ts";
 
 const logger = new Logger({ serviceName: "pf-agent" });
 // Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
@@ -76,8 +77,13 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
       const recordings: Recording[] =
         env.PF_REPLAY_DIR === undefined ? [] : await loadRecordings(env.PF_REPLAY_DIR);
       const workRoot = env.PF_WORK_DIR ?? join(tmpdir(), "pf-agent");
-      mkdirSync(workRoot, { recursive: true });
+      mkdirSync(workRoot, { recursive: true, mode: 0o700 });
+      const sandbox = await agentSandbox(workRoot, env.PF_SANDBOX_DIR);
+      // Said once at start-up (and in every verifier report): never silently weaker.
+      if (sandbox.isolation.limitations.length > 0)
+        logger.warn("sandbox is weaker on this host", { limitations: sandbox.isolation.limitations });
       deps = {
+        sandbox,
         ledger,
         evidence,
         policy,

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { cloneBranch, git, headCommit } from "#agents/git/git.ts";
 import { gatherRepoContext, renderContext } from "#agents/git/repo-context.ts";
 import { PlannerOutput } from "#agents/planner/plan.ts";
-import { runCommand } from "#agents/process/run-command.ts";
 import { loadRepoConfig } from "#agents/repo-config.ts";
 import type { RoleHandler } from "#agents/runtime/context.ts";
 import { AgentInfrastructureError, InvalidModelOutput } from "#agents/runtime/errors.ts";
@@ -97,12 +96,24 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
     await applyChange(dir, change);
 
     if (config.formatter !== undefined) {
-      const result = await runCommand({
+      // The repository's formatter is untrusted code: it runs on a sandbox copy, and only regular
+      // files it wrote come back (never .git/, symlinks or hard links); the diff gate below
+      // then checks the result like any model change.
+      const result = await deps.sandbox.run({
         argv: config.formatter.command,
-        cwd: dir,
+        tree: dir,
         timeoutMs: config.formatter.timeout_seconds * 1000,
         signal: ctx.signal,
+        writeBack: true,
       });
+      if (result.refused.length > 0) {
+        throw new InvalidModelOutput(
+          `formatter ${config.formatter.command.join(" ")} left files that are not taken back: ${result.refused
+            .slice(0, 10)
+            .map((r) => `${r.path} (${r.reason})`)
+            .join("; ")}`,
+        );
+      }
       if (result.exit_code !== 0) {
         throw new InvalidModelOutput(
           `formatter ${config.formatter.command.join(" ")} failed (exit ${result.exit_code ?? result.signal}${result.timed_out ? ", timed out" : ""}): ${ctx.redact(result.output.slice(-2000))}`,

@@ -105,12 +105,11 @@ t.test(
     tt.notOk("TASK_TOKEN" in stepEnv);
     tt.equal(stepEnv.CI, "true");
     tt.not(stepEnv.HOME, process.env.HOME, "a private HOME");
-    // tap's process-info hook patches child_process.spawn and injects its own variables into every
-    // child (NODE_OPTIONS with @tapjs, _TAPJS_*); they are the harness, not the agent's environment.
-    const visible = Object.keys(stepEnv).filter(
-      (k) => !k.startsWith("_TAPJS_") && !(k === "NODE_OPTIONS" && stepEnv[k]!.includes("@tapjs")),
-    );
-    const allowed = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TERM", "CI"];
+    // The sandbox execs the step with `env -i`: even what tap's spawn hook injects into every
+    // child (NODE_OPTIONS, _TAPJS_*) is gone, so the allow-list holds exactly.
+    const visible = Object.keys(stepEnv);
+    // TMPDIR is the sandbox's own; PWD is set by the sandbox's init shell (the step's copy).
+    const allowed = ["PATH", "HOME", "TMPDIR", "PWD", "LANG", "LC_ALL", "TZ", "TERM", "CI"];
     tt.same(
       visible.filter((k) => !allowed.includes(k)),
       [],
@@ -215,6 +214,8 @@ t.test("verifier: missing, invalid or unsatisfiable config fails with a clear me
 t.test("verifier: a pinned toolchain from the toolchains directory is put first on PATH", async (tt) => {
   const dir = mkdtempSync(join(tmpdir(), "pf-toolchains-"));
   tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Like /opt/toolchains in the image: readable by the sandbox's uid (mkdtemp makes it 0700).
+  chmodSync(dir, 0o755);
   mkdirSync(join(dir, "node-99", "bin"), { recursive: true });
   const fakeNode = join(dir, "node-99", "bin", "node");
   writeFileSync(

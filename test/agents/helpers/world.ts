@@ -7,6 +7,7 @@ import { createProviderFactory } from "#agents/models/registry.ts";
 import type { Recording } from "#agents/models/replay.ts";
 import { envSecrets } from "#agents/models/secrets.ts";
 import type { AgentDeps } from "#agents/runtime/context.ts";
+import { agentSandbox } from "#agents/sandbox/local.ts";
 import type { EntryInput, ModelId } from "#core/contracts/entry-input.ts";
 import type { PolicyDocument } from "#core/contracts/policy.ts";
 import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
@@ -66,6 +67,8 @@ export async function makeWorld(
   const workRoot = mkdtempSync(join(tmpdir(), "pf-agent-work-"));
   t.teardown(() => rmSync(workRoot, { recursive: true, force: true }));
   const deps: AgentDeps = {
+    // The production runner, as main.ts builds it (the agent's work root hidden from steps).
+    sandbox: await agentSandbox(workRoot),
     ledger,
     evidence,
     policy,
