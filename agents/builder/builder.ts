@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { cloneBranch, git, headCommit } from "#agents/git/git.ts";
+import { bundleHead, cloneBranch, git, headCommit } from "#agents/git/git.ts";
 import { gatherRepoContext, renderContext } from "#agents/git/repo-context.ts";
 import { PlannerOutput } from "#agents/planner/plan.ts";
 import { loadRepoConfig } from "#agents/repo-config.ts";
@@ -29,6 +29,8 @@ export const BuildOutput = z.strictObject({
   head_commit: z.string().regex(/^[0-9a-f]{40}$/),
   plan_sha256: z.string(),
   diff_ref: S3Ref,
+  /** `git bundle` of head_commit: the verifier verifies it without any forge credential. */
+  bundle_ref: S3Ref,
   files_changed: z.array(z.string()),
   summary: z.string(),
   model_id: z.string(),
@@ -149,7 +151,15 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
         context: { repo: input.repo.name, branch: input.branch.branch },
       });
     }
-    const diff_ref = await deps.evidence.put(finalDiff, { kind: "diff", contentType: "text/x-diff" });
+    // Evidence keeps the redacted copy; the commit itself is what the model wrote.
+    const diff_ref = await deps.evidence.put(ctx.redact(finalDiff), {
+      kind: "diff",
+      contentType: "text/x-diff",
+    });
+    const bundle_ref = await deps.evidence.put(await bundleHead(dir, ctx.workDir), {
+      kind: "git_bundle",
+      contentType: "application/octet-stream",
+    });
     const output: BuildOutput = {
       kind: "build",
       run_id: input.run_id,
@@ -159,6 +169,7 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
       head_commit: head,
       plan_sha256: planSha,
       diff_ref,
+      bundle_ref,
       files_changed: files,
       summary: ctx.redact(change.summary),
       model_id: generated.model_id,

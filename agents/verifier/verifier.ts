@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { BuildOutput } from "#agents/builder/builder.ts";
-import { cloneBranch, git } from "#agents/git/git.ts";
+import { cloneBundle, git } from "#agents/git/git.ts";
 import {
   loadVerifyConfig,
   VERIFY_CONFIG_PATH,
@@ -8,7 +8,7 @@ import {
   type VerifyStep,
 } from "#agents/repo-config.ts";
 import type { AgentContext, RoleHandler } from "#agents/runtime/context.ts";
-import { VerificationFailed } from "#agents/runtime/errors.ts";
+import { AgentInfrastructureError, VerificationFailed } from "#agents/runtime/errors.ts";
 import type { Egress, SandboxIsolation } from "#agents/sandbox/types.ts";
 import { getVerifiedJson } from "#agents/snapshot.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
@@ -139,13 +139,15 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
     const { input, deps } = ctx;
     const build = await getVerifiedJson(deps.evidence, input.build_ref, BuildOutput, "build output");
     const dir = join(ctx.workDir, input.repo.name);
-    await cloneBranch({
-      url: input.repo.url,
-      branch: input.branch.branch,
-      dir,
-      env: await ctx.gitEnv(input.repo),
-    });
-    await git(["checkout", "--quiet", "--detach", build.head_commit], { cwd: dir });
+    // The builder's commit comes as a git bundle from the evidence store: the verifier holds no
+    // forge token (and no model key); its digest is checked like every stored input.
+    const bundle = await deps.evidence.get(build.bundle_ref);
+    if (sha256Hex(bundle) !== build.bundle_ref.sha256) {
+      throw new AgentInfrastructureError(`git bundle ${build.bundle_ref.key} was altered`, {
+        context: { key: build.bundle_ref.key },
+      });
+    }
+    await cloneBundle(bundle, dir, build.head_commit);
     await git(["clean", "-ffdx"], { cwd: dir });
 
     const report: VerifyReport = {
