@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { FORGE_TOKEN_ENV, ROLE_CREDENTIALS } from "#agents/runtime/role-env.ts";
 import { AGENT_CONTAINER_NAME, AGENT_ROLES, type AgentRole } from "#core/contracts/tasks.ts";
 import { containerDefinitions, executionRole } from "#infra/ecs.ts";
 import {
@@ -13,16 +14,32 @@ import {
 } from "#infra/iam.ts";
 import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
-/**
- * Secrets each agent gets as ECS secrets (forge tokens: read code, push the working branch).
- * Model API keys are not injected: agents fetch them by the name pf-policy-v1 gives, through
- * their task role, and only the routed model's key is ever loaded.
- */
-export const AGENT_SECRETS: Record<AgentRole, SecretId[]> = {
-  planner: ["github-token", "gitlab-token"],
-  builder: ["github-token", "gitlab-token"],
-  verifier: ["github-token", "gitlab-token"],
+/** The Secrets Manager entry behind each forge-token variable the agents read. */
+const FORGE_SECRET_IDS: Record<"read" | "write", SecretId[]> = {
+  read: ["github-read-token", "gitlab-read-token"],
+  write: ["github-token", "gitlab-token"],
 };
+
+/**
+ * Secrets each agent gets as ECS secrets, from ROLE_CREDENTIALS (agents/runtime/role-env.ts):
+ * the planner the read-only forge tokens, the builder the write tokens it pushes with, the
+ * verifier none. Model API keys are not injected: planner and builder fetch them by the name
+ * pf-policy-v1 gives, through their task role (the verifier's role cannot), and only the routed
+ * model's key is ever loaded.
+ */
+export const AGENT_SECRETS: Record<AgentRole, SecretId[]> = Object.fromEntries(
+  AGENT_ROLES.map((role) => {
+    const forge = ROLE_CREDENTIALS[role].forge;
+    return [role, forge === "none" ? [] : FORGE_SECRET_IDS[forge]];
+  }),
+) as Record<AgentRole, SecretId[]>;
+
+// The env names ECS injects must be the ones the agents read.
+for (const kind of ["read", "write"] as const) {
+  const names = FORGE_SECRET_IDS[kind].map((id) => SECRET_SPECS[id].env as string).sort();
+  const expected = Object.values(FORGE_TOKEN_ENV[kind]).sort();
+  if (names.join() !== expected.join()) throw new Error(`forge ${kind} secrets ${names} != ${expected}`);
+}
 
 export interface AgentsArgs {
   accountId: pulumi.Input<string>;
@@ -110,7 +127,7 @@ export class Agents extends pulumi.ComponentResource {
             },
             { Sid: "EvidenceList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [args.bucket.arn] },
             { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
-            ...(args.secrets.modelSecrets.length === 0
+            ...(args.secrets.modelSecrets.length === 0 || !ROLE_CREDENTIALS[role].modelKeys
               ? []
               : [
                   {

@@ -496,3 +496,46 @@ t.test("if the ASL switched to ecs:runTask.sync the role would gain exactly the 
     "arn:aws:events:eu-west-1:123456789012:rule/StepFunctionsGetEventsForECSTaskRule",
   ]);
 });
+
+t.test("agents: each role gets only its credentials (ECS secrets and model-key grants)", async (t) => {
+  for (const run of runs) {
+    const secretByArn = new Map(
+      run.of("aws:secretsmanager/secret:Secret").map((s) => [s.state.arn as string, s.inputs.name as string]),
+    );
+    const modelSecretArns = run
+      .of("aws:secretsmanager/secret:Secret")
+      .filter((s) => modelSecretNames().includes(s.inputs.name as string))
+      .map((s) => s.state.arn as string);
+    const expected = {
+      planner: { env: ["GITHUB_READ_TOKEN", "GITLAB_READ_TOKEN"], modelKeys: true },
+      builder: { env: ["GITHUB_TOKEN", "GITLAB_TOKEN"], modelKeys: true },
+      verifier: { env: [], modelKeys: false },
+    };
+    for (const role of AGENT_ROLES) {
+      const td = run.one("aws:ecs/taskDefinition:TaskDefinition", `-agents-${role}`);
+      const [c] = JSON.parse(td.inputs.containerDefinitions as string) as Array<Doc>;
+      const secrets = c!.secrets as Array<{ name: string; valueFrom: string }>;
+      t.same(secrets.map((s) => s.name).sort(), expected[role].env, `${run.stack} ${role}: ECS secrets`);
+      for (const s of secrets)
+        t.match(secretByArn.get(s.valueFrom), /-token$/, `${role}: ${s.name} from a token secret`);
+      const task = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", `-agents-${role}-task-policy`);
+      const readable = task
+        .filter((s) => actionsOf(s).includes("secretsmanager:GetSecretValue"))
+        .flatMap(resourcesOf);
+      t.same(
+        readable.sort(),
+        expected[role].modelKeys ? [...modelSecretArns].sort() : [],
+        `${run.stack} ${role}: task role reads ${expected[role].modelKeys ? "the model keys" : "no secret"}`,
+      );
+      const exec = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", `-agents-${role}-exec-policy`);
+      const injected = exec
+        .filter((s) => actionsOf(s).includes("secretsmanager:GetSecretValue"))
+        .flatMap(resourcesOf);
+      t.same(
+        injected.map((arn) => secretByArn.get(arn)).sort(),
+        secrets.map((s) => secretByArn.get(s.valueFrom)).sort(),
+        `${role}: the execution role reads exactly the injected secrets`,
+      );
+    }
+  }
+});
