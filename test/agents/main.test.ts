@@ -2,8 +2,6 @@
 // env parsing, AWS clients from AWS_ENDPOINT_URL_*, heartbeats, SIGTERM handling, exit codes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import t from "tap";
 import { AgentOutput } from "#core/contracts/tasks.ts";
 import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/engines.ts";

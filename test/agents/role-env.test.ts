@@ -16,7 +16,7 @@ import { loadPolicyFile } from "#policies/engine/index.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { startFakeSfn } from "./helpers/fake-sfn.ts";
 import { verifierInput } from "./helpers/verifier-input.ts";
-import { entryFor, makeWorld } from "./helpers/world.ts";
+import { makeWorld } from "./helpers/world.ts";
 
 const engines = withEngines(t);
 const POLICY = "policies/pf-policy-v1.json";
