@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { bundleHead, cloneBranch, git, headCommit } from "#agents/git/git.ts";
@@ -9,7 +10,14 @@ import { AgentInfrastructureError, InvalidModelOutput } from "#agents/runtime/er
 import { getVerifiedJson, loadSnapshot } from "#agents/snapshot.ts";
 import { S3Ref } from "#core/contracts/ledger-event.ts";
 import { applyChange, checkChange, ProposedChange } from "./change.ts";
-import { DEFAULT_PATCH_LIMITS, inspectDiff, type PatchLimits, PatchRejected } from "./patch-safety.ts";
+import {
+  type AutomationRules,
+  DEFAULT_PATCH_LIMITS,
+  gitlabCiIncludes,
+  inspectDiff,
+  type PatchLimits,
+  PatchRejected,
+} from "./patch-safety.ts";
 
 export const BUILDER_SYSTEM_PROMPT = `You are the builder agent of Protocol Factory. Implement the approved plan for ONE repository.
 Reply with ONE JSON object and nothing else:
@@ -38,7 +46,16 @@ export const BuildOutput = z.strictObject({
 });
 export type BuildOutput = z.infer<typeof BuildOutput>;
 
-export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleHandler<"builder"> {
+/** CI files the project's policy lets the model change, plus this repository's GitLab CI includes. */
+async function automationRules(
+  dir: string,
+  allowed: readonly string[] | undefined,
+): Promise<AutomationRules> {
+  const ci = await readFile(join(dir, ".gitlab-ci.yml"), "utf8").catch(() => "");
+  return { allowed: allowed ?? [], extra: gitlabCiIncludes(ci) };
+}
+
+export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleHandler<"builder"> {
   return async (ctx) => {
     const { input, deps } = ctx;
     const [plan, issue] = await Promise.all([
@@ -49,6 +66,13 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
     const gitEnv = await ctx.gitEnv(input.repo);
     await cloneBranch({ url: input.repo.url, branch: input.branch.branch, dir, env: gitEnv });
     const config = await loadRepoConfig(dir);
+    const limits: PatchLimits = {
+      ...baseLimits,
+      automation: await automationRules(
+        dir,
+        deps.policy.doc.projects[input.entry.trigger.project]?.ci_paths_allowed,
+      ),
+    };
     const mine = plan.plan.files_to_touch.filter((f) => f.repo === input.repo.name);
     const context = await gatherRepoContext({
       dir,

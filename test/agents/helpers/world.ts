@@ -26,7 +26,11 @@ export const TEST_KEYS: Record<ModelId, string> = {
 };
 
 /** pf-policy-v1 as shipped, with every model pointed at `baseUrl` and keys from TEST_KEY_* vars. */
-export function testPolicyDoc(baseUrl: string, budgets: Partial<PolicyDocument["budgets"]> = {}): unknown {
+export function testPolicyDoc(
+  baseUrl: string,
+  budgets: Partial<PolicyDocument["budgets"]> = {},
+  edit?: (doc: PolicyDocument) => void,
+): unknown {
   const doc = JSON.parse(readFileSync("policies/pf-policy-v1.json", "utf8")) as PolicyDocument;
   for (const id of Object.keys(doc.models) as ModelId[]) {
     const model = doc.models[id]!;
@@ -34,6 +38,7 @@ export function testPolicyDoc(baseUrl: string, budgets: Partial<PolicyDocument["
     model.api_key_secret = `TEST_KEY_${id.toUpperCase()}`;
   }
   doc.budgets = { ...doc.budgets, ...budgets };
+  edit?.(doc);
   return doc;
 }
 
@@ -53,6 +58,8 @@ export async function makeWorld(
     budgets?: Partial<PolicyDocument["budgets"]>;
     recordings?: Recording[];
     forceReplay?: boolean;
+    /** Change the shipped policy before it is parsed (e.g. a project's ci_paths_allowed). */
+    policyEdit?: (doc: PolicyDocument) => void;
     /** Share one set of engines across a file's tests (each test still gets its own run id). */
     engines?: TestEngines;
   },
@@ -60,7 +67,10 @@ export async function makeWorld(
   const engines = options.engines ?? (await withEngines(t));
   const evidence = new S3EvidenceStore({ client: engines.s3, bucket: engines.bucket });
   const ledger = new DynamoLedger({ client: engines.dynamo, tableName: engines.ledgerTable, evidence });
-  const policy = parsePolicy(testPolicyDoc(options.baseUrl, options.budgets), "test policy");
+  const policy = parsePolicy(
+    testPolicyDoc(options.baseUrl, options.budgets, options.policyEdit),
+    "test policy",
+  );
   const secrets = envSecrets(
     Object.fromEntries(Object.entries(TEST_KEYS).map(([id, key]) => [`TEST_KEY_${id.toUpperCase()}`, key])),
   );
