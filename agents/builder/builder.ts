@@ -108,6 +108,8 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
         { role: "user", content: user },
       ],
       schema: ProposedChange,
+      // Applied as the model wrote it; the ledger and evidence keep the redacted copy.
+      parse: "as_written",
       check: async (change) => {
         try {
           await checkChange(dir, change, limits);
