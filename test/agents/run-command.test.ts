@@ -28,6 +28,9 @@ t.test("a step's background children die with it and do not hold the result back
   tt.equal(result.exit_code, 0);
   tt.equal(result.timed_out, false, "the step ended when its process did, not at the timeout");
   tt.ok(Number.isInteger(pid) && pid > 0, "the test saw the background pid");
+  // The child's pipe closes during its exit, a moment before it shows as a zombie: poll briefly.
+  const deadline = Date.now() + 2000;
+  while ((await running(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   tt.equal(await running(pid), false, "the background child of the step was killed");
 });
 
