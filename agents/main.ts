@@ -90,7 +90,21 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
         env.PF_REPLAY_DIR === undefined ? [] : await loadRecordings(env.PF_REPLAY_DIR);
       const workRoot = env.PF_WORK_DIR ?? join(tmpdir(), "pf-agent");
       mkdirSync(workRoot, { recursive: true, mode: 0o700 });
-      const sandbox = await agentSandbox(workRoot, env.PF_SANDBOX_DIR);
+      const local = await agentSandbox(workRoot, env.PF_SANDBOX_DIR);
+      // The ECS sandbox task exists (infra) but no runner uses it yet: say so, never silently.
+      const sandbox =
+        env.PF_SANDBOX_TASK_DEFINITION === undefined
+          ? local
+          : {
+              ...local,
+              isolation: {
+                ...local.isolation,
+                limitations: [
+                  ...local.isolation.limitations,
+                  `the ECS sandbox task ${env.PF_SANDBOX_TASK_DEFINITION} is configured but not used yet: steps run with the local runner inside the agent task`,
+                ],
+              },
+            };
       // Said once at start-up (and in every verifier report): never silently weaker.
       if (sandbox.isolation.limitations.length > 0)
         logger.warn("sandbox is weaker on this host", { limitations: sandbox.isolation.limitations });

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import t from "tap";
 import { runAgent } from "#agents/runtime/run-agent.ts";
 import type { VerifyReport } from "#agents/verifier/verifier.ts";
@@ -240,3 +241,22 @@ t.test("verifier: a pinned toolchain from the toolchains directory is put first 
   )) as VerifyReport;
   tt.match(Buffer.from(await world.evidence.get(report.steps[0]!.log_ref!)).toString(), "pinned node 99 ran");
 });
+
+t.test(
+  "verifier: a git bundle that does not match its digest is refused before anything runs",
+  async (tt) => {
+    const { world, run, sfn, build } = await verifierSetup(tt, {
+      ".factory/verify.json": verifyJson([{ name: "test", command: ["true"], timeout_seconds: 5 }]),
+    });
+    // Overwrite the stored bundle object in place (same key, other bytes).
+    await world.engines.s3.send(
+      new PutObjectCommand({ Bucket: world.engines.bucket, Key: build.bundle_ref.key, Body: "not a bundle" }),
+    );
+    tt.equal((await run()).status, "failed");
+    const call = await sfn.outcome;
+    tt.equal(call.body.error, "AgentInfrastructureError");
+    tt.match(call.body.cause, /git bundle .* was altered/);
+    const tools = (await world.ledger.read(world.runId)).filter((e) => e.event_type === "tool_result");
+    tt.equal(tools.length, 0, "no step ran");
+  },
+);
