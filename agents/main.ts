@@ -10,19 +10,26 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
-import type { Repo } from "#core/contracts/entry-input.ts";
 import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createProviderFactory } from "./models/registry.ts";
 import { loadRecordings, type Recording } from "./models/replay.ts";
-import { chainSecrets, envSecrets, secretsManagerSecrets } from "./models/secrets.ts";
+import {
+  chainSecrets,
+  envSecrets,
+  modelKeySecretNames,
+  roleSecrets,
+  secretsManagerSecrets,
+} from "./models/secrets.ts";
 import { ROLE_HANDLERS } from "./roles.ts";
 import type { AgentDeps, RoleHandler } from "./runtime/context.ts";
 import { parseAgentEnv } from "./runtime/env.ts";
 import { AgentInfrastructureError, classifyFailure } from "./runtime/errors.ts";
+import { dropToRole, forgeTokenName } from "./runtime/role-env.ts";
 import { runAgent } from "./runtime/run-agent.ts";
 import { sfnTaskCallbacks } from "./runtime/task-callbacks.ts";
+import { agentSandbox } from "./sandbox/local.ts";
 
 const logger = new Logger({ serviceName: "pf-agent" });
 // Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
@@ -30,9 +37,6 @@ const sfn = new SFNClient({});
 const dynamo = new DynamoDBClient({});
 // s3rver (local mode) only understands path-style addressing.
 const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
-
-/** Forge tokens by provider (ECS injects them from Secrets Manager as environment variables). */
-const REPO_TOKEN_NAMES: Record<Repo["provider"], string> = { github: "GITHUB_TOKEN", gitlab: "GITLAB_TOKEN" };
 
 export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): Promise<number> {
   let parsed: ReturnType<typeof parseAgentEnv>;
@@ -64,20 +68,48 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
     let deps: AgentDeps;
     try {
       const policy = loadPolicyFile(env.FACTORY_POLICY);
+      // Before anything runs: drop every credential this role does not hold (the verifier: model
+      // keys and forge tokens; the planner: the forge write token) and everything unknown.
+      const modelKeyNames = modelKeySecretNames(policy);
+      const dropped = dropToRole(role, rawEnv, modelKeyNames);
+      if (dropped.length > 0) logger.info("dropped variables this role does not need", { dropped });
       const evidence = new S3EvidenceStore({
         client: s3,
         bucket: env.EVIDENCE_BUCKET,
         ...(env.EVIDENCE_KMS_KEY_ID === undefined ? {} : { kmsKeyId: env.EVIDENCE_KMS_KEY_ID }),
       });
       const ledger = new DynamoLedger({ client: dynamo, tableName: env.LEDGER_TABLE, evidence });
-      const secrets = env.PF_SECRETS_MANAGER
-        ? chainSecrets(envSecrets(rawEnv), secretsManagerSecrets(new SecretsManagerClient({})))
-        : envSecrets(rawEnv);
+      const secrets = roleSecrets(
+        role,
+        env.PF_SECRETS_MANAGER
+          ? chainSecrets(envSecrets(rawEnv), secretsManagerSecrets(new SecretsManagerClient({})))
+          : envSecrets(rawEnv),
+        modelKeyNames,
+      );
       const recordings: Recording[] =
         env.PF_REPLAY_DIR === undefined ? [] : await loadRecordings(env.PF_REPLAY_DIR);
       const workRoot = env.PF_WORK_DIR ?? join(tmpdir(), "pf-agent");
-      mkdirSync(workRoot, { recursive: true });
+      mkdirSync(workRoot, { recursive: true, mode: 0o700 });
+      const local = await agentSandbox(workRoot, env.PF_SANDBOX_DIR);
+      // The ECS sandbox task exists (infra) but no runner uses it yet: say so, never silently.
+      const sandbox =
+        env.PF_SANDBOX_TASK_DEFINITION === undefined
+          ? local
+          : {
+              ...local,
+              isolation: {
+                ...local.isolation,
+                limitations: [
+                  ...local.isolation.limitations,
+                  `the ECS sandbox task ${env.PF_SANDBOX_TASK_DEFINITION} is configured but not used yet: steps run with the local runner inside the agent task`,
+                ],
+              },
+            };
+      // Said once at start-up (and in every verifier report): never silently weaker.
+      if (sandbox.isolation.limitations.length > 0)
+        logger.warn("sandbox is weaker on this host", { limitations: sandbox.isolation.limitations });
       deps = {
+        sandbox,
         ledger,
         evidence,
         policy,
@@ -89,7 +121,10 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
           forceReplay: env.PF_FORCE_REPLAY,
           ...(env.PF_RECORD_DIR === undefined ? {} : { recordDir: env.PF_RECORD_DIR }),
         }),
-        repoToken: (repo) => secrets.get(REPO_TOKEN_NAMES[repo.provider]),
+        repoToken: async (repo) => {
+          const name = forgeTokenName(role, repo.provider);
+          return name === undefined ? undefined : secrets.get(name);
+        },
         workRoot,
       };
     } catch (err) {

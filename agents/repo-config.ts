@@ -20,6 +20,43 @@ const Toolchain = z.strictObject({
     .optional(),
 });
 
+/** Variables the sandbox sets itself; verify.json cannot override them. */
+const RESERVED_ENV = new Set(["PATH", "HOME", "TMPDIR", "CI"]);
+
+/**
+ * Non-secret variables a step needs. They are committed in the repository, so they are not
+ * secrets by construction; the sandbox passes nothing else of the agent's environment.
+ */
+const StepEnv = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: "must be a variable name like NODE_ENV" }),
+    z.string().max(4096),
+  )
+  .superRefine((env, ctx) => {
+    for (const name of Object.keys(env)) {
+      if (RESERVED_ENV.has(name))
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `${name} is set by the sandbox and cannot be declared`,
+        });
+    }
+    if (Object.keys(env).length > 50) ctx.addIssue({ code: "custom", message: "at most 50 variables" });
+  });
+
+/**
+ * A destination the steps may reach (e.g. `{ "host": "registry.npmjs.org", "port": 443 }`).
+ * Steps have no network unless the config declares it; the grant is recorded in the report.
+ */
+export const EgressRule = z.strictObject({
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IPv4 address" }),
+  port: z.number().int().min(1).max(65535),
+});
+
 export const VERIFY_STEPS = ["lint", "build", "ir", "verify", "test", "vectors"] as const;
 
 export const VerifyStep = z.strictObject({
@@ -29,6 +66,7 @@ export const VerifyStep = z.strictObject({
   toolchain: Toolchain.optional(),
   /** Repository-relative path of a JUnit XML report the command writes (parsed when present). */
   junit: z.string().min(1).max(1024).optional(),
+  env: StepEnv.optional(),
 });
 export type VerifyStep = z.infer<typeof VerifyStep>;
 
@@ -37,6 +75,8 @@ export const VerifyConfig = z
   .strictObject({
     version: z.literal(1).default(1),
     steps: z.array(VerifyStep).min(1).max(VERIFY_STEPS.length),
+    /** Network the steps need; none when absent. */
+    egress: z.array(EgressRule).max(20).default([]),
   })
   .superRefine((cfg, ctx) => {
     let last = -1;

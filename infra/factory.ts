@@ -134,6 +134,9 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     secrets,
     logRetentionDays: config.logRetentionDays,
     factoryPolicyPath: FACTORY_POLICY_PATH,
+    sandboxImage: config.verifierImage,
+    sandboxSubnetIds: network.vpc.privateSubnetIds,
+    sandboxSecurityGroupId: network.sandboxSecurityGroup.id,
     tags,
   });
   const stateMachine = new StateMachine(n("runs"), {

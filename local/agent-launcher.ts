@@ -7,7 +7,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { roleMayHold } from "#agents/runtime/role-env.ts";
 import type { AgentRole } from "#core/contracts/tasks.ts";
+import { SECRET_NAMES } from "./config.ts";
+
+/** The factory's own secrets (webhooks, operator, signing; current and previous): no agent holds one. */
+const FACTORY_SECRETS: ReadonlySet<string> = new Set(
+  [...SECRET_NAMES, "GITLAB_SIGNING_TOKEN"].flatMap((name) => [name, `${name}_PREVIOUS`]),
+);
 
 export interface AgentLaunchContext {
   taskToken: string;
@@ -20,8 +27,13 @@ export type AgentLauncher = (ctx: AgentLaunchContext) => { stop(): void };
 export interface AgentLauncherOptions {
   /** Repository root (agents/main.ts is resolved from here). */
   root: string;
-  /** Environment every agent gets (endpoints, tables, bucket, policy, model provider). */
+  /**
+   * Environment the agents get (endpoints, tables, bucket, policy, model keys): each role receives
+   * only the credentials it holds (agents/runtime/role-env.ts), the rest is left out.
+   */
   baseEnv: Record<string, string>;
+  /** The policy's model-key variable names (`models.*.api_key_secret`), to give them per role. */
+  modelKeyNames: ReadonlySet<string>;
   logsDir: string;
   /** Called when a child exits without success (non-zero code or signal) and was not stopped. */
   onCrash?: (ctx: AgentLaunchContext, detail: string) => Promise<void> | void;
@@ -64,14 +76,21 @@ export function createAgentPool(opts: AgentLauncherOptions): AgentPool {
       const runId = ctx.env.RUN_ID ?? "run";
       const log = createWriteStream(join(opts.logsDir, `${runId}-${role}-${seq}.log`));
       // Only what the agent needs: no inheritance of the operator's whole environment (tokens).
-      const env: Record<string, string> = {
+      const given: Record<string, string> = {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         HOME: process.env.HOME ?? "/tmp",
         ...opts.baseEnv,
         ...ctx.env,
-        AGENT_ROLE: role,
-        TASK_TOKEN: ctx.taskToken,
       };
+      // Per role: the verifier gets no model key and no forge token, the planner no write token;
+      // no agent gets a factory secret.
+      const env = Object.fromEntries(
+        Object.entries(given).filter(
+          ([name]) => !FACTORY_SECRETS.has(name) && roleMayHold(role, name, opts.modelKeyNames) !== false,
+        ),
+      );
+      env.AGENT_ROLE = role;
+      env.TASK_TOKEN = ctx.taskToken;
       const child = spawn(process.execPath, ["--import", tsxLoader, entry, role], {
         cwd: opts.root,
         env,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
+import { modelKeySecretNames } from "#agents/models/secrets.ts";
 import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { createTaskRegistry } from "#handlers/registry.ts";
@@ -280,6 +281,7 @@ export async function startFactory(
       root,
       entry: agentEntry,
       baseEnv: childEnv,
+      modelKeyNames: modelKeySecretNames(policy),
       logsDir: dataPath(config.dataDir, "logs"),
       onCrash: async (ctx, detail) => {
         await sfnClientRef.current?.send(

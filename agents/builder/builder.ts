@@ -1,16 +1,23 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { cloneBranch, git, headCommit } from "#agents/git/git.ts";
+import { bundleHead, cloneBranch, git, headCommit } from "#agents/git/git.ts";
 import { gatherRepoContext, renderContext } from "#agents/git/repo-context.ts";
 import { PlannerOutput } from "#agents/planner/plan.ts";
-import { runCommand } from "#agents/process/run-command.ts";
 import { loadRepoConfig } from "#agents/repo-config.ts";
 import type { RoleHandler } from "#agents/runtime/context.ts";
 import { AgentInfrastructureError, InvalidModelOutput } from "#agents/runtime/errors.ts";
 import { getVerifiedJson, loadSnapshot } from "#agents/snapshot.ts";
 import { S3Ref } from "#core/contracts/ledger-event.ts";
 import { applyChange, checkChange, ProposedChange } from "./change.ts";
-import { DEFAULT_PATCH_LIMITS, inspectDiff, type PatchLimits, PatchRejected } from "./patch-safety.ts";
+import {
+  type AutomationRules,
+  DEFAULT_PATCH_LIMITS,
+  gitlabCiIncludes,
+  inspectDiff,
+  type PatchLimits,
+  PatchRejected,
+} from "./patch-safety.ts";
 
 export const BUILDER_SYSTEM_PROMPT = `You are the builder agent of Protocol Factory. Implement the approved plan for ONE repository.
 Reply with ONE JSON object and nothing else:
@@ -30,6 +37,8 @@ export const BuildOutput = z.strictObject({
   head_commit: z.string().regex(/^[0-9a-f]{40}$/),
   plan_sha256: z.string(),
   diff_ref: S3Ref,
+  /** `git bundle` of head_commit: the verifier verifies it without any forge credential. */
+  bundle_ref: S3Ref,
   files_changed: z.array(z.string()),
   summary: z.string(),
   model_id: z.string(),
@@ -37,7 +46,16 @@ export const BuildOutput = z.strictObject({
 });
 export type BuildOutput = z.infer<typeof BuildOutput>;
 
-export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleHandler<"builder"> {
+/** CI files the project's policy lets the model change, plus this repository's GitLab CI includes. */
+async function automationRules(
+  dir: string,
+  allowed: readonly string[] | undefined,
+): Promise<AutomationRules> {
+  const ci = await readFile(join(dir, ".gitlab-ci.yml"), "utf8").catch(() => "");
+  return { allowed: allowed ?? [], extra: gitlabCiIncludes(ci) };
+}
+
+export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleHandler<"builder"> {
   return async (ctx) => {
     const { input, deps } = ctx;
     const [plan, issue] = await Promise.all([
@@ -48,6 +66,13 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
     const gitEnv = await ctx.gitEnv(input.repo);
     await cloneBranch({ url: input.repo.url, branch: input.branch.branch, dir, env: gitEnv });
     const config = await loadRepoConfig(dir);
+    const limits: PatchLimits = {
+      ...baseLimits,
+      automation: await automationRules(
+        dir,
+        deps.policy.doc.projects[input.entry.trigger.project]?.ci_paths_allowed,
+      ),
+    };
     const mine = plan.plan.files_to_touch.filter((f) => f.repo === input.repo.name);
     const context = await gatherRepoContext({
       dir,
@@ -83,6 +108,8 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
         { role: "user", content: user },
       ],
       schema: ProposedChange,
+      // Applied as the model wrote it; the ledger and evidence keep the redacted copy.
+      parse: "as_written",
       check: async (change) => {
         try {
           await checkChange(dir, change, limits);
@@ -97,12 +124,24 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
     await applyChange(dir, change);
 
     if (config.formatter !== undefined) {
-      const result = await runCommand({
+      // The repository's formatter is untrusted code: it runs on a sandbox copy, and only regular
+      // files it wrote come back (never .git/, symlinks or hard links); the diff gate below
+      // then checks the result like any model change.
+      const result = await deps.sandbox.run({
         argv: config.formatter.command,
-        cwd: dir,
+        tree: dir,
         timeoutMs: config.formatter.timeout_seconds * 1000,
         signal: ctx.signal,
+        writeBack: true,
       });
+      if (result.refused.length > 0) {
+        throw new InvalidModelOutput(
+          `formatter ${config.formatter.command.join(" ")} left files that are not taken back: ${result.refused
+            .slice(0, 10)
+            .map((r) => `${r.path} (${r.reason})`)
+            .join("; ")}`,
+        );
+      }
       if (result.exit_code !== 0) {
         throw new InvalidModelOutput(
           `formatter ${config.formatter.command.join(" ")} failed (exit ${result.exit_code ?? result.signal}${result.timed_out ? ", timed out" : ""}): ${ctx.redact(result.output.slice(-2000))}`,
@@ -138,7 +177,15 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
         context: { repo: input.repo.name, branch: input.branch.branch },
       });
     }
-    const diff_ref = await deps.evidence.put(finalDiff, { kind: "diff", contentType: "text/x-diff" });
+    // Evidence keeps the redacted copy; the commit itself is what the model wrote.
+    const diff_ref = await deps.evidence.put(ctx.redact(finalDiff), {
+      kind: "diff",
+      contentType: "text/x-diff",
+    });
+    const bundle_ref = await deps.evidence.put(await bundleHead(dir, ctx.workDir), {
+      kind: "git_bundle",
+      contentType: "application/octet-stream",
+    });
     const output: BuildOutput = {
       kind: "build",
       run_id: input.run_id,
@@ -148,6 +195,7 @@ export function createBuilder(limits: PatchLimits = DEFAULT_PATCH_LIMITS): RoleH
       head_commit: head,
       plan_sha256: planSha,
       diff_ref,
+      bundle_ref,
       files_changed: files,
       summary: ctx.redact(change.summary),
       model_id: generated.model_id,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { GitError, git } from "#agents/git/git.ts";
 import {
   assertNoSymlinkOnPath,
+  automationProblem,
   DEFAULT_PATCH_LIMITS,
   inspectDiff,
   type PatchLimits,
@@ -70,7 +71,7 @@ export async function checkChange(
   let bytes = 0;
   const seen = new Set<string>();
   for (const f of files) {
-    const problem = pathProblem(f.path);
+    const problem = pathProblem(f.path) ?? automationProblem(f.path, limits.automation);
     if (problem !== undefined) throw new PatchRejected(problem, { context: { path: f.path } });
     if (seen.has(f.path)) throw new PatchRejected(`path "${f.path}" appears twice`);
     seen.add(f.path);

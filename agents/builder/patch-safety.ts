@@ -10,6 +10,74 @@ export interface PatchLimits {
   maxBytes: number;
   /** Most files one change may touch. */
   maxFiles: number;
+  /** CI/automation files: what the project's policy allows, and extra files (GitLab CI includes). */
+  automation?: AutomationRules;
+}
+
+export interface AutomationRules {
+  /** Exact paths or prefixes ending in "/" (policy `projects.<key>.ci_paths_allowed`). */
+  allowed: readonly string[];
+  /** Further CI files of this repository (the local includes of its .gitlab-ci.yml). */
+  extra: readonly string[];
+}
+
+/**
+ * Files a forge or a developer's machine runs on its own: CI pipelines (with the repository's
+ * secrets, before any human review), git hooks, code-owner rules. The model may not write them.
+ */
+export const AUTOMATION_PREFIXES = [
+  ".github/workflows/",
+  ".github/actions/",
+  ".gitlab/ci/",
+  ".gitlab-ci/",
+  ".circleci/",
+  ".buildkite/",
+  ".azure-pipelines/",
+  ".husky/",
+] as const;
+export const AUTOMATION_FILES = [
+  ".gitlab-ci.yml",
+  ".gitlab-ci.yaml",
+  "Jenkinsfile",
+  "azure-pipelines.yml",
+  "azure-pipelines.yaml",
+  ".travis.yml",
+  "bitbucket-pipelines.yml",
+  ".pre-commit-config.yaml",
+  ".pre-commit-config.yml",
+  "CODEOWNERS",
+  ".github/CODEOWNERS",
+  "docs/CODEOWNERS",
+  ".gitlab/CODEOWNERS",
+] as const;
+
+const allowedBy = (path: string, allowed: readonly string[]) =>
+  allowed.some((a) => (a.endsWith("/") ? path.startsWith(a) : path === a));
+
+/** Why the model may not write this CI/automation path, or undefined. Case-folded: refuses more. */
+export function automationProblem(path: string, rules: AutomationRules | undefined): string | undefined {
+  const lower = path.toLowerCase();
+  const base = lower.split("/").pop() ?? lower;
+  const hit =
+    AUTOMATION_PREFIXES.some((p) => lower.startsWith(p)) ||
+    AUTOMATION_FILES.some((f) => lower === f.toLowerCase()) ||
+    base === "jenkinsfile" ||
+    base.endsWith(".gitlab-ci.yml") ||
+    (rules?.extra ?? []).some((f) => lower === f.toLowerCase());
+  if (!hit || allowedBy(path, rules?.allowed ?? [])) return undefined;
+  return `path "${path}" is CI/automation configuration (run by the forge with the repository's secrets before review): refused unless the project's policy allows it (ci_paths_allowed)`;
+}
+
+/** The local includes a .gitlab-ci.yml names (`local: path` or a bare "/path.yml" list item). */
+export function gitlabCiIncludes(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(
+    /^\s*(?:-\s*)?(?:include:\s*)?(?:local:\s*)?["']?\/?([\w./-]+\.ya?ml)["']?\s*$/gm,
+  )) {
+    const path = m[1]!.replace(/^\//, "");
+    if (!path.startsWith("http")) out.add(path);
+  }
+  return [...out];
 }
 
 export const DEFAULT_PATCH_LIMITS: PatchLimits = { maxBytes: 512 * 1024, maxFiles: 200 };
@@ -138,7 +206,7 @@ export function inspectDiff(diff: string, limits: PatchLimits = DEFAULT_PATCH_LI
       if (path === undefined) continue;
       if (path.startsWith('"'))
         throw new PatchRejected(`quoted path ${path} (unusual characters) is not accepted`);
-      const problem = pathProblem(path);
+      const problem = pathProblem(path) ?? automationProblem(path, limits.automation);
       if (problem !== undefined) throw new PatchRejected(problem, { context: { path } });
       paths.add(path);
     }

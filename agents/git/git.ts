@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { dirname } from "node:path";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { FactoryError } from "#core/errors.ts";
 
 /** A git command failed; `stderr` says why (never contains credentials: they travel in env). */
@@ -97,4 +98,31 @@ export async function cloneBranch(options: {
 
 export async function headCommit(dir: string): Promise<string> {
   return (await git(["rev-parse", "HEAD"], { cwd: dir })).trim();
+}
+
+/**
+ * A git bundle of HEAD (with its history) as bytes: how the builder hands its commit to the
+ * verifier, which holds no forge token. Commits are content-addressed, so the verified commit
+ * is the pushed one.
+ */
+export async function bundleHead(dir: string, scratch: string): Promise<Uint8Array> {
+  const file = join(scratch, "head.bundle");
+  await git(["bundle", "create", "--quiet", file, "HEAD"], { cwd: dir });
+  try {
+    return await readFile(file);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/** Clone a bundle from bundleHead into `dir` and check out `commit` (detached). */
+export async function cloneBundle(bundle: Uint8Array, dir: string, commit: string): Promise<void> {
+  const file = `${dir}.bundle`;
+  await writeFile(file, bundle, { mode: 0o600 });
+  try {
+    await git(["clone", "--quiet", "--no-checkout", file, dir], { cwd: dirname(dir) });
+    await git(["checkout", "--quiet", "--detach", commit], { cwd: dir });
+  } finally {
+    await rm(file, { force: true });
+  }
 }

@@ -35,6 +35,13 @@ export interface GenerateRequest<T> {
    * reject the answer and ask again, or undefined to accept it.
    */
   check?: (value: T) => Promise<string | undefined>;
+  /**
+   * What `value` is parsed from. "redacted" (default): the redacted copy, as stored — for output
+   * that is itself evidence (the plan). "as_written": the model's own text, for output that is
+   * applied (the builder's code: an IP address, e-mail or version in generated code must not be
+   * committed as [REDACTED:…]). Either way the ledger and evidence keep only the redacted copy.
+   */
+  parse?: "redacted" | "as_written";
   signal?: AbortSignal;
 }
 
@@ -81,7 +88,8 @@ export class ModelRouter {
     const problems: string[] = [];
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const call = await this.#call(request.phase, messages, attempt, request.signal);
-      const problem = await this.#validate(call.text, request);
+      const text = request.parse === "as_written" ? call.rawText : call.text;
+      const problem = await this.#validate(text, request);
       if (problem.ok) {
         return {
           value: problem.value,
@@ -92,8 +100,9 @@ export class ModelRouter {
         };
       }
       problems.push(`attempt ${attempt} (${call.model_id}): ${problem.reason}`);
+      // The next prompt is redacted again in #call, like every prompt.
       messages.push(
-        { role: "assistant", content: call.text },
+        { role: "assistant", content: text },
         {
           role: "user",
           content: `Your answer was rejected: ${problem.reason}\nReply again with only the corrected JSON object.`,
@@ -205,7 +214,7 @@ export class ModelRouter {
           prompt_redactions: redactions,
         },
       });
-      return { text: responseText, model_id: modelId, prompt_ref, response_ref };
+      return { text: responseText, rawText: result.text, model_id: modelId, prompt_ref, response_ref };
     }
     if (chain.length === 0) {
       throw new AgentInfrastructureError(`no model allowed for phase ${phase}`, { context: { phase } });

@@ -1,6 +1,7 @@
 import type { ProviderFactory } from "#agents/models/registry.ts";
 import type { ModelRouter } from "#agents/models/router.ts";
 import type { AgentPolicy, RedactorFactory } from "#agents/models/types.ts";
+import type { SandboxRunner } from "#agents/sandbox/types.ts";
 import type { Repo } from "#core/contracts/entry-input.ts";
 import type { GitRefs } from "#core/contracts/ledger-event.ts";
 import type { AgentInput, AgentRole } from "#core/contracts/tasks.ts";
@@ -16,6 +17,8 @@ export interface AgentDeps {
   providers: ProviderFactory;
   /** Token for a repository's https remote (from env / Secrets Manager), undefined for file://. */
   repoToken(repo: Repo): Promise<string | undefined>;
+  /** Where every untrusted step runs (verify steps, formatters, check runs): never in-process. */
+  sandbox: SandboxRunner;
   /** Parent directory for clones; a fresh subdirectory is used per run and removed afterwards. */
   workRoot: string;
   clock?: () => Date;

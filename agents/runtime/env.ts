@@ -24,6 +24,16 @@ export const AgentEnv = z.object({
   HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Scratch space for clones (the container's ephemeral storage). */
   PF_WORK_DIR: z.string().min(1).optional(),
+  /**
+   * The ECS sandbox (infra/components/agents.ts): cluster, task definition, subnets, security
+   * group. Set on the builder and verifier task definitions; see docs/agents.md for its status.
+   */
+  PF_SANDBOX_CLUSTER: z.string().min(1).optional(),
+  PF_SANDBOX_TASK_DEFINITION: z.string().min(1).optional(),
+  PF_SANDBOX_SUBNETS: z.string().min(1).optional(),
+  PF_SANDBOX_SECURITY_GROUP: z.string().min(1).optional(),
+  /** Where the local sandbox creates per-step directories (default `<tmpdir>/pf-sandbox`). */
+  PF_SANDBOX_DIR: z.string().min(1).optional(),
   /** Directory of replay recordings (for models configured with `api: "replay"`). */
   PF_REPLAY_DIR: z.string().min(1).optional(),
   /** Serve every model from PF_REPLAY_DIR regardless of the policy (local demo). */

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { access } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { nodeSatisfies } from "./results.ts";
 
@@ -32,7 +32,9 @@ export async function resolveNodeToolchain(
     const version = stdout.trim().replace(/^v/, "");
     if (nodeSatisfies(pin, version)) return { ok: true, pathPrefix: bin, version };
   }
-  if (nodeSatisfies(pin)) return { ok: true, pathPrefix: undefined, version: process.versions.node };
+  // The sandbox PATH holds only the system directories: name the agent's own Node explicitly.
+  if (nodeSatisfies(pin))
+    return { ok: true, pathPrefix: dirname(process.execPath), version: process.versions.node };
   return {
     ok: false,
     reason: `toolchain: node ${pin} required; the agent has ${process.versions.node} and no matching ${candidate}`,

@@ -1,8 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BuildOutput } from "#agents/builder/builder.ts";
-import { cloneBranch, git } from "#agents/git/git.ts";
-import { runCommand } from "#agents/process/run-command.ts";
+import { cloneBundle, git } from "#agents/git/git.ts";
 import {
   loadVerifyConfig,
   VERIFY_CONFIG_PATH,
@@ -10,7 +8,8 @@ import {
   type VerifyStep,
 } from "#agents/repo-config.ts";
 import type { AgentContext, RoleHandler } from "#agents/runtime/context.ts";
-import { VerificationFailed } from "#agents/runtime/errors.ts";
+import { AgentInfrastructureError, VerificationFailed } from "#agents/runtime/errors.ts";
+import type { Egress, SandboxIsolation } from "#agents/sandbox/types.ts";
 import { getVerifiedJson } from "#agents/snapshot.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import { sha256Hex } from "#core/hash.ts";
@@ -29,6 +28,10 @@ export interface StepReport {
   log_ref: S3Ref | null;
   log_sha256: string | null;
   tests?: TestSummary;
+  /** ECS: the sandbox task that ran the step. */
+  sandbox_task_arn?: string;
+  /** What this step's run could not be given besides the runner's limitations (declared egress). */
+  sandbox_limitations?: string[];
 }
 
 export interface VerifyReport {
@@ -40,6 +43,11 @@ export interface VerifyReport {
   config_sha256: string | null;
   verdict: "pass" | "fail";
   error?: string;
+  /**
+   * The boundary the steps ran behind, as the trusted agent established it: runner, protections,
+   * and every protection this host could not give (never silently weaker).
+   */
+  sandbox: SandboxIsolation & { egress: Egress[] };
   steps: StepReport[];
 }
 
@@ -64,7 +72,8 @@ async function runStep(
   dir: string,
   step: VerifyStep,
   toolchainsDir: string | undefined,
-) {
+  egress: Egress[],
+): Promise<StepReport> {
   const base = { name: step.name, command: step.command };
   const nodePin = step.toolchain?.node;
   const toolchain = nodePin === undefined ? undefined : await resolveNodeToolchain(nodePin, toolchainsDir);
@@ -72,14 +81,16 @@ async function runStep(
     return notRun(step, "fail", toolchain.reason);
   }
   const prefix = toolchain?.ok === true ? toolchain.pathPrefix : undefined;
-  const env =
-    prefix === undefined ? process.env : { ...process.env, PATH: `${prefix}:${process.env.PATH ?? ""}` };
-  const result = await runCommand({
+  // The step runs behind the sandbox: a copy of the tree, no credential, no agent environment.
+  const result = await ctx.deps.sandbox.run({
     argv: step.command,
-    cwd: dir,
+    tree: dir,
     timeoutMs: step.timeout_seconds * 1000,
     signal: ctx.signal,
-    env,
+    egress,
+    ...(prefix === undefined ? {} : { pathPrefix: prefix }),
+    ...(step.env === undefined ? {} : { env: step.env }),
+    ...(step.junit === undefined ? {} : { collect: [step.junit] }),
   });
   // Logs are untrusted output of repository code: redact before they are stored.
   const log = ctx.redact(
@@ -88,7 +99,8 @@ async function runStep(
   const log_ref = await ctx.deps.evidence.put(log, { kind: "verify_log", contentType: "text/plain" });
   let tests = parseTap(result.output);
   if (step.junit !== undefined) {
-    const xml = await readFile(join(dir, step.junit), "utf8").catch(() => undefined);
+    // Read by the sandbox from its own copy: only a regular file inside it, never a symlink out.
+    const xml = result.files[step.junit];
     const junit = xml === undefined ? undefined : parseJunit(xml);
     if (junit !== undefined) tests = junit;
   }
@@ -111,6 +123,8 @@ async function runStep(
     log_ref,
     log_sha256: log_ref.sha256,
     ...(tests === undefined ? {} : { tests }),
+    ...(result.task_arn === undefined ? {} : { sandbox_task_arn: result.task_arn }),
+    ...(result.limitations.length === 0 ? {} : { sandbox_limitations: result.limitations }),
   };
 }
 
@@ -125,13 +139,15 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
     const { input, deps } = ctx;
     const build = await getVerifiedJson(deps.evidence, input.build_ref, BuildOutput, "build output");
     const dir = join(ctx.workDir, input.repo.name);
-    await cloneBranch({
-      url: input.repo.url,
-      branch: input.branch.branch,
-      dir,
-      env: await ctx.gitEnv(input.repo),
-    });
-    await git(["checkout", "--quiet", "--detach", build.head_commit], { cwd: dir });
+    // The builder's commit comes as a git bundle from the evidence store: the verifier holds no
+    // forge token (and no model key); its digest is checked like every stored input.
+    const bundle = await deps.evidence.get(build.bundle_ref);
+    if (sha256Hex(bundle) !== build.bundle_ref.sha256) {
+      throw new AgentInfrastructureError(`git bundle ${build.bundle_ref.key} was altered`, {
+        context: { key: build.bundle_ref.key },
+      });
+    }
+    await cloneBundle(bundle, dir, build.head_commit);
     await git(["clean", "-ffdx"], { cwd: dir });
 
     const report: VerifyReport = {
@@ -142,6 +158,7 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
       head_commit: build.head_commit,
       config_sha256: null,
       verdict: "pass",
+      sandbox: { ...deps.sandbox.isolation, egress: [] },
       steps: [],
     };
     let loaded: Awaited<ReturnType<typeof loadVerifyConfig>>;
@@ -154,12 +171,15 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
     }
     if (loaded !== undefined) {
       report.config_sha256 = sha256Hex(loaded.text);
+      // Egress is granted only as the repository declares it, and recorded.
+      const egress = loaded.config.egress;
+      report.sandbox.egress = egress;
       for (const step of loaded.config.steps) {
         if (ctx.signal.aborted) break;
         const failedBefore = report.steps.some((s) => s.verdict === "fail");
         const stepReport: StepReport = failedBefore
           ? notRun(step, "skipped", "an earlier step failed")
-          : await runStep(ctx as never, dir, step, toolchainsDir);
+          : await runStep(ctx as never, dir, step, toolchainsDir, egress);
         report.steps.push(stepReport);
         await deps.ledger.append({
           run_id: input.run_id,
@@ -177,6 +197,13 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
             duration_ms: stepReport.duration_ms,
             ...(stepReport.reason === undefined ? {} : { reason: stepReport.reason }),
             ...(stepReport.tests === undefined ? {} : { tests: stepReport.tests }),
+            sandbox: report.sandbox.runner,
+            ...(stepReport.sandbox_task_arn === undefined
+              ? {}
+              : { sandbox_task_arn: stepReport.sandbox_task_arn }),
+            ...(report.sandbox.limitations.length === 0
+              ? {}
+              : { sandbox_limitations: report.sandbox.limitations }),
           },
         });
       }

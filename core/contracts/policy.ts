@@ -250,6 +250,21 @@ export const ProjectRoute = z.strictObject({
     .max(20),
   model_routing: z.string().min(1).max(64).optional(),
   redaction: RedactionLevel.optional(),
+  /**
+   * CI/automation paths (.github/workflows/, .gitlab-ci.yml, …) the builder may change in this
+   * project's repositories: each an exact path or a prefix ending in "/". Absent: none (every
+   * such path is refused, since the forge would run it with the repository's secrets unreviewed).
+   */
+  ci_paths_allowed: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(1024)
+        .regex(/^[^/\0][^\0]*$/, { message: "must be a repository-relative path" }),
+    )
+    .max(50)
+    .optional(),
 });
 
 export const TriggerRules = z.strictObject({

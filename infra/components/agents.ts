@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { FORGE_TOKEN_ENV, ROLE_CREDENTIALS } from "#agents/runtime/role-env.ts";
 import { AGENT_CONTAINER_NAME, AGENT_ROLES, type AgentRole } from "#core/contracts/tasks.ts";
 import { containerDefinitions, executionRole } from "#infra/ecs.ts";
 import {
@@ -13,16 +14,35 @@ import {
 } from "#infra/iam.ts";
 import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
-/**
- * Secrets each agent gets as ECS secrets (forge tokens: read code, push the working branch).
- * Model API keys are not injected: agents fetch them by the name pf-policy-v1 gives, through
- * their task role, and only the routed model's key is ever loaded.
- */
-export const AGENT_SECRETS: Record<AgentRole, SecretId[]> = {
-  planner: ["github-token", "gitlab-token"],
-  builder: ["github-token", "gitlab-token"],
-  verifier: ["github-token", "gitlab-token"],
+/** The sandbox task's one container. */
+export const SANDBOX_CONTAINER_NAME = "sandbox";
+
+/** The Secrets Manager entry behind each forge-token variable the agents read. */
+const FORGE_SECRET_IDS: Record<"read" | "write", SecretId[]> = {
+  read: ["github-read-token", "gitlab-read-token"],
+  write: ["github-token", "gitlab-token"],
 };
+
+/**
+ * Secrets each agent gets as ECS secrets, from ROLE_CREDENTIALS (agents/runtime/role-env.ts):
+ * the planner the read-only forge tokens, the builder the write tokens it pushes with, the
+ * verifier none. Model API keys are not injected: planner and builder fetch them by the name
+ * pf-policy-v1 gives, through their task role (the verifier's role cannot), and only the routed
+ * model's key is ever loaded.
+ */
+export const AGENT_SECRETS: Record<AgentRole, SecretId[]> = Object.fromEntries(
+  AGENT_ROLES.map((role) => {
+    const forge = ROLE_CREDENTIALS[role].forge;
+    return [role, forge === "none" ? [] : FORGE_SECRET_IDS[forge]];
+  }),
+) as Record<AgentRole, SecretId[]>;
+
+// The env names ECS injects must be the ones the agents read.
+for (const kind of ["read", "write"] as const) {
+  const names = FORGE_SECRET_IDS[kind].map((id) => SECRET_SPECS[id].env as string).sort();
+  const expected = Object.values(FORGE_TOKEN_ENV[kind]).sort();
+  if (names.join() !== expected.join()) throw new Error(`forge ${kind} secrets ${names} != ${expected}`);
+}
 
 export interface AgentsArgs {
   accountId: pulumi.Input<string>;
@@ -37,8 +57,16 @@ export interface AgentsArgs {
   secrets: Secrets;
   logRetentionDays: number;
   factoryPolicyPath: string;
+  /** Image of the sandbox task (the agent image: same toolchains). */
+  sandboxImage: string;
+  /** Where agents start sandbox tasks: private subnets, the no-egress security group. */
+  sandboxSubnetIds: pulumi.Input<string[]>;
+  sandboxSecurityGroupId: pulumi.Input<string>;
   tags: Record<string, string>;
 }
+
+/** Roles that run untrusted steps and so start sandbox tasks. */
+export const SANDBOX_USERS: readonly AgentRole[] = ["builder", "verifier"];
 
 /**
  * ECS cluster and one Fargate task definition per agent role. Step Functions runs them with
@@ -50,6 +78,9 @@ export class Agents extends pulumi.ComponentResource {
   readonly taskDefinitions = {} as Record<AgentRole, aws.ecs.TaskDefinition>;
   readonly taskRoles = {} as Record<AgentRole, aws.iam.Role>;
   readonly executionRoles = {} as Record<AgentRole, aws.iam.Role>;
+  /** The sandbox: no task role, no secrets; started by agents with ecs:RunTask. */
+  readonly sandboxTaskDefinition: aws.ecs.TaskDefinition;
+  readonly sandboxExecutionRole: aws.iam.Role;
 
   constructor(name: string, args: AgentsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pf:agents:Agents", name, {}, opts);
@@ -59,6 +90,50 @@ export class Agents extends pulumi.ComponentResource {
       { settings: [{ name: "containerInsights", value: "enabled" }], tags: args.tags },
       child,
     );
+
+    const sandboxLogs = new aws.cloudwatch.LogGroup(
+      `${name}-sandbox-logs`,
+      { retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn, tags: args.tags },
+      child,
+    );
+    this.sandboxExecutionRole = executionRole(
+      `${name}-sandbox-exec`,
+      {
+        accountId: args.accountId,
+        image: args.sandboxImage,
+        logGroupArn: sandboxLogs.arn,
+        secretArns: [],
+        kmsKeyArn: args.kmsKeyArn,
+        tags: args.tags,
+      },
+      child,
+    );
+    // No taskRoleArn: code in the sandbox reaches no AWS credential (the container-credentials
+    // endpoint has nothing to give), and no secrets are injected.
+    this.sandboxTaskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-sandbox`,
+      {
+        family: `${name}-sandbox`,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(args.cpu),
+        memory: String(args.memory),
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture },
+        executionRoleArn: this.sandboxExecutionRole.arn,
+        containerDefinitions: containerDefinitions({
+          name: SANDBOX_CONTAINER_NAME,
+          image: args.sandboxImage,
+          environment: {},
+          secrets: {},
+          logGroupName: sandboxLogs.name,
+          region: args.region,
+          streamPrefix: "sandbox",
+        }),
+        tags: { ...args.tags, "pf:role": "sandbox" },
+      },
+      child,
+    );
+    const sandboxTasks = pulumi.interpolate`arn:aws:ecs:${args.region}:${args.accountId}:task/${this.cluster.name}/*`;
 
     for (const role of AGENT_ROLES) {
       const logGroup = new aws.cloudwatch.LogGroup(
@@ -110,7 +185,33 @@ export class Agents extends pulumi.ComponentResource {
             },
             { Sid: "EvidenceList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [args.bucket.arn] },
             { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
-            ...(args.secrets.modelSecrets.length === 0
+            ...(SANDBOX_USERS.includes(role)
+              ? [
+                  {
+                    Sid: "StartSandboxTask",
+                    Effect: "Allow" as const,
+                    Action: ["ecs:RunTask"],
+                    Resource: [this.sandboxTaskDefinition.arn],
+                    Condition: { ArnEquals: { "ecs:cluster": this.cluster.arn } },
+                  },
+                  {
+                    Sid: "TrackSandboxTask",
+                    Effect: "Allow" as const,
+                    Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+                    Resource: [sandboxTasks],
+                    Condition: { ArnEquals: { "ecs:cluster": this.cluster.arn } },
+                  },
+                  {
+                    // The sandbox has no task role: only its execution role is ever passed.
+                    Sid: "PassSandboxExecutionRole",
+                    Effect: "Allow" as const,
+                    Action: ["iam:PassRole"],
+                    Resource: [this.sandboxExecutionRole.arn],
+                    Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                  },
+                ]
+              : []),
+            ...(args.secrets.modelSecrets.length === 0 || !ROLE_CREDENTIALS[role].modelKeys
               ? []
               : [
                   {
@@ -147,6 +248,14 @@ export class Agents extends pulumi.ComponentResource {
               EVIDENCE_KMS_KEY_ID: args.kmsKeyArn,
               FACTORY_POLICY: args.factoryPolicyPath,
               AWS_REGION: args.region,
+              ...(SANDBOX_USERS.includes(role)
+                ? {
+                    PF_SANDBOX_CLUSTER: this.cluster.arn,
+                    PF_SANDBOX_TASK_DEFINITION: this.sandboxTaskDefinition.arn,
+                    PF_SANDBOX_SUBNETS: pulumi.output(args.sandboxSubnetIds).apply((ids) => ids.join(",")),
+                    PF_SANDBOX_SECURITY_GROUP: args.sandboxSecurityGroupId,
+                  }
+                : {}),
             },
             secrets: Object.fromEntries(
               secretIds.map((id) => [SECRET_SPECS[id].env, args.secrets.get(id).arn]),
@@ -155,13 +264,14 @@ export class Agents extends pulumi.ComponentResource {
             region: args.region,
             streamPrefix: role,
           }),
-          tags: args.tags,
+          tags: { ...args.tags, "pf:role": role },
         },
         child,
       );
     }
     this.registerOutputs({
       clusterArn: this.cluster.arn,
+      sandboxTaskDefinitionArn: this.sandboxTaskDefinition.arn,
       taskDefinitionArns: Object.fromEntries(AGENT_ROLES.map((r) => [r, this.taskDefinitions[r].arn])),
     });
   }

@@ -20,6 +20,8 @@ export class Network extends pulumi.ComponentResource {
   readonly albSecurityGroup: aws.ec2.SecurityGroup;
   readonly gatewaySecurityGroup: aws.ec2.SecurityGroup;
   readonly agentSecurityGroup: aws.ec2.SecurityGroup;
+  /** Untrusted steps (the sandbox task): no ingress, no egress at all. */
+  readonly sandboxSecurityGroup: aws.ec2.SecurityGroup;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pf:network:Network", name, {}, opts);
@@ -43,6 +45,19 @@ export class Network extends pulumi.ComponentResource {
     this.albSecurityGroup = sg("alb-sg", "Protocol Factory ALB: HTTPS in, gateway port out");
     this.gatewaySecurityGroup = sg("gateway-sg", "Protocol Factory gateway: from the ALB, HTTPS out");
     this.agentSecurityGroup = sg("agents-sg", "Protocol Factory agents: HTTPS out only");
+    // Inline and empty: the provider removes AWS's default allow-all egress rule and keeps it
+    // removed. Work trees and results travel through presigned S3 URLs the agent fetches itself.
+    this.sandboxSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sandbox-sg`,
+      {
+        vpcId,
+        description: "Protocol Factory sandbox: untrusted steps, no network",
+        ingress: [],
+        egress: [],
+        tags: args.tags,
+      },
+      child,
+    );
 
     const rule = (suffix: string, a: aws.ec2.SecurityGroupRuleArgs) =>
       new aws.ec2.SecurityGroupRule(`${name}-${suffix}`, a, child);

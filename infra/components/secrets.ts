@@ -17,8 +17,16 @@ export const SECRET_SPECS = {
     env: "GITHUB_TOKEN",
     description: "GitHub token: branches, draft PRs, comments (no merge)",
   },
+  "github-read-token": {
+    env: "GITHUB_READ_TOKEN",
+    description: "GitHub token, contents:read only: the planner reads repositories (never pushes)",
+  },
   "github-webhook-secret": { env: "GITHUB_WEBHOOK_SECRET", description: "GitHub webhook secret" },
   "gitlab-token": { env: "GITLAB_TOKEN", description: "GitLab token: branches, draft MRs, notes (no merge)" },
+  "gitlab-read-token": {
+    env: "GITLAB_READ_TOKEN",
+    description: "GitLab token, read_repository only: the planner reads repositories (never pushes)",
+  },
   "gitlab-webhook-token": { env: "GITLAB_WEBHOOK_TOKEN", description: "GitLab webhook secret token" },
   "gitlab-signing-token": {
     env: "GITLAB_SIGNING_TOKEN",

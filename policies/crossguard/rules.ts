@@ -258,6 +258,78 @@ export const s3BucketProtection: StackRule = (resources) => {
   return out;
 };
 
+const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+const tagsOf = (r: Res) => obj(r.props.tags) ?? {};
+const isSandbox = (r: Res) => r.type === TASK_DEFINITION && tagsOf(r)["pf:role"] === "sandbox";
+
+/**
+ * The sandbox task (untrusted code) holds nothing: no task role, no secrets, no environment; and
+ * a policy that may start it (ecs:RunTask on it) may start nothing else and pass no role but its
+ * execution role. A stack with agent task definitions must have a sandbox.
+ */
+export const sandboxIsolation: StackRule = (resources) => {
+  const out: string[] = [];
+  const sandboxes = resources.filter(isSandbox);
+  const agents = resources.filter(
+    (r) =>
+      r.type === TASK_DEFINITION && ["planner", "builder", "verifier"].includes(String(tagsOf(r)["pf:role"])),
+  );
+  if (agents.length > 0 && sandboxes.length === 0)
+    out.push("agent task definitions exist but no sandbox task definition (tag pf:role=sandbox)");
+  const sandboxArns = new Set<unknown>();
+  const sandboxExecRoles = new Set<unknown>();
+  for (const td of sandboxes) {
+    const name = td.name ?? String(td.props.family);
+    sandboxArns.add(td.props.arn);
+    sandboxExecRoles.add(td.props.executionRoleArn);
+    const role = td.props.taskRoleArn;
+    if (role !== undefined && role !== null && role !== "")
+      out.push(`sandbox ${name}: must have no task role (has ${String(role)})`);
+    let containers: Json[] = [];
+    try {
+      containers =
+        typeof td.props.containerDefinitions === "string"
+          ? list(JSON.parse(td.props.containerDefinitions) as Json[])
+          : [];
+    } catch {
+      out.push(`sandbox ${name}: containerDefinitions is not JSON`);
+    }
+    for (const c of containers) {
+      if (list(c.secrets as unknown[] | undefined).length > 0)
+        out.push(`sandbox ${name}: container ${String(c.name)} must have no secrets`);
+      if (list(c.environment as unknown[] | undefined).length > 0)
+        out.push(`sandbox ${name}: container ${String(c.name)} must have no environment`);
+    }
+  }
+  for (const r of resources) {
+    for (const doc of identityPolicies(r)) {
+      const statements = parseDoc(doc) ?? [];
+      const allows = (action: string) =>
+        statements.filter((s) => s.Effect === "Allow" && list(s.Action).includes(action));
+      const startsSandbox = allows("ecs:RunTask").some((s) =>
+        list(s.Resource).some((x) => sandboxArns.has(x)),
+      );
+      if (!startsSandbox) continue;
+      const where = r.name ?? r.type;
+      const others = allows("ecs:RunTask")
+        .flatMap((s) => list(s.Resource))
+        .filter((x) => !sandboxArns.has(x));
+      if (others.length > 0)
+        out.push(
+          `${where}: a policy that starts the sandbox may RunTask nothing else (${others.join(", ")})`,
+        );
+      const passed = allows("iam:PassRole")
+        .flatMap((s) => list(s.Resource))
+        .filter((x) => !sandboxExecRoles.has(x));
+      if (passed.length > 0)
+        out.push(
+          `${where}: a policy that starts the sandbox may pass only its execution role (${passed.join(", ")})`,
+        );
+    }
+  }
+  return out;
+};
+
 export const RESOURCE_RULES: Record<string, { description: string; rule: ResourceRule }> = {
   "no-wildcard-iam-actions": {
     description: "IAM and resource policies never allow wildcard actions",
@@ -293,6 +365,11 @@ export const STACK_RULES: Record<string, { description: string; rule: StackRule 
   "s3-encryption-versioning-public-access": {
     description: "S3 buckets: SSE-KMS, versioning, all public access blocked",
     rule: s3BucketProtection,
+  },
+  "sandbox-holds-nothing": {
+    description:
+      "The sandbox task definition has no task role, no secrets, no environment; agents may RunTask/PassRole only for it",
+    rule: sandboxIsolation,
   },
 };
 

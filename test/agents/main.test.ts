@@ -1,9 +1,7 @@
 // The real entrypoint as a child process (as the local Step Functions endpoint and ECS run it):
 // env parsing, AWS clients from AWS_ENDPOINT_URL_*, heartbeats, SIGTERM handling, exit codes.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import t from "tap";
 import { AgentOutput } from "#core/contracts/tasks.ts";
 import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/engines.ts";
@@ -110,15 +108,30 @@ t.test("main: a verifier task end to end, SendTaskSuccess and exit 0", async (tt
 t.test(
   "main: SIGTERM mid-step → SendTaskFailure AgentInfrastructureError 'stopped', step killed",
   async (tt) => {
-    const dir = mkdtempSync(join(tmpdir(), "pf-main-"));
-    tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const started = join(dir, "started");
-    const finished = join(dir, "finished");
-    const script = `require("fs").writeFileSync(${JSON.stringify(started)}, "x"); setTimeout(() => require("fs").writeFileSync(${JSON.stringify(finished)}, "x"), 30000);`;
+    // The step runs in the sandbox (private /tmp, own pid namespace): the test finds it from the
+    // host by a marker in its command line.
+    const marker = `pf-main-sigterm-${process.pid}-${Date.now()}`;
+    const script = `/* ${marker} */ setInterval(() => {}, 1000);`;
     const { sfn, child, exited } = await launch(tt, [
       { name: "test", command: ["node", "-e", script], timeout_seconds: 120 },
     ]);
-    await waitFor(() => existsSync(started) && sfn.calls.some((c) => c.action === "SendTaskHeartbeat"));
+    const stepPid = () => {
+      for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        const cmdline = (() => {
+          try {
+            return readFileSync(`/proc/${entry}/cmdline`, "utf8");
+          } catch {
+            return "";
+          }
+        })();
+        if (cmdline.startsWith("node\0-e\0") && cmdline.includes(marker)) return Number(entry);
+      }
+      return undefined;
+    };
+    await waitFor(() => stepPid() !== undefined && sfn.calls.some((c) => c.action === "SendTaskHeartbeat"));
+    const pid = stepPid();
+    tt.ok(pid !== undefined, "the step is running");
     tt.ok(
       sfn.calls.some((c) => c.action === "SendTaskHeartbeat" && c.body.taskToken === "main-test-token"),
       "heartbeats went out",
@@ -129,10 +142,9 @@ t.test(
     tt.equal(call.body.error, "AgentInfrastructureError");
     tt.equal(call.body.cause, "stopped");
     tt.equal(await exited, 1);
-    const stepPid = Number.parseInt(readFileSync(started, "utf8"), 10);
     // Reaping by init can lag a moment after the agent exits.
-    await waitFor(() => !isAlive(stepPid), 5_000);
-    tt.notOk(isAlive(stepPid), "the running step was killed with the agent");
+    await waitFor(() => !isAlive(pid!), 5_000);
+    tt.notOk(isAlive(pid!), "the running step was killed with the agent");
   },
 );
 

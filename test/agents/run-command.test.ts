@@ -15,6 +15,7 @@ t.test("a step's background children die with it and do not hold the result back
     argv: ["sh", "-c", "sleep 300 & echo bg=$!"],
     cwd: tmpdir(),
     timeoutMs: 20_000,
+    env: { PATH: "/usr/bin:/bin" },
   });
   const pid = Number(/bg=(\d+)/.exec(result.output)?.[1]);
   tt.teardown(() => {
@@ -27,6 +28,9 @@ t.test("a step's background children die with it and do not hold the result back
   tt.equal(result.exit_code, 0);
   tt.equal(result.timed_out, false, "the step ended when its process did, not at the timeout");
   tt.ok(Number.isInteger(pid) && pid > 0, "the test saw the background pid");
+  // The child's pipe closes during its exit, a moment before it shows as a zombie: poll briefly.
+  const deadline = Date.now() + 2000;
+  while ((await running(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   tt.equal(await running(pid), false, "the background child of the step was killed");
 });
 
@@ -37,7 +41,12 @@ t.test("a child that left the process group cannot keep runCommand waiting", asy
   // the child has surely left the group when the step exits.
   const script =
     "setsid sh -c 'echo $$ > pid.tmp && mv pid.tmp pid; exec sleep 300' & while [ ! -s pid ]; do :; done; echo bg=$(cat pid)";
-  const result = await runCommand({ argv: ["sh", "-c", script], cwd: dir, timeoutMs: 20_000 });
+  const result = await runCommand({
+    argv: ["sh", "-c", script],
+    cwd: dir,
+    timeoutMs: 20_000,
+    env: { PATH: "/usr/bin:/bin" },
+  });
   const pid = Number(/bg=(\d+)/.exec(result.output)?.[1]);
   tt.teardown(() => {
     try {

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import t from "tap";
 import { runAgent } from "#agents/runtime/run-agent.ts";
 import type { VerifyReport } from "#agents/verifier/verifier.ts";
@@ -105,12 +106,11 @@ t.test(
     tt.notOk("TASK_TOKEN" in stepEnv);
     tt.equal(stepEnv.CI, "true");
     tt.not(stepEnv.HOME, process.env.HOME, "a private HOME");
-    // tap's process-info hook patches child_process.spawn and injects its own variables into every
-    // child (NODE_OPTIONS with @tapjs, _TAPJS_*); they are the harness, not the agent's environment.
-    const visible = Object.keys(stepEnv).filter(
-      (k) => !k.startsWith("_TAPJS_") && !(k === "NODE_OPTIONS" && stepEnv[k]!.includes("@tapjs")),
-    );
-    const allowed = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TERM", "CI"];
+    // The sandbox execs the step with `env -i`: even what tap's spawn hook injects into every
+    // child (NODE_OPTIONS, _TAPJS_*) is gone, so the allow-list holds exactly.
+    const visible = Object.keys(stepEnv);
+    // TMPDIR is the sandbox's own; PWD is set by the sandbox's init shell (the step's copy).
+    const allowed = ["PATH", "HOME", "TMPDIR", "PWD", "LANG", "LC_ALL", "TZ", "TERM", "CI"];
     tt.same(
       visible.filter((k) => !allowed.includes(k)),
       [],
@@ -215,6 +215,8 @@ t.test("verifier: missing, invalid or unsatisfiable config fails with a clear me
 t.test("verifier: a pinned toolchain from the toolchains directory is put first on PATH", async (tt) => {
   const dir = mkdtempSync(join(tmpdir(), "pf-toolchains-"));
   tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Like /opt/toolchains in the image: readable by the sandbox's uid (mkdtemp makes it 0700).
+  chmodSync(dir, 0o755);
   mkdirSync(join(dir, "node-99", "bin"), { recursive: true });
   const fakeNode = join(dir, "node-99", "bin", "node");
   writeFileSync(
@@ -270,3 +272,22 @@ t.test("#13: a step log with once-missed tokens and a non-converging run is stor
   tt.match(log, "[REDACTED:npm_token]");
   tt.notMatch(JSON.stringify(report), npm, "the report carries no secret either");
 });
+
+t.test(
+  "verifier: a git bundle that does not match its digest is refused before anything runs",
+  async (tt) => {
+    const { world, run, sfn, build } = await verifierSetup(tt, {
+      ".factory/verify.json": verifyJson([{ name: "test", command: ["true"], timeout_seconds: 5 }]),
+    });
+    // Overwrite the stored bundle object in place (same key, other bytes).
+    await world.engines.s3.send(
+      new PutObjectCommand({ Bucket: world.engines.bucket, Key: build.bundle_ref.key, Body: "not a bundle" }),
+    );
+    tt.equal((await run()).status, "failed");
+    const call = await sfn.outcome;
+    tt.equal(call.body.error, "AgentInfrastructureError");
+    tt.match(call.body.cause, /git bundle .* was altered/);
+    const tools = (await world.ledger.read(world.runId)).filter((e) => e.event_type === "tool_result");
+    tt.equal(tools.length, 0, "no step ran");
+  },
+);

@@ -13,6 +13,7 @@ import {
   type Res,
   STACK_RULES,
   s3BucketProtection,
+  sandboxIsolation,
   snsEncryption,
   stepFunctionsLoggingAndTracing,
 } from "#policies/crossguard/rules.ts";
@@ -37,7 +38,7 @@ t.test("the pack has every rule, all mandatory", async (t) => {
     [...Object.keys(RESOURCE_RULES), ...Object.keys(STACK_RULES)].sort(),
   );
   t.ok(policies.every((p) => p.enforcementLevel === "mandatory"));
-  t.equal(policies.length, 10);
+  t.equal(policies.length, 11);
 });
 
 t.test("every rule passes over the whole program (dev and prod)", async (t) => {
@@ -59,7 +60,7 @@ t.test("the rules apply to resources the program really has", async (t) => {
   const touched = (types: string[]) => resources.filter((r) => types.includes(r.type)).length;
   t.ok(touched(["aws:iam/rolePolicy:RolePolicy"]) >= 15, "inline role policies");
   t.ok(touched(["aws:dynamodb/table:Table"]) === 2);
-  t.ok(touched(["aws:ecs/taskDefinition:TaskDefinition"]) === 4);
+  t.ok(touched(["aws:ecs/taskDefinition:TaskDefinition"]) === 5);
   t.ok(touched(["aws:cloudwatch/logGroup:LogGroup"]) >= 13);
 });
 
@@ -211,4 +212,40 @@ t.test("the PolicyPack wrappers report through CrossGuard's callback", async (t)
     (message) => reports.push(String(message)),
   );
   t.same(reports, ["automatic key rotation must be enabled"]);
+});
+
+t.test("sandbox-holds-nothing: a task role, a secret or a wider RunTask/PassRole is caught", async (t) => {
+  const run = runs[0]!;
+  const resources = run.resources.map(asRes);
+  t.same(sandboxIsolation(resources), [], "the program passes");
+  const sandboxIdx = resources.findIndex((r) => r.name?.endsWith("-agents-sandbox"));
+  const sandbox = resources[sandboxIdx]!;
+  const withRole = resources.map((r, i) =>
+    i === sandboxIdx ? withProps(r, { taskRoleArn: "arn:aws:iam::123456789012:role/x" }) : r,
+  );
+  t.match(sandboxIsolation(withRole).join("\n"), /must have no task role/);
+  const defs = JSON.parse(sandbox.props.containerDefinitions as string) as Doc[];
+  defs[0]!.secrets = [
+    { name: "GITHUB_TOKEN", valueFrom: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x" },
+  ];
+  const withSecret = resources.map((r, i) =>
+    i === sandboxIdx ? withProps(r, { containerDefinitions: JSON.stringify(defs) }) : r,
+  );
+  t.match(sandboxIsolation(withSecret).join("\n"), /must have no secrets/);
+  const builderPolicyIdx = resources.findIndex((r) => r.name?.endsWith("-agents-builder-task-policy"));
+  const doc = JSON.parse(resources[builderPolicyIdx]!.props.policy as string) as { Statement: Doc[] };
+  const plannerTd = resources.find((r) => r.name?.endsWith("-agents-planner"))!;
+  for (const s of doc.Statement) {
+    if (s.Sid === "StartSandboxTask") s.Resource = [...s.Resource, plannerTd.props.arn];
+    if (s.Sid === "PassSandboxExecutionRole")
+      s.Resource = [...s.Resource, "arn:aws:iam::123456789012:role/agent-task"];
+  }
+  const wider = resources.map((r, i) =>
+    i === builderPolicyIdx ? withProps(r, { policy: JSON.stringify(doc) }) : r,
+  );
+  const messages = sandboxIsolation(wider).join("\n");
+  t.match(messages, /may RunTask nothing else/);
+  t.match(messages, /may pass only its execution role/);
+  const noSandbox = resources.filter((_, i) => i !== sandboxIdx);
+  t.match(sandboxIsolation(noSandbox).join("\n"), /no sandbox task definition/);
 });

@@ -45,7 +45,11 @@ t.test("inventory: every service the design names exists in dev and prod", async
     t.equal(count("aws:sfn/stateMachine:StateMachine"), 1, `${run.stack}: Step Functions`);
     t.equal(count("aws:ecs/cluster:Cluster"), 1, `${run.stack}: ECS cluster`);
     const taskDefs = run.of("aws:ecs/taskDefinition:TaskDefinition");
-    t.equal(taskDefs.length, AGENT_ROLES.length + 1, `${run.stack}: agent + gateway task definitions`);
+    t.equal(
+      taskDefs.length,
+      AGENT_ROLES.length + 2,
+      `${run.stack}: agent + sandbox + gateway task definitions`,
+    );
     for (const td of taskDefs)
       t.same(td.inputs.requiresCompatibilities, ["FARGATE"], `${td.name} is Fargate`);
     t.equal(count("awsx:ecs:FargateService"), 1, `${run.stack}: gateway Fargate service`);
@@ -115,11 +119,13 @@ t.test(
         .map(ecrRepositoryArn)
         .filter((a): a is string => a !== undefined);
       const smName = run.one("aws:sfn/stateMachine:StateMachine").state.name as string;
+      const clusterName = run.one("aws:ecs/cluster:Cluster").state.name as string;
       const scoped = (resource: string) =>
         [...created].some(
           (arn) => resource === arn || resource.startsWith(`${arn}/`) || resource.startsWith(`${arn}:`),
         ) ||
         imageRepos.includes(resource) ||
+        resource === `arn:aws:ecs:eu-west-1:123456789012:task/${clusterName}/*` ||
         resource === `arn:aws:states:eu-west-1:123456789012:execution:${smName}:*`;
       let allowStatements = 0;
       for (const { where, type, doc } of docs) {
@@ -169,7 +175,7 @@ t.test("state machine role allows exactly its integrations", async (t) => {
     );
     const agentTaskDefs = run
       .of("aws:ecs/taskDefinition:TaskDefinition")
-      .filter((td) => !td.name.includes("gateway"))
+      .filter((td) => !td.name.includes("gateway") && !td.name.endsWith("-sandbox"))
       .map((td) => td.state.arn as string);
     t.same(
       [...resourcesOf(bySid("RunAgentTasks"))].sort(),
@@ -322,8 +328,8 @@ t.test("encryption, retention and data protection flags", async (t) => {
     const groups = run.of("aws:cloudwatch/logGroup:LogGroup");
     t.equal(
       groups.length,
-      LAMBDA_TASKS.length + AGENT_ROLES.length + 2,
-      "log groups: lambdas, agents, gateway, state machine",
+      LAMBDA_TASKS.length + AGENT_ROLES.length + 3,
+      "log groups: lambdas, agents, sandbox, gateway, state machine",
     );
     for (const g of groups) {
       t.equal(g.inputs.kmsKeyId, keyArn, `${g.name} encrypted`);
@@ -386,6 +392,9 @@ t.test("containers: images by digest, secrets injected by ARN, contract env name
           t.ok(secretNames.includes(name), `gateway secret ${name}`);
         }
         t.equal(secretNames.includes("GITLAB_SIGNING_TOKEN"), run.config.gitlabSigning);
+      } else if (td.name.endsWith("-sandbox")) {
+        t.same(c!.secrets, [], "the sandbox gets no secret");
+        t.same(c!.environment, [], "the sandbox gets no environment");
       } else {
         t.equal(c!.name, AGENT_CONTAINER_NAME);
         for (const name of ["AGENT_ROLE", "LEDGER_TABLE", "EVIDENCE_BUCKET", "FACTORY_POLICY"])
@@ -496,3 +505,95 @@ t.test("if the ASL switched to ecs:runTask.sync the role would gain exactly the 
     "arn:aws:events:eu-west-1:123456789012:rule/StepFunctionsGetEventsForECSTaskRule",
   ]);
 });
+
+t.test("agents: each role gets only its credentials (ECS secrets and model-key grants)", async (t) => {
+  for (const run of runs) {
+    const secretByArn = new Map(
+      run.of("aws:secretsmanager/secret:Secret").map((s) => [s.state.arn as string, s.inputs.name as string]),
+    );
+    const modelSecretArns = run
+      .of("aws:secretsmanager/secret:Secret")
+      .filter((s) => modelSecretNames().includes(s.inputs.name as string))
+      .map((s) => s.state.arn as string);
+    const expected = {
+      planner: { env: ["GITHUB_READ_TOKEN", "GITLAB_READ_TOKEN"], modelKeys: true },
+      builder: { env: ["GITHUB_TOKEN", "GITLAB_TOKEN"], modelKeys: true },
+      verifier: { env: [], modelKeys: false },
+    };
+    for (const role of AGENT_ROLES) {
+      const td = run.one("aws:ecs/taskDefinition:TaskDefinition", `-agents-${role}`);
+      const [c] = JSON.parse(td.inputs.containerDefinitions as string) as Array<Doc>;
+      const secrets = c!.secrets as Array<{ name: string; valueFrom: string }>;
+      t.same(secrets.map((s) => s.name).sort(), expected[role].env, `${run.stack} ${role}: ECS secrets`);
+      for (const s of secrets)
+        t.match(secretByArn.get(s.valueFrom), /-token$/, `${role}: ${s.name} from a token secret`);
+      const task = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", `-agents-${role}-task-policy`);
+      const readable = task
+        .filter((s) => actionsOf(s).includes("secretsmanager:GetSecretValue"))
+        .flatMap(resourcesOf);
+      t.same(
+        readable.sort(),
+        expected[role].modelKeys ? [...modelSecretArns].sort() : [],
+        `${run.stack} ${role}: task role reads ${expected[role].modelKeys ? "the model keys" : "no secret"}`,
+      );
+      const exec = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", `-agents-${role}-exec-policy`);
+      const injected = exec
+        .filter((s) => actionsOf(s).includes("secretsmanager:GetSecretValue"))
+        .flatMap(resourcesOf);
+      t.same(
+        injected.map((arn) => secretByArn.get(arn)).sort(),
+        secrets.map((s) => secretByArn.get(s.valueFrom)).sort(),
+        `${role}: the execution role reads exactly the injected secrets`,
+      );
+    }
+  }
+});
+
+t.test(
+  "sandbox: own task definition with no task role, a no-egress group, RunTask/PassRole scoped to it",
+  async (t) => {
+    for (const run of runs) {
+      const sandbox = run.one("aws:ecs/taskDefinition:TaskDefinition", "-agents-sandbox");
+      t.equal(sandbox.inputs.taskRoleArn, undefined, `${run.stack}: no task role`);
+      t.same(sandbox.inputs.requiresCompatibilities, ["FARGATE"]);
+      t.equal((sandbox.inputs.tags as Doc)["pf:role"], "sandbox");
+      const sg = run.one("aws:ec2/securityGroup:SecurityGroup", "-sandbox-sg");
+      t.same(sg.inputs.egress, [], "no egress");
+      t.same(sg.inputs.ingress, [], "no ingress");
+      t.equal(
+        run
+          .of("aws:ec2/securityGroupRule:SecurityGroupRule")
+          .filter((r) => r.inputs.securityGroupId === sg.state.id).length,
+        0,
+        "no separate rule opens it",
+      );
+      const exec = run.one("aws:iam/role:Role", "-agents-sandbox-exec");
+      const execPolicy = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "-agents-sandbox-exec-policy");
+      t.notOk(
+        execPolicy.flatMap(actionsOf).includes("secretsmanager:GetSecretValue"),
+        "the sandbox's execution role reads no secret",
+      );
+      const sandboxArn = sandbox.state.arn as string;
+      for (const role of AGENT_ROLES) {
+        const st = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", `-agents-${role}-task-policy`);
+        const runTask = st.filter((s) => actionsOf(s).includes("ecs:RunTask")).flatMap(resourcesOf);
+        const passRole = st.filter((s) => actionsOf(s).includes("iam:PassRole")).flatMap(resourcesOf);
+        if (role === "planner") {
+          t.same([runTask, passRole], [[], []], "the planner runs no untrusted code and starts no task");
+        } else {
+          t.same(runTask, [sandboxArn], `${run.stack} ${role}: RunTask only the sandbox`);
+          t.same(passRole, [exec.state.arn], `${role}: PassRole only the sandbox's execution role`);
+          const [c] = JSON.parse(
+            run.one("aws:ecs/taskDefinition:TaskDefinition", `-agents-${role}`).inputs
+              .containerDefinitions as string,
+          ) as Array<Doc>;
+          const env = Object.fromEntries(
+            (c!.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]),
+          );
+          t.equal(env.PF_SANDBOX_TASK_DEFINITION, sandboxArn, `${role} knows its sandbox`);
+          t.equal(env.PF_SANDBOX_SECURITY_GROUP, sg.state.id);
+        }
+      }
+    }
+  },
+);

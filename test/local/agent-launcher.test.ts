@@ -23,6 +23,7 @@ t.test("agents run as child processes with only the factory's environment", asyn
     root: process.cwd(),
     entry,
     baseEnv: { BASE_VALUE: "base" },
+    modelKeyNames: new Set(),
     logsDir: logs,
     onCrash: (ctx, detail) => {
       crashes.push(`${ctx.role}:${detail}`);
@@ -63,6 +64,7 @@ t.test("stop() and stopAll() end agents without reporting a crash", async (t) =>
     root: process.cwd(),
     entry,
     baseEnv: {},
+    modelKeyNames: new Set(),
     logsDir: logs,
     onCrash: (_ctx, detail) => {
       crashes.push(detail);
@@ -89,6 +91,7 @@ t.test("a missing entry script is reported as a crash", async (t) => {
       root: process.cwd(),
       entry: join(logs, "nope.ts"),
       baseEnv: {},
+      modelKeyNames: new Set(),
       logsDir: logs,
       onCrash: (_ctx, d) => resolveDetail(d),
     });

@@ -38,6 +38,9 @@ export async function builderSetup(
     limits?: PatchLimits;
     budgets?: Partial<PolicyDocument["budgets"]>;
     outside?: string;
+    policyEdit?: (doc: PolicyDocument) => void;
+    /** Extra files of the target repository. */
+    files?: Record<string, string>;
   },
 ) {
   const fake = await startFakeModel((_req, i) => ({ content: replies[Math.min(i, replies.length - 1)] }));
@@ -46,6 +49,7 @@ export async function builderSetup(
     engines: await options.engines,
     baseUrl: fake.baseUrl,
     budgets: { max_model_attempts: 2, ...options.budgets },
+    ...(options.policyEdit === undefined ? {} : { policyEdit: options.policyEdit }),
   });
   const remote = createRemote(tt, {
     branch: BRANCH,
@@ -54,6 +58,7 @@ export async function builderSetup(
       "src/greeting.ts": "export const hello = 'hi';\n",
       "scripts/fmt.mjs": FORMATTER,
       ".factory/config.json": JSON.stringify({ formatter: { command: ["node", "scripts/fmt.mjs"] } }),
+      ...options.files,
     },
     symlinks: options.outside === undefined ? {} : { link: options.outside },
   });

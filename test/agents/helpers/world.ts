@@ -7,6 +7,7 @@ import { createProviderFactory } from "#agents/models/registry.ts";
 import type { Recording } from "#agents/models/replay.ts";
 import { envSecrets } from "#agents/models/secrets.ts";
 import type { AgentDeps } from "#agents/runtime/context.ts";
+import { agentSandbox } from "#agents/sandbox/local.ts";
 import type { EntryInput, ModelId } from "#core/contracts/entry-input.ts";
 import type { PolicyDocument } from "#core/contracts/policy.ts";
 import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
@@ -25,7 +26,11 @@ export const TEST_KEYS: Record<ModelId, string> = {
 };
 
 /** pf-policy-v1 as shipped, with every model pointed at `baseUrl` and keys from TEST_KEY_* vars. */
-export function testPolicyDoc(baseUrl: string, budgets: Partial<PolicyDocument["budgets"]> = {}): unknown {
+export function testPolicyDoc(
+  baseUrl: string,
+  budgets: Partial<PolicyDocument["budgets"]> = {},
+  edit?: (doc: PolicyDocument) => void,
+): unknown {
   const doc = JSON.parse(readFileSync("policies/pf-policy-v1.json", "utf8")) as PolicyDocument;
   for (const id of Object.keys(doc.models) as ModelId[]) {
     const model = doc.models[id]!;
@@ -33,6 +38,7 @@ export function testPolicyDoc(baseUrl: string, budgets: Partial<PolicyDocument["
     model.api_key_secret = `TEST_KEY_${id.toUpperCase()}`;
   }
   doc.budgets = { ...doc.budgets, ...budgets };
+  edit?.(doc);
   return doc;
 }
 
@@ -52,6 +58,8 @@ export async function makeWorld(
     budgets?: Partial<PolicyDocument["budgets"]>;
     recordings?: Recording[];
     forceReplay?: boolean;
+    /** Change the shipped policy before it is parsed (e.g. a project's ci_paths_allowed). */
+    policyEdit?: (doc: PolicyDocument) => void;
     /** Share one set of engines across a file's tests (each test still gets its own run id). */
     engines?: TestEngines;
   },
@@ -59,13 +67,18 @@ export async function makeWorld(
   const engines = options.engines ?? (await withEngines(t));
   const evidence = new S3EvidenceStore({ client: engines.s3, bucket: engines.bucket });
   const ledger = new DynamoLedger({ client: engines.dynamo, tableName: engines.ledgerTable, evidence });
-  const policy = parsePolicy(testPolicyDoc(options.baseUrl, options.budgets), "test policy");
+  const policy = parsePolicy(
+    testPolicyDoc(options.baseUrl, options.budgets, options.policyEdit),
+    "test policy",
+  );
   const secrets = envSecrets(
     Object.fromEntries(Object.entries(TEST_KEYS).map(([id, key]) => [`TEST_KEY_${id.toUpperCase()}`, key])),
   );
   const workRoot = mkdtempSync(join(tmpdir(), "pf-agent-work-"));
   t.teardown(() => rmSync(workRoot, { recursive: true, force: true }));
   const deps: AgentDeps = {
+    // The production runner, as main.ts builds it (the agent's work root hidden from steps).
+    sandbox: await agentSandbox(workRoot),
     ledger,
     evidence,
     policy,
