@@ -11,7 +11,7 @@ import {
   replaceChecklist,
   summarizeGates,
 } from "#core/approvals/checklist.ts";
-import { type MrRef, RiskClass } from "#core/contracts/entry-input.ts";
+import type { MrRef } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import { GATES, type Gate } from "#core/contracts/policy.ts";
 import { type VerifiedCommit, verifiedCommitsOf } from "#core/evidence/bundle.ts";
@@ -73,14 +73,13 @@ export function verifiedHeadOf(run: OpenedRun): VerifiedCommit | undefined {
   return latestEvidence(run.events)?.verified.find((v) => v.repo === run.repo);
 }
 
-/** Gates this run requires: as OpenPullRequest recorded them, else from the run's risk class. */
-export function requiredGatesOf(deps: GatewayDeps, run: OpenedRun): Gate[] {
+/**
+ * Gates this run requires, as OpenPullRequest recorded them (from the stricter of the delivery's
+ * and the fetched issue's risk class). A `pr_opened` without the list requires every gate.
+ */
+export function requiredGatesOf(run: OpenedRun): Gate[] {
   const recorded = (run.opened.detail as { required_gates?: unknown }).required_gates;
-  if (Array.isArray(recorded)) return GATES.filter((g) => recorded.includes(g));
-  const started = run.events.find((e) => e.event_type === "run_started");
-  const risk = RiskClass.safeParse((started?.detail as { risk_class?: unknown } | undefined)?.risk_class);
-  // Unknown risk: require everything (fail closed).
-  return risk.success ? deps.policy.requiredGates(risk.data) : [...GATES];
+  return Array.isArray(recorded) ? GATES.filter((g) => recorded.includes(g)) : [...GATES];
 }
 
 export interface GatesView {
@@ -106,7 +105,7 @@ export function viewGates(deps: GatewayDeps, run: OpenedRun, head: string): Gate
       ticks[a.gate] = [...(ticks[a.gate] ?? []), tick];
     }
   }
-  const required = requiredGatesOf(deps, run);
+  const required = requiredGatesOf(run);
   const facts = { required, ticks, minApprovals: (g: Gate) => deps.policy.minApprovals(g) };
   let summary = summarizeGates(facts);
   if (verified === undefined || verified.head_commit !== head) {
