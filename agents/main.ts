@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
@@ -29,7 +30,7 @@ import { AgentInfrastructureError, classifyFailure } from "./runtime/errors.ts";
 import { dropToRole, forgeTokenName } from "./runtime/role-env.ts";
 import { runAgent } from "./runtime/run-agent.ts";
 import { sfnTaskCallbacks } from "./runtime/task-callbacks.ts";
-import { agentSandbox } from "./sandbox/local.ts";
+import { selectSandbox } from "./sandbox/select.ts";
 
 const logger = new Logger({ serviceName: "pf-agent" });
 // Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
@@ -64,6 +65,8 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
     controller.abort(new AgentInfrastructureError("stopped"));
   };
   process.once("SIGTERM", onSigterm);
+  // The ECS sandbox task is stopped however the agent ends (success, failure, SIGTERM).
+  let stopSandbox = async () => {};
   try {
     let deps: AgentDeps;
     try {
@@ -90,21 +93,9 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
         env.PF_REPLAY_DIR === undefined ? [] : await loadRecordings(env.PF_REPLAY_DIR);
       const workRoot = env.PF_WORK_DIR ?? join(tmpdir(), "pf-agent");
       mkdirSync(workRoot, { recursive: true, mode: 0o700 });
-      const local = await agentSandbox(workRoot, env.PF_SANDBOX_DIR);
-      // The ECS sandbox task exists (infra) but no runner uses it yet: say so, never silently.
-      const sandbox =
-        env.PF_SANDBOX_TASK_DEFINITION === undefined
-          ? local
-          : {
-              ...local,
-              isolation: {
-                ...local.isolation,
-                limitations: [
-                  ...local.isolation.limitations,
-                  `the ECS sandbox task ${env.PF_SANDBOX_TASK_DEFINITION} is configured but not used yet: steps run with the local runner inside the agent task`,
-                ],
-              },
-            };
+      // ECS (AWS): a Fargate sandbox task per agent; otherwise the local runner (docs/agents.md).
+      const sandbox = await selectSandbox(env, { workRoot, ecs: () => new ECSClient({}), s3 });
+      stopSandbox = () => sandbox.close();
       // Said once at start-up (and in every verifier report): never silently weaker.
       if (sandbox.isolation.limitations.length > 0)
         logger.warn("sandbox is weaker on this host", { limitations: sandbox.isolation.limitations });
@@ -150,6 +141,7 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
     logger.error("task failed", { error: result.failure.error });
     return 1;
   } finally {
+    await stopSandbox().catch((err: unknown) => logger.warn("sandbox close failed", { error: String(err) }));
     process.off("SIGTERM", onSigterm);
   }
 }
