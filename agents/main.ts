@@ -1,4 +1,5 @@
-// Agent container entrypoint: `node dist/agents/main.mjs <planner|builder|verifier>` (or AGENT_ROLE).
+// Agent container entrypoint: `node dist/agents/main.mjs <planner|builder|verifier>` (or AGENT_ROLE),
+// and `main.mjs sandbox-worker` in the ECS sandbox task (agents/sandbox/worker.ts).
 // Thin adapter: parse the environment, build the AWS clients and stores, run the role through the
 // runtime-neutral core, exit. Clients and logger live at module scope (one per process).
 import { mkdirSync } from "node:fs";
@@ -30,7 +31,9 @@ import { AgentInfrastructureError, classifyFailure } from "./runtime/errors.ts";
 import { dropToRole, forgeTokenName } from "./runtime/role-env.ts";
 import { runAgent } from "./runtime/run-agent.ts";
 import { sfnTaskCallbacks } from "./runtime/task-callbacks.ts";
+import { SANDBOX_WORKER_COMMAND } from "./sandbox/ecs.ts";
 import { selectSandbox } from "./sandbox/select.ts";
+import { runWorker } from "./sandbox/worker.ts";
 
 const logger = new Logger({ serviceName: "pf-agent" });
 // Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
@@ -40,6 +43,8 @@ const dynamo = new DynamoDBClient({});
 const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
 
 export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): Promise<number> {
+  // Inside the ECS sandbox task (same image, no role, no secrets): the worker, not an agent.
+  if (argv[0] === SANDBOX_WORKER_COMMAND[0]) return runWorker(rawEnv);
   let parsed: ReturnType<typeof parseAgentEnv>;
   try {
     parsed = parseAgentEnv(rawEnv, argv[0]);

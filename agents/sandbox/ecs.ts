@@ -36,8 +36,11 @@ const run = promisify(execFile);
 
 /** The sandbox task definition's one container (infra/components/agents.ts). */
 export const SANDBOX_CONTAINER_NAME = "sandbox";
-/** What the sandbox container runs instead of the agent (the image is the agent image). */
-export const SANDBOX_WORKER_COMMAND = ["node", "--enable-source-maps", "/app/dist/agents/sandbox-worker.mjs"];
+/**
+ * The sandbox container's command override. The image is the agent image, whose entrypoint is
+ * main.mjs (RunTask cannot override an entrypoint): main() runs the worker for this "role".
+ */
+export const SANDBOX_WORKER_COMMAND = ["sandbox-worker"] as const;
 
 export interface EcsSandboxOptions {
   ecs: ECSClient;

@@ -299,3 +299,37 @@ t.test("write-back through the ECS runner: regular files come back, symlinks and
   tt.same(result.files, { "report.xml": "report\n" }, "only collected regular files inside the tree");
   tt.throws(() => readFileSync(join(tree, ".git", "config")), "nothing under .git/ comes back");
 });
+
+t.test(
+  "runner selection: all ECS variables select ECS, none the local runner, some is an error",
+  async (tt) => {
+    const engines = await sharedEngines;
+    const workRoot = mkdtempSync(join(tmpdir(), "pf-ecs-select-"));
+    tt.teardown(() => rmSync(workRoot, { recursive: true, force: true }));
+    let built = 0;
+    const deps = {
+      workRoot,
+      s3: engines.s3,
+      ecs: () => {
+        built++;
+        return new ECSClient({ region: LOCAL_REGION });
+      },
+    };
+    const local = await selectSandbox({}, deps);
+    tt.equal(local.isolation.runner, "local");
+    tt.equal(built, 0, "no ECS client without the ECS sandbox");
+    const { PF_SANDBOX_SECURITY_GROUP: _, ...partial } = SANDBOX_VARS;
+    await tt.rejects(
+      selectSandbox({ ...partial, PF_SANDBOX_BUCKET: engines.bucket }, deps),
+      /PF_SANDBOX_SECURITY_GROUP missing/,
+      "a partial configuration never falls back to running steps inside the agent's task",
+    );
+    const ecs = await selectSandbox({ ...SANDBOX_VARS, PF_SANDBOX_BUCKET: engines.bucket }, deps);
+    tt.equal(ecs.isolation.runner, "ecs");
+    tt.notOk(
+      ecs.isolation.limitations.some((l) => /not used/.test(l)),
+      "no 'configured but not used' notice",
+    );
+    await ecs.close();
+  },
+);

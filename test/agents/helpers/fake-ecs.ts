@@ -6,7 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import Fastify from "fastify";
 
-const ENTRY = resolve(import.meta.dirname, "../../../agents/sandbox-worker.ts");
+// The image's entrypoint (dist/agents/main.mjs) is its source here; the override supplies the args.
+const ENTRY = resolve(import.meta.dirname, "../../../agents/main.ts");
 const REPO = resolve(import.meta.dirname, "../../..");
 
 interface FakeTask {
@@ -71,13 +72,16 @@ export async function startFakeEcs(): Promise<FakeEcs> {
     calls.push({ operation, body });
     if (operation === "RunTask") {
       const overrides = body.overrides as {
-        containerOverrides?: Array<{ environment?: Array<{ name: string; value: string }> }>;
+        containerOverrides?: Array<{
+          command?: string[];
+          environment?: Array<{ name: string; value: string }>;
+        }>;
       };
       const env = Object.fromEntries(
         (overrides?.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name, e.value]),
       );
-      // The image's command (dist/agents/sandbox-worker.mjs) is its source entry here.
-      const child = spawn(process.execPath, ["--import", "tsx", ENTRY], {
+      const command = overrides?.containerOverrides?.[0]?.command ?? [];
+      const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...command], {
         cwd: REPO,
         env,
         detached: true,
