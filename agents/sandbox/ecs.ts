@@ -34,6 +34,8 @@ import type { SandboxIsolation, SandboxRequest, SandboxResult, SandboxRunner } f
 
 const run = promisify(execFile);
 
+/** Key prefix of the exchange objects (the agents' IAM grant is scoped to it). */
+export const SANDBOX_EXCHANGE_PREFIX = "sandbox-exchange/";
 /** The sandbox task definition's one container (infra/components/agents.ts). */
 export const SANDBOX_CONTAINER_NAME = "sandbox";
 /**
@@ -110,7 +112,7 @@ interface Task {
 export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
   const jobSeconds = options.jobUrlSeconds ?? 900;
   const mailboxSeconds = options.mailboxSeconds ?? 3600;
-  const root = options.prefix ?? "sandbox-exchange/";
+  const root = options.prefix ?? SANDBOX_EXCHANGE_PREFIX;
   let task: Task | undefined;
   let queue: Promise<unknown> = Promise.resolve();
 

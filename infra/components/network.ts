@@ -8,12 +8,15 @@ export interface NetworkArgs {
   /** CIDRs allowed to reach the load balancer's HTTPS listener. */
   ingressCidrs: string[];
   gatewayPort: number;
+  /** For the S3 gateway endpoint's service name. */
+  region: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
 /**
  * The VPC (public subnets for the ALB only, private subnets for every task) and the three
- * security groups: internet → ALB :443, ALB → gateway :PORT, tasks → HTTPS out.
+ * security groups: internet → ALB :443, ALB → gateway :PORT, tasks → HTTPS out, sandbox → S3 only
+ * (through the S3 gateway endpoint).
  */
 export class Network extends pulumi.ComponentResource {
   readonly vpc: awsx.ec2.Vpc;
@@ -22,6 +25,8 @@ export class Network extends pulumi.ComponentResource {
   readonly agentSecurityGroup: aws.ec2.SecurityGroup;
   /** Untrusted steps (the sandbox task): no ingress, no egress at all. */
   readonly sandboxSecurityGroup: aws.ec2.SecurityGroup;
+  /** S3 gateway endpoint: the sandbox's only way out (presigned exchange URLs), private subnets. */
+  readonly s3Endpoint: aws.ec2.VpcEndpoint;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pf:network:Network", name, {}, opts);
@@ -45,15 +50,41 @@ export class Network extends pulumi.ComponentResource {
     this.albSecurityGroup = sg("alb-sg", "Protocol Factory ALB: HTTPS in, gateway port out");
     this.gatewaySecurityGroup = sg("gateway-sg", "Protocol Factory gateway: from the ALB, HTTPS out");
     this.agentSecurityGroup = sg("agents-sg", "Protocol Factory agents: HTTPS out only");
-    // Inline and empty: the provider removes AWS's default allow-all egress rule and keeps it
-    // removed. Work trees and results travel through presigned S3 URLs the agent fetches itself.
+    // S3 through a gateway endpoint on the private subnets' route tables: the sandbox reaches
+    // the presigned work-tree/result URLs without a NAT route to anything else.
+    const privateRouteTables = aws.ec2.getRouteTablesOutput({
+      vpcId,
+      filters: [{ name: "association.subnet-id", values: this.vpc.privateSubnetIds }],
+    });
+    this.s3Endpoint = new aws.ec2.VpcEndpoint(
+      `${name}-s3-endpoint`,
+      {
+        vpcId,
+        serviceName: pulumi.interpolate`com.amazonaws.${args.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: privateRouteTables.ids,
+        tags: args.tags,
+      },
+      child,
+    );
+    // Inline rules: the provider removes AWS's default allow-all egress rule and keeps every
+    // other rule out. The one egress is HTTPS to S3's prefix list (the presigned exchange URLs
+    // the agent hands the worker); no ingress.
     this.sandboxSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-sandbox-sg`,
       {
         vpcId,
-        description: "Protocol Factory sandbox: untrusted steps, no network",
+        description: "Protocol Factory sandbox: untrusted steps, S3 gateway endpoint only",
         ingress: [],
-        egress: [],
+        egress: [
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            prefixListIds: [this.s3Endpoint.prefixListId],
+            description: "S3 (presigned exchange URLs) through the gateway endpoint",
+          },
+        ],
         tags: args.tags,
       },
       child,
@@ -106,6 +137,6 @@ export class Network extends pulumi.ComponentResource {
         description: "HTTPS out",
       });
     }
-    this.registerOutputs({ vpcId });
+    this.registerOutputs({ vpcId, s3EndpointId: this.s3Endpoint.id });
   }
 }
