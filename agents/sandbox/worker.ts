@@ -39,7 +39,7 @@ async function nextJob(
   options: WorkerOptions,
 ): Promise<SandboxJob | undefined> {
   let delay = options.minPollMs ?? 200;
-  const max = options.maxPollMs ?? 5_000;
+  const max = options.maxPollMs ?? 2_000;
   while (Date.now() < expiresAt) {
     const response = await fetch(url).catch(() => undefined);
     if (response?.ok === true) return SandboxJob.parse(await response.json());

@@ -59,7 +59,7 @@ export interface AgentsArgs {
   factoryPolicyPath: string;
   /** Image of the sandbox task (the agent image: same toolchains). */
   sandboxImage: string;
-  /** Where agents start sandbox tasks: private subnets, the no-egress security group. */
+  /** Where agents start sandbox tasks: private subnets, the sandbox security group (S3 endpoint only). */
   sandboxSubnetIds: pulumi.Input<string[]>;
   sandboxSecurityGroupId: pulumi.Input<string>;
   /** Bucket of the presigned work-tree/job/result exchange (Artifacts.exchangeBucket). */

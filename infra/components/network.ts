@@ -23,7 +23,7 @@ export class Network extends pulumi.ComponentResource {
   readonly albSecurityGroup: aws.ec2.SecurityGroup;
   readonly gatewaySecurityGroup: aws.ec2.SecurityGroup;
   readonly agentSecurityGroup: aws.ec2.SecurityGroup;
-  /** Untrusted steps (the sandbox task): no ingress, no egress at all. */
+  /** Untrusted steps (the sandbox task): no ingress; egress only HTTPS to S3 via the gateway endpoint. */
   readonly sandboxSecurityGroup: aws.ec2.SecurityGroup;
   /** S3 gateway endpoint: the sandbox's only way out (presigned exchange URLs), private subnets. */
   readonly s3Endpoint: aws.ec2.VpcEndpoint;
