@@ -115,6 +115,7 @@ export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
   const root = options.prefix ?? SANDBOX_EXCHANGE_PREFIX;
   let task: Task | undefined;
   let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
 
   const presignGet = (key: string, seconds: number) =>
     getSignedUrl(options.s3, new GetObjectCommand({ Bucket: options.bucket, Key: key }), {
@@ -251,6 +252,7 @@ export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
   }
 
   async function runOne(request: SandboxRequest): Promise<SandboxResult> {
+    if (closed) throw new AgentInfrastructureError("the ECS sandbox runner is closed");
     // A task whose mailbox URL is about to expire can no longer be reached: replace it.
     if (task !== undefined && task.mailboxExpiresAt - Date.now() < 120_000) {
       await stop(task, "pf: mailbox expired");
@@ -354,11 +356,13 @@ export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
       return next;
     },
     async close() {
+      // Stop first: a step still running (agent stopping on SIGTERM) ends with the task and is
+      // reported as an infrastructure error; waiting for it could outlast Fargate's stop timeout.
+      closed = true;
+      const running = task;
+      task = undefined;
+      if (running !== undefined) await stop(running, "pf: agent finished");
       await queue;
-      if (task !== undefined) {
-        await stop(task, "pf: agent finished");
-        task = undefined;
-      }
     },
   };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ECSClient } from "@aws-sdk/client-ecs";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import t from "tap";
 import { AgentInfrastructureError } from "#agents/runtime/errors.ts";
 import { runAgent } from "#agents/runtime/run-agent.ts";
@@ -106,7 +106,7 @@ t.test(
     });
     tt.equal(result.status, "failed");
     const call = await cb.sfn.outcome;
-    tt.equal(call.body.error, "VerificationFailed");
+    tt.equal(call.body.error, "VerificationFailed", call.body.cause ?? "");
     const cause = JSON.parse(call.body.cause!) as {
       report_ref: Parameters<typeof world.evidence.getJson>[0];
     };
@@ -333,3 +333,80 @@ t.test(
     await ecs.close();
   },
 );
+
+/** Wait until the exchange holds a job document (the worker has its step), return its key. */
+async function jobKey(): Promise<string> {
+  const engines = await sharedEngines;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const listed = await engines.s3.send(
+      new ListObjectsV2Command({ Bucket: engines.bucket, Prefix: "sandbox-exchange/" }),
+    );
+    const key = (listed.Contents ?? []).map((o) => o.Key!).find((k) => k.endsWith(".job.json"));
+    if (key !== undefined) return key;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("no job appeared");
+}
+
+t.test("a result document that fails validation is an infrastructure error, not a verdict", async (tt) => {
+  const { sandbox, tree } = await ecsWorld(tt);
+  const engines = await sharedEngines;
+  const pending = sandbox.run({ argv: ["sleep", "5"], tree, timeoutMs: 30_000 });
+  const key = await jobKey();
+  // What a step that got hold of the result URL could write first: a verdict, no exit status.
+  await engines.s3.send(
+    new PutObjectCommand({
+      Bucket: engines.bucket,
+      Key: key.replace(/\.job\.json$/, ".result.json"),
+      Body: JSON.stringify({ v: 1, verdict: "pass", pass: true }),
+    }),
+  );
+  const err = await pending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  tt.type(err, AgentInfrastructureError);
+  tt.match((err as Error).message, /invalid result document/);
+});
+
+t.test("a task whose mailbox URL is about to expire is replaced, not fed", async (tt) => {
+  const { ecsFake, sandbox, tree } = await ecsWorld(tt);
+  const short = await selectSandbox(
+    { ...SANDBOX_VARS, PF_SANDBOX_BUCKET: (await sharedEngines).bucket },
+    {
+      workRoot: tree,
+      ecs: () =>
+        new ECSClient({
+          endpoint: ecsFake.endpoint,
+          region: LOCAL_REGION,
+          credentials: { accessKeyId: "AKIDECSFAKE", secretAccessKey: "ecs-fake-secret" },
+        }),
+      s3: (await sharedEngines).s3,
+    },
+    { minPollMs: 50, maxPollMs: 250, describeEveryMs: 250, mailboxSeconds: 110 },
+  );
+  tt.teardown(() => short.close());
+  await sandbox.close();
+  const first = await short.run({ argv: ["true"], tree, timeoutMs: 30_000 });
+  const second = await short.run({ argv: ["true"], tree, timeoutMs: 30_000 });
+  tt.equal(runTasks(ecsFake).length, 2);
+  tt.not(first.task_arn, second.task_arn);
+  tt.ok(ecsFake.calls.some((c) => c.operation === "StopTask" && c.body.task === first.task_arn));
+});
+
+t.test("closing the runner mid-step stops the task; the step is an infrastructure error", async (tt) => {
+  const { ecsFake, sandbox, tree } = await ecsWorld(tt);
+  const pending = sandbox.run({ argv: ["sleep", "10"], tree, timeoutMs: 30_000 });
+  await jobKey();
+  const started = Date.now();
+  await sandbox.close();
+  const err = await pending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  tt.type(err, AgentInfrastructureError);
+  tt.ok(Date.now() - started < 8_000, "close does not wait for the step to finish");
+  tt.equal(ecsFake.calls.filter((c) => c.operation === "StopTask").length, 1);
+  await tt.rejects(sandbox.run({ argv: ["true"], tree, timeoutMs: 1_000 }), /closed/);
+});
