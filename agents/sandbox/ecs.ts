@@ -289,16 +289,24 @@ export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
       t.mailbox = n + 1;
       t.mailboxExpiresAt = nextExpiresAt;
       const deadline = Date.now() + request.timeoutMs + (options.startGraceMs ?? (fresh ? 300_000 : 60_000));
-      const text = await waitForResult(t, key("result.json"), deadline, request.signal);
-      let parsed: SandboxJobResult;
-      try {
-        parsed = SandboxJobResult.parse(JSON.parse(text));
-      } catch (err) {
+      let parsed: SandboxJobResult | undefined;
+      let problem: unknown;
+      // Re-read an invalid document briefly: a store that is not atomic (s3rver) can serve one
+      // still being written. What stays invalid is an infrastructure error, never a verdict.
+      for (let attempt = 0; parsed === undefined && attempt < 3; attempt++) {
+        if (attempt > 0) await sleep(500, request.signal);
+        const text = await waitForResult(t, key("result.json"), deadline, request.signal);
+        try {
+          parsed = SandboxJobResult.parse(JSON.parse(text));
+        } catch (err) {
+          problem = err;
+        }
+      }
+      if (parsed === undefined)
         throw new AgentInfrastructureError(`sandbox task ${t.arn} sent an invalid result document`, {
-          cause: err,
+          cause: problem,
           context: { task_arn: t.arn },
         });
-      }
       if (parsed.job_id !== job.job_id)
         throw new AgentInfrastructureError(`sandbox result is for job ${parsed.job_id}, not ${job.job_id}`);
       const back =

@@ -40,10 +40,16 @@ async function nextJob(
 ): Promise<SandboxJob | undefined> {
   let delay = options.minPollMs ?? 200;
   const max = options.maxPollMs ?? 2_000;
+  let invalid = 0;
   while (Date.now() < expiresAt) {
     const response = await fetch(url).catch(() => undefined);
-    if (response?.ok === true) return SandboxJob.parse(await response.json());
-    await response?.body?.cancel();
+    if (response?.ok === true) {
+      // A store that is not atomic (s3rver) can serve a document still being written: read again,
+      // a few times, before giving up on it.
+      const parsed = SandboxJob.safeParse(await response.json().catch(() => undefined));
+      if (parsed.success) return parsed.data;
+      if (++invalid >= 5) throw new Error(`invalid job document: ${parsed.error.message}`);
+    } else await response?.body?.cancel();
     await sleep(delay);
     delay = Math.min(max, delay * 2);
   }
