@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { ulid } from "ulid";
-import { assertNoSymlinkOnPath, pathProblem } from "#agents/builder/patch-safety.ts";
+import { assertNoSymlinkOnPath } from "#agents/builder/patch-safety.ts";
 import { AgentInfrastructureError } from "#agents/runtime/errors.ts";
 import {
   SANDBOX_INBOX_ENV,
@@ -29,7 +29,7 @@ import {
   SandboxJobResult,
   type TreeEntry,
 } from "./exchange.ts";
-import { writeBack } from "./tree.ts";
+import { relativeProblem, writeBack } from "./tree.ts";
 import type { SandboxIsolation, SandboxRequest, SandboxResult, SandboxRunner } from "./types.ts";
 
 const run = promisify(execFile);
@@ -378,7 +378,8 @@ export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
 /**
  * Rebuild the step's tree from the (untrusted) listing in a scratch directory, then bring it back
  * with the same write-back the local runner uses. Paths that could leave the tree or go through a
- * symlink are refused, not followed.
+ * symlink are refused, not followed; which paths a change may touch (.factory/, CI files) is the
+ * diff gate's decision afterwards, as with the local runner.
  */
 async function applyTree(scratch: string, entries: readonly TreeEntry[], tree: string) {
   const dir = join(scratch, "result");
@@ -387,7 +388,7 @@ async function applyTree(scratch: string, entries: readonly TreeEntry[], tree: s
   const ordered = [...entries.filter((e) => "data" in e), ...entries.filter((e) => "link" in e)];
   for (const entry of ordered) {
     const problem =
-      pathProblem(entry.path) ?? (entry.path.split("/")[0] === ".git" ? "inside .git/" : undefined);
+      relativeProblem(entry.path) ?? (entry.path.split("/")[0] === ".git" ? "inside .git/" : undefined);
     if (problem !== undefined) {
       refused.push({ path: entry.path, reason: problem });
       continue;

@@ -16,6 +16,7 @@ import type { VerifyReport } from "#agents/verifier/verifier.ts";
 import { verifier } from "#agents/verifier/verifier.ts";
 import { LOCAL_REGION } from "#local/engines.ts";
 import { withEngines } from "#test/helpers/engines.ts";
+import { BRANCH, builderSetup, GOOD_DIFF, reply } from "./helpers/builder-setup.ts";
 import { withCallbacks } from "./helpers/callbacks.ts";
 import { startFakeEcs } from "./helpers/fake-ecs.ts";
 import { startFakeModel } from "./helpers/fake-model.ts";
@@ -409,4 +410,25 @@ t.test("closing the runner mid-step stops the task; the step is an infrastructur
   tt.ok(Date.now() - started < 8_000, "close does not wait for the step to finish");
   tt.equal(ecsFake.calls.filter((c) => c.operation === "StopTask").length, 1);
   await tt.rejects(sandbox.run({ argv: ["true"], tree, timeoutMs: 1_000 }), /closed/);
+});
+
+t.test("the builder's formatter through the ECS runner: written back, task ARN in the ledger", async (tt) => {
+  const { ecsFake, sandbox } = await ecsWorld(tt);
+  const { world, remote, run, input } = await builderSetup(tt, [reply({ diff: GOOD_DIFF })], {
+    engines: sharedEngines,
+  });
+  world.deps.sandbox = sandbox;
+  const result = await run();
+  tt.equal(result.status, "succeeded", JSON.stringify(result));
+  tt.match(
+    remote.show(remote.head(BRANCH), "src/greeting.ts"),
+    "// formatted",
+    "the formatter's output came back from the task and was committed",
+  );
+  const events = await world.ledger.read(input.run_id);
+  const formatter = events.find((e) => (e.detail as { step?: string } | undefined)?.step === "formatter");
+  const detail = formatter?.detail as { sandbox?: string; sandbox_task_arn?: string } | undefined;
+  tt.equal(detail?.sandbox, "ecs");
+  tt.equal(detail?.sandbox_task_arn, [...ecsFake.tasks.keys()][0]);
+  tt.equal(runTasks(ecsFake).length, 1);
 });
