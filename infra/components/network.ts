@@ -2,6 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
+/** Interface endpoints a Fargate task without internet needs: image pull (ECR) and its log driver. */
+export const INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "logs"] as const;
+
 export interface NetworkArgs {
   availabilityZones: number;
   natGateways: "None" | "Single" | "OnePerAz";
@@ -27,6 +30,10 @@ export class Network extends pulumi.ComponentResource {
   readonly sandboxSecurityGroup: aws.ec2.SecurityGroup;
   /** S3 gateway endpoint: the sandbox's only way out (presigned exchange URLs), private subnets. */
   readonly s3Endpoint: aws.ec2.VpcEndpoint;
+  /** ECR (api, dkr) and CloudWatch Logs interface endpoints: Fargate pulls the sandbox's image and
+   * ships its logs through the task's own ENI, which may not reach the internet. */
+  readonly interfaceEndpoints: aws.ec2.VpcEndpoint[];
+  readonly endpointSecurityGroup: aws.ec2.SecurityGroup;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pf:network:Network", name, {}, opts);
@@ -67,6 +74,33 @@ export class Network extends pulumi.ComponentResource {
       },
       child,
     );
+    // Egress inline and empty (endpoints answer, they never connect out); ingress by the rules below.
+    this.endpointSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-endpoints-sg`,
+      {
+        vpcId,
+        description: "Protocol Factory interface endpoints: HTTPS from the tasks",
+        egress: [],
+        tags: args.tags,
+      },
+      child,
+    );
+    this.interfaceEndpoints = INTERFACE_ENDPOINTS.map(
+      (service) =>
+        new aws.ec2.VpcEndpoint(
+          `${name}-${service.replace(".", "-")}-endpoint`,
+          {
+            vpcId,
+            serviceName: pulumi.interpolate`com.amazonaws.${args.region}.${service}`,
+            vpcEndpointType: "Interface",
+            privateDnsEnabled: true,
+            subnetIds: this.vpc.privateSubnetIds,
+            securityGroupIds: [this.endpointSecurityGroup.id],
+            tags: args.tags,
+          },
+          child,
+        ),
+    );
     // Inline rules: the provider removes AWS's default allow-all egress rule and keeps every
     // other rule out. The one egress is HTTPS to S3's prefix list (the presigned exchange URLs
     // the agent hands the worker); no ingress.
@@ -83,6 +117,13 @@ export class Network extends pulumi.ComponentResource {
             toPort: 443,
             prefixListIds: [this.s3Endpoint.prefixListId],
             description: "S3 (presigned exchange URLs) through the gateway endpoint",
+          },
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            securityGroups: [this.endpointSecurityGroup.id],
+            description: "ECR and CloudWatch Logs interface endpoints (image pull, log driver)",
           },
         ],
         tags: args.tags,
@@ -135,6 +176,22 @@ export class Network extends pulumi.ComponentResource {
         toPort: 443,
         cidrBlocks: ["0.0.0.0/0"],
         description: "HTTPS out",
+      });
+    }
+    // Private DNS sends every task's ECR and Logs calls to the endpoints: all three groups may reach them.
+    for (const [suffix, group] of [
+      ["endpoints-in-sandbox", this.sandboxSecurityGroup],
+      ["endpoints-in-agents", this.agentSecurityGroup],
+      ["endpoints-in-gateway", this.gatewaySecurityGroup],
+    ] as const) {
+      rule(suffix, {
+        type: "ingress",
+        securityGroupId: this.endpointSecurityGroup.id,
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        sourceSecurityGroupId: group.id,
+        description: "HTTPS from the tasks",
       });
     }
     this.registerOutputs({ vpcId, s3EndpointId: this.s3Endpoint.id });

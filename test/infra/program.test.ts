@@ -579,6 +579,7 @@ t.test(
       t.equal(endpoint.inputs.vpcEndpointType, "Gateway");
       t.equal(endpoint.inputs.serviceName, `com.amazonaws.${REGION}.s3`);
       t.same(endpoint.inputs.routeTableIds, ["rtb-private1", "rtb-private2"], "on the private route tables");
+      const endpointsSg = run.one("aws:ec2/securityGroup:SecurityGroup", "-endpoints-sg");
       t.same(
         (sg.inputs.egress as Doc[]).map((e) => ({ ...e })),
         [
@@ -589,9 +590,34 @@ t.test(
             prefixListIds: [endpoint.state.prefixListId],
             description: "S3 (presigned exchange URLs) through the gateway endpoint",
           },
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            securityGroups: [endpointsSg.state.id],
+            description: "ECR and CloudWatch Logs interface endpoints (image pull, log driver)",
+          },
         ],
-        "the only egress: HTTPS to S3's prefix list, no CIDR",
+        "the only egress: HTTPS to S3's prefix list and to the interface endpoints, no CIDR",
       );
+      const interfaces = run
+        .of("aws:ec2/vpcEndpoint:VpcEndpoint")
+        .filter((e) => e.inputs.vpcEndpointType === "Interface");
+      t.same(
+        interfaces.map((e) => e.inputs.serviceName).sort(),
+        ["ecr.api", "ecr.dkr", "logs"].map((x) => `com.amazonaws.${REGION}.${x}`),
+        "image pull and log driver without internet",
+      );
+      for (const e of interfaces) {
+        t.equal(e.inputs.privateDnsEnabled, true);
+        t.same(e.inputs.securityGroupIds, [endpointsSg.state.id]);
+      }
+      const endpointIngress = run
+        .of("aws:ec2/securityGroupRule:SecurityGroupRule")
+        .filter((r) => r.inputs.securityGroupId === endpointsSg.state.id);
+      t.equal(endpointIngress.length, 3, "sandbox, agents and gateway reach the endpoints");
+      t.ok(endpointIngress.every((r) => r.inputs.type === "ingress" && r.inputs.fromPort === 443));
+      t.same(endpointsSg.inputs.egress, [], "the endpoints' group opens nothing outwards");
       t.same(sg.inputs.ingress, [], "no ingress");
       t.equal(
         run
