@@ -184,7 +184,7 @@ export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
     if (arn === undefined) {
       const reasons = (response.failures ?? []).map((f) => f.reason ?? "unknown").join(", ");
       throw new AgentInfrastructureError(
-        `sandbox RunTask started no task (${reasons || "no failure given"})`,
+        `sandbox RunTask started no task (${reasons === "" ? "no failure given" : reasons})`,
       );
     }
     return { ...draft, arn };

@@ -432,3 +432,15 @@ t.test("the builder's formatter through the ECS runner: written back, task ARN i
   tt.equal(detail?.sandbox_task_arn, [...ecsFake.tasks.keys()][0]);
   tt.equal(runTasks(ecsFake).length, 1);
 });
+
+t.test("RunTask starting no task (capacity, quota) is an infrastructure error", async (tt) => {
+  const { ecsFake, sandbox, tree } = await ecsWorld(tt);
+  ecsFake.runTaskFailure = "RESOURCE:ENI";
+  await tt.rejects(sandbox.run({ argv: ["true"], tree, timeoutMs: 10_000 }), {
+    name: "AgentInfrastructureError",
+    message: /started no task \(RESOURCE:ENI\)/,
+  });
+  ecsFake.runTaskFailure = undefined;
+  const next = await sandbox.run({ argv: ["true"], tree, timeoutMs: 30_000 });
+  tt.equal(next.exit_code, 0, "the next step tries again");
+});

@@ -24,6 +24,8 @@ export interface FakeEcs {
   endpoint: string;
   calls: Array<{ operation: string; body: Record<string, unknown> }>;
   tasks: Map<string, FakeTask>;
+  /** When set, RunTask answers with this failure reason and starts nothing (capacity, quota). */
+  runTaskFailure: string | undefined;
   /** The task's container crashes (as if the step took the task down). */
   crash(arn: string): void;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ const TARGET = "AmazonEC2ContainerServiceV20141113.";
 
 export async function startFakeEcs(): Promise<FakeEcs> {
   const app = Fastify({ logger: false });
+  const fake = { runTaskFailure: undefined } as FakeEcs;
   app.addContentTypeParser("application/x-amz-json-1.1", { parseAs: "string" }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));
@@ -70,6 +73,9 @@ export async function startFakeEcs(): Promise<FakeEcs> {
     if (!target.startsWith(TARGET)) return reply.code(400).send({ __type: "InvalidAction", message: target });
     const operation = target.slice(TARGET.length);
     calls.push({ operation, body });
+    if (operation === "RunTask" && fake.runTaskFailure !== undefined) {
+      return { tasks: [], failures: [{ arn: String(body.taskDefinition), reason: fake.runTaskFailure }] };
+    }
     if (operation === "RunTask") {
       const overrides = body.overrides as {
         containerOverrides?: Array<{
@@ -120,11 +126,11 @@ export async function startFakeEcs(): Promise<FakeEcs> {
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const port = (app.server.address() as { port: number }).port;
-  return {
+  Object.assign(fake, {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     tasks,
-    crash: (arn) => {
+    crash: (arn: string) => {
       const task = tasks.get(arn);
       if (task !== undefined) kill(task, "Essential container in task exited");
     },
@@ -132,5 +138,6 @@ export async function startFakeEcs(): Promise<FakeEcs> {
       for (const task of tasks.values()) kill(task, "fake ECS closed");
       await app.close();
     },
-  };
+  });
+  return fake;
 }
