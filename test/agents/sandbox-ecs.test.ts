@@ -444,3 +444,37 @@ t.test("RunTask starting no task (capacity, quota) is an infrastructure error", 
   const next = await sandbox.run({ argv: ["true"], tree, timeoutMs: 30_000 });
   tt.equal(next.exit_code, 0, "the next step tries again");
 });
+
+t.test("declared egress through the ECS runner: not granted, and the report says so", async (tt) => {
+  const { sandbox } = await ecsWorld(tt);
+  const fake = await startFakeModel(() => ({ status: 500 }));
+  tt.teardown(() => fake.close());
+  const world = await makeWorld(tt, { engines: await sharedEngines, baseUrl: fake.baseUrl });
+  world.deps.sandbox = sandbox;
+  const { input } = await verifierInput(tt, world, {
+    branch: "pf/LOCATE-124",
+    files: {
+      "README.md": "# svc\n",
+      ".factory/verify.json": JSON.stringify({
+        steps: [{ name: "test", command: ["true"], timeout_seconds: 60 }],
+        egress: [{ host: "registry.npmjs.org", port: 443 }],
+      }),
+    },
+  });
+  const cb = await withCallbacks(tt);
+  const result = await runAgent({
+    input,
+    handler: verifier as never,
+    deps: world.deps,
+    callbacks: cb.callbacks,
+    heartbeatMs: 60_000,
+  });
+  tt.equal(result.status, "succeeded");
+  const call = await cb.sfn.outcome;
+  const output = JSON.parse(call.body.output!) as {
+    output_ref: Parameters<typeof world.evidence.getJson>[0];
+  };
+  const report = (await world.evidence.getJson(output.output_ref)) as VerifyReport;
+  tt.same(report.sandbox.egress, [], "nothing granted is recorded as granted");
+  tt.match(report.steps[0]!.sandbox_limitations, [/registry\.npmjs\.org:443\) is not granted/]);
+});
