@@ -1,4 +1,5 @@
-// Agent container entrypoint: `node dist/agents/main.mjs <planner|builder|verifier>` (or AGENT_ROLE).
+// Agent container entrypoint: `node dist/agents/main.mjs <planner|builder|verifier>` (or AGENT_ROLE),
+// and `main.mjs sandbox-worker` in the ECS sandbox task (agents/sandbox/worker.ts).
 // Thin adapter: parse the environment, build the AWS clients and stores, run the role through the
 // runtime-neutral core, exit. Clients and logger live at module scope (one per process).
 import { mkdirSync } from "node:fs";
@@ -7,6 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
@@ -29,7 +31,9 @@ import { AgentInfrastructureError, classifyFailure } from "./runtime/errors.ts";
 import { dropToRole, forgeTokenName } from "./runtime/role-env.ts";
 import { runAgent } from "./runtime/run-agent.ts";
 import { sfnTaskCallbacks } from "./runtime/task-callbacks.ts";
-import { agentSandbox } from "./sandbox/local.ts";
+import { SANDBOX_WORKER_COMMAND } from "./sandbox/ecs.ts";
+import { selectSandbox } from "./sandbox/select.ts";
+import { runWorker } from "./sandbox/worker.ts";
 
 const logger = new Logger({ serviceName: "pf-agent" });
 // Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
@@ -39,6 +43,8 @@ const dynamo = new DynamoDBClient({});
 const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
 
 export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): Promise<number> {
+  // Inside the ECS sandbox task (same image, no role, no secrets): the worker, not an agent.
+  if (argv[0] === SANDBOX_WORKER_COMMAND[0]) return runWorker(rawEnv);
   let parsed: ReturnType<typeof parseAgentEnv>;
   try {
     parsed = parseAgentEnv(rawEnv, argv[0]);
@@ -64,6 +70,8 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
     controller.abort(new AgentInfrastructureError("stopped"));
   };
   process.once("SIGTERM", onSigterm);
+  // The ECS sandbox task is stopped however the agent ends (success, failure, SIGTERM).
+  let stopSandbox = async () => {};
   try {
     let deps: AgentDeps;
     try {
@@ -90,21 +98,9 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
         env.PF_REPLAY_DIR === undefined ? [] : await loadRecordings(env.PF_REPLAY_DIR);
       const workRoot = env.PF_WORK_DIR ?? join(tmpdir(), "pf-agent");
       mkdirSync(workRoot, { recursive: true, mode: 0o700 });
-      const local = await agentSandbox(workRoot, env.PF_SANDBOX_DIR);
-      // The ECS sandbox task exists (infra) but no runner uses it yet: say so, never silently.
-      const sandbox =
-        env.PF_SANDBOX_TASK_DEFINITION === undefined
-          ? local
-          : {
-              ...local,
-              isolation: {
-                ...local.isolation,
-                limitations: [
-                  ...local.isolation.limitations,
-                  `the ECS sandbox task ${env.PF_SANDBOX_TASK_DEFINITION} is configured but not used yet: steps run with the local runner inside the agent task`,
-                ],
-              },
-            };
+      // ECS (AWS): a Fargate sandbox task per agent; otherwise the local runner (docs/agents.md).
+      const sandbox = await selectSandbox(env, { workRoot, ecs: () => new ECSClient({}), s3 });
+      stopSandbox = () => sandbox.close();
       // Said once at start-up (and in every verifier report): never silently weaker.
       if (sandbox.isolation.limitations.length > 0)
         logger.warn("sandbox is weaker on this host", { limitations: sandbox.isolation.limitations });
@@ -150,6 +146,7 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
     logger.error("task failed", { error: result.failure.error });
     return 1;
   } finally {
+    await stopSandbox().catch((err: unknown) => logger.warn("sandbox close failed", { error: String(err) }));
     process.off("SIGTERM", onSigterm);
   }
 }

@@ -103,6 +103,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     natGateways: config.natGateways,
     ingressCidrs: config.ingressCidrs,
     gatewayPort: 8080,
+    region,
     tags,
   });
   const functions = new Functions(n("functions"), {
@@ -137,6 +138,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     sandboxImage: config.verifierImage,
     sandboxSubnetIds: network.vpc.privateSubnetIds,
     sandboxSecurityGroupId: network.sandboxSecurityGroup.id,
+    sandboxExchangeBucket: artifacts.exchangeBucket,
     tags,
   });
   const stateMachine = new StateMachine(n("runs"), {

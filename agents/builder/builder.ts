@@ -134,6 +134,23 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
         signal: ctx.signal,
         writeBack: true,
       });
+      // Like the verifier's steps: which sandbox ran it (the ECS task ARN) is in the ledger.
+      await deps.ledger.append({
+        run_id: input.run_id,
+        event_type: "tool_result",
+        phase: "builder",
+        actor: "agent:builder",
+        detail: {
+          step: "formatter",
+          exit_code: result.exit_code,
+          timed_out: result.timed_out,
+          duration_ms: result.duration_ms,
+          written: result.written.length,
+          refused: result.refused.length,
+          sandbox: deps.sandbox.isolation.runner,
+          ...(result.task_arn === undefined ? {} : { sandbox_task_arn: result.task_arn }),
+        },
+      });
       if (result.refused.length > 0) {
         throw new InvalidModelOutput(
           `formatter ${config.formatter.command.join(" ")} left files that are not taken back: ${result.refused

@@ -26,12 +26,14 @@ export const AgentEnv = z.object({
   PF_WORK_DIR: z.string().min(1).optional(),
   /**
    * The ECS sandbox (infra/components/agents.ts): cluster, task definition, subnets, security
-   * group. Set on the builder and verifier task definitions; see docs/agents.md for its status.
+   * group, and the bucket of the presigned exchange. Set on the builder and verifier task
+   * definitions; all five select the ECS runner (agents/sandbox/select.ts, docs/agents.md).
    */
   PF_SANDBOX_CLUSTER: z.string().min(1).optional(),
   PF_SANDBOX_TASK_DEFINITION: z.string().min(1).optional(),
   PF_SANDBOX_SUBNETS: z.string().min(1).optional(),
   PF_SANDBOX_SECURITY_GROUP: z.string().min(1).optional(),
+  PF_SANDBOX_BUCKET: z.string().min(3).max(63).optional(),
   /** Where the local sandbox creates per-step directories (default `<tmpdir>/pf-sandbox`). */
   PF_SANDBOX_DIR: z.string().min(1).optional(),
   /** Directory of replay recordings (for models configured with `api: "replay"`). */

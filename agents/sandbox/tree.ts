@@ -22,7 +22,7 @@ function untrustedFileProblem(stats: Stats, owner: number | undefined): string |
 }
 
 /** Repository-relative path that stays inside the tree, or a reason it does not. */
-function relativeProblem(path: string): string | undefined {
+export function relativeProblem(path: string): string | undefined {
   if (path === "" || path.startsWith("/") || path.includes("\0")) return "not a relative path";
   if (path.split("/").some((s) => s === ".." || s === "." || s === "")) return "not a normalised path";
   return undefined;

@@ -5,7 +5,7 @@ import type { CommandResult } from "#agents/process/run-command.ts";
  * builder's check runs). A runner takes a work tree and an argv and gives back exit status and
  * output; it never hands the step a credential, the agent's environment or the agent's files.
  * Runtimes: `local.ts` (separate uid/gid + namespaces on this machine) and `ecs.ts` (a Fargate
- * task with no role, no secrets and no egress). The agent computes verdicts from what `run` returns.
+ * task with no role, no secrets and egress only to S3). The agent computes verdicts from what `run` returns.
  */
 export interface SandboxRunner {
   /** What this runner protects against here, and what it cannot (reported, never silently weaker). */

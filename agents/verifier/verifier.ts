@@ -73,6 +73,8 @@ async function runStep(
   step: VerifyStep,
   toolchainsDir: string | undefined,
   egress: Egress[],
+  /** Told what the runner really granted (the ECS sandbox grants no declared egress). */
+  granted: (egress: Egress[]) => void,
 ): Promise<StepReport> {
   const base = { name: step.name, command: step.command };
   const nodePin = step.toolchain?.node;
@@ -92,6 +94,7 @@ async function runStep(
     ...(step.env === undefined ? {} : { env: step.env }),
     ...(step.junit === undefined ? {} : { collect: [step.junit] }),
   });
+  granted(result.egress);
   // Logs are untrusted output of repository code: redact before they are stored.
   const log = ctx.redact(
     `$ ${step.command.join(" ")}\n${result.output}${result.output_truncated ? "\n[log truncated: head dropped]" : ""}${result.spawn_error === undefined ? "" : `\n[spawn error] ${result.spawn_error}`}`,
@@ -171,15 +174,18 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
     }
     if (loaded !== undefined) {
       report.config_sha256 = sha256Hex(loaded.text);
-      // Egress is granted only as the repository declares it, and recorded.
+      // Egress is granted only as the repository declares it; the report records what the
+      // runner actually granted (locally the declared list, in the ECS sandbox none).
       const egress = loaded.config.egress;
-      report.sandbox.egress = egress;
+      const granted = (e: Egress[]) => {
+        report.sandbox.egress = e;
+      };
       for (const step of loaded.config.steps) {
         if (ctx.signal.aborted) break;
         const failedBefore = report.steps.some((s) => s.verdict === "fail");
         const stepReport: StepReport = failedBefore
           ? notRun(step, "skipped", "an earlier step failed")
-          : await runStep(ctx as never, dir, step, toolchainsDir, egress);
+          : await runStep(ctx as never, dir, step, toolchainsDir, egress, granted);
         report.steps.push(stepReport);
         await deps.ledger.append({
           run_id: input.run_id,

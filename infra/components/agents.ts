@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FORGE_TOKEN_ENV, ROLE_CREDENTIALS } from "#agents/runtime/role-env.ts";
+import { SANDBOX_CONTAINER_NAME, SANDBOX_EXCHANGE_PREFIX } from "#agents/sandbox/ecs.ts";
 import { AGENT_CONTAINER_NAME, AGENT_ROLES, type AgentRole } from "#core/contracts/tasks.ts";
 import { containerDefinitions, executionRole } from "#infra/ecs.ts";
 import {
@@ -14,8 +15,7 @@ import {
 } from "#infra/iam.ts";
 import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
-/** The sandbox task's one container. */
-export const SANDBOX_CONTAINER_NAME = "sandbox";
+export { SANDBOX_CONTAINER_NAME } from "#agents/sandbox/ecs.ts";
 
 /** The Secrets Manager entry behind each forge-token variable the agents read. */
 const FORGE_SECRET_IDS: Record<"read" | "write", SecretId[]> = {
@@ -59,9 +59,11 @@ export interface AgentsArgs {
   factoryPolicyPath: string;
   /** Image of the sandbox task (the agent image: same toolchains). */
   sandboxImage: string;
-  /** Where agents start sandbox tasks: private subnets, the no-egress security group. */
+  /** Where agents start sandbox tasks: private subnets, the sandbox security group (S3 endpoint only). */
   sandboxSubnetIds: pulumi.Input<string[]>;
   sandboxSecurityGroupId: pulumi.Input<string>;
+  /** Bucket of the presigned work-tree/job/result exchange (Artifacts.exchangeBucket). */
+  sandboxExchangeBucket: aws.s3.Bucket;
   tags: Record<string, string>;
 }
 
@@ -202,6 +204,23 @@ export class Agents extends pulumi.ComponentResource {
                     Condition: { ArnEquals: { "ecs:cluster": this.cluster.arn } },
                   },
                   {
+                    // Trees, jobs and results of the presigned exchange; ListBucket so that a
+                    // result not written yet reads as 404 (NoSuchKey), not 403.
+                    Sid: "SandboxExchangeObjects",
+                    Effect: "Allow" as const,
+                    Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    Resource: [
+                      pulumi.interpolate`${args.sandboxExchangeBucket.arn}/${SANDBOX_EXCHANGE_PREFIX}*`,
+                    ],
+                  },
+                  {
+                    Sid: "SandboxExchangeList",
+                    Effect: "Allow" as const,
+                    Action: ["s3:ListBucket"],
+                    Resource: [args.sandboxExchangeBucket.arn],
+                    Condition: { StringLike: { "s3:prefix": [`${SANDBOX_EXCHANGE_PREFIX}*`] } },
+                  },
+                  {
                     // The sandbox has no task role: only its execution role is ever passed.
                     Sid: "PassSandboxExecutionRole",
                     Effect: "Allow" as const,
@@ -254,6 +273,7 @@ export class Agents extends pulumi.ComponentResource {
                     PF_SANDBOX_TASK_DEFINITION: this.sandboxTaskDefinition.arn,
                     PF_SANDBOX_SUBNETS: pulumi.output(args.sandboxSubnetIds).apply((ids) => ids.join(",")),
                     PF_SANDBOX_SECURITY_GROUP: args.sandboxSecurityGroupId,
+                    PF_SANDBOX_BUCKET: args.sandboxExchangeBucket.bucket,
                   }
                 : {}),
             },

@@ -19,6 +19,8 @@ export interface ArtifactsArgs {
  */
 export class Artifacts extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
+  /** Sandbox exchange (work trees, jobs, results): short-lived, no Object Lock, not evidence. */
+  readonly exchangeBucket: aws.s3.Bucket;
   readonly ledgerTable: aws.dynamodb.Table;
   readonly dedupeTable: aws.dynamodb.Table;
 
@@ -121,6 +123,8 @@ export class Artifacts extends pulumi.ComponentResource {
       { ...child, dependsOn: [publicAccess] },
     );
 
+    this.exchangeBucket = this.exchange(name, args);
+
     const L = LEDGER_TABLE_LAYOUT;
     this.ledgerTable = new aws.dynamodb.Table(
       `${name}-ledger`,
@@ -164,8 +168,94 @@ export class Artifacts extends pulumi.ComponentResource {
 
     this.registerOutputs({
       bucketName: this.bucket.bucket,
+      exchangeBucketName: this.exchangeBucket.bucket,
       ledgerTableName: this.ledgerTable.name,
       dedupeTableName: this.dedupeTable.name,
     });
+  }
+
+  /**
+   * The ECS sandbox's exchange bucket. Without Object Lock (presigned PUTs carry no Content-MD5,
+   * and work trees must not be retained); the runner deletes each object after its step and the
+   * lifecycle removes whatever a crashed agent left within a day.
+   */
+  private exchange(name: string, args: ArtifactsArgs): aws.s3.Bucket {
+    const child = { parent: this };
+    const bucket = new aws.s3.Bucket(`${name}-exchange`, { forceDestroy: true, tags: args.tags }, child);
+    const bucketId = bucket.id;
+    new aws.s3.BucketOwnershipControls(
+      `${name}-exchange-ownership`,
+      { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      child,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-exchange-public-access`,
+      {
+        bucket: bucketId,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      child,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-exchange-versioning`,
+      { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
+      child,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-exchange-sse`,
+      {
+        bucket: bucketId,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      child,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-exchange-lifecycle`,
+      {
+        bucket: bucketId,
+        rules: [
+          { id: "expire-current", status: "Enabled", filter: {}, expiration: { days: 1 } },
+          {
+            id: "expire-noncurrent",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: 1 },
+          },
+          {
+            id: "abort-incomplete-uploads",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+        ],
+      },
+      { ...child, dependsOn: [versioning] },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-exchange-policy`,
+      {
+        bucket: bucketId,
+        policy: policyDocument([
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["s3:*"],
+            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ]),
+      },
+      { ...child, dependsOn: [publicAccess] },
+    );
+    return bucket;
   }
 }

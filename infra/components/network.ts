@@ -2,26 +2,38 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
+/** Interface endpoints a Fargate task without internet needs: image pull (ECR) and its log driver. */
+export const INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "logs"] as const;
+
 export interface NetworkArgs {
   availabilityZones: number;
   natGateways: "None" | "Single" | "OnePerAz";
   /** CIDRs allowed to reach the load balancer's HTTPS listener. */
   ingressCidrs: string[];
   gatewayPort: number;
+  /** For the S3 gateway endpoint's service name. */
+  region: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
 /**
  * The VPC (public subnets for the ALB only, private subnets for every task) and the three
- * security groups: internet → ALB :443, ALB → gateway :PORT, tasks → HTTPS out.
+ * security groups: internet → ALB :443, ALB → gateway :PORT, tasks → HTTPS out, sandbox → S3 only
+ * (through the S3 gateway endpoint).
  */
 export class Network extends pulumi.ComponentResource {
   readonly vpc: awsx.ec2.Vpc;
   readonly albSecurityGroup: aws.ec2.SecurityGroup;
   readonly gatewaySecurityGroup: aws.ec2.SecurityGroup;
   readonly agentSecurityGroup: aws.ec2.SecurityGroup;
-  /** Untrusted steps (the sandbox task): no ingress, no egress at all. */
+  /** Untrusted steps (the sandbox task): no ingress; egress only HTTPS to S3 via the gateway endpoint. */
   readonly sandboxSecurityGroup: aws.ec2.SecurityGroup;
+  /** S3 gateway endpoint: the sandbox's only way out (presigned exchange URLs), private subnets. */
+  readonly s3Endpoint: aws.ec2.VpcEndpoint;
+  /** ECR (api, dkr) and CloudWatch Logs interface endpoints: Fargate pulls the sandbox's image and
+   * ships its logs through the task's own ENI, which may not reach the internet. */
+  readonly interfaceEndpoints: aws.ec2.VpcEndpoint[];
+  readonly endpointSecurityGroup: aws.ec2.SecurityGroup;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pf:network:Network", name, {}, opts);
@@ -45,15 +57,75 @@ export class Network extends pulumi.ComponentResource {
     this.albSecurityGroup = sg("alb-sg", "Protocol Factory ALB: HTTPS in, gateway port out");
     this.gatewaySecurityGroup = sg("gateway-sg", "Protocol Factory gateway: from the ALB, HTTPS out");
     this.agentSecurityGroup = sg("agents-sg", "Protocol Factory agents: HTTPS out only");
-    // Inline and empty: the provider removes AWS's default allow-all egress rule and keeps it
-    // removed. Work trees and results travel through presigned S3 URLs the agent fetches itself.
+    // S3 through a gateway endpoint on the private subnets' route tables: the sandbox reaches
+    // the presigned work-tree/result URLs without a NAT route to anything else.
+    const privateRouteTables = aws.ec2.getRouteTablesOutput({
+      vpcId,
+      filters: [{ name: "association.subnet-id", values: this.vpc.privateSubnetIds }],
+    });
+    this.s3Endpoint = new aws.ec2.VpcEndpoint(
+      `${name}-s3-endpoint`,
+      {
+        vpcId,
+        serviceName: pulumi.interpolate`com.amazonaws.${args.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: privateRouteTables.ids,
+        tags: args.tags,
+      },
+      child,
+    );
+    // Egress inline and empty (endpoints answer, they never connect out); ingress by the rules below.
+    this.endpointSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-endpoints-sg`,
+      {
+        vpcId,
+        description: "Protocol Factory interface endpoints: HTTPS from the tasks",
+        egress: [],
+        tags: args.tags,
+      },
+      child,
+    );
+    this.interfaceEndpoints = INTERFACE_ENDPOINTS.map(
+      (service) =>
+        new aws.ec2.VpcEndpoint(
+          `${name}-${service.replace(".", "-")}-endpoint`,
+          {
+            vpcId,
+            serviceName: pulumi.interpolate`com.amazonaws.${args.region}.${service}`,
+            vpcEndpointType: "Interface",
+            privateDnsEnabled: true,
+            subnetIds: this.vpc.privateSubnetIds,
+            securityGroupIds: [this.endpointSecurityGroup.id],
+            tags: args.tags,
+          },
+          child,
+        ),
+    );
+    // Inline rules: the provider removes AWS's default allow-all egress rule and keeps every
+    // other rule out. The one egress is HTTPS to S3's prefix list (the presigned exchange URLs
+    // the agent hands the worker); no ingress.
     this.sandboxSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-sandbox-sg`,
       {
         vpcId,
-        description: "Protocol Factory sandbox: untrusted steps, no network",
+        description: "Protocol Factory sandbox: untrusted steps, S3 gateway endpoint only",
         ingress: [],
-        egress: [],
+        egress: [
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            prefixListIds: [this.s3Endpoint.prefixListId],
+            description: "S3 (presigned exchange URLs) through the gateway endpoint",
+          },
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            securityGroups: [this.endpointSecurityGroup.id],
+            description: "ECR and CloudWatch Logs interface endpoints (image pull, log driver)",
+          },
+        ],
         tags: args.tags,
       },
       child,
@@ -106,6 +178,22 @@ export class Network extends pulumi.ComponentResource {
         description: "HTTPS out",
       });
     }
-    this.registerOutputs({ vpcId });
+    // Private DNS sends every task's ECR and Logs calls to the endpoints: all three groups may reach them.
+    for (const [suffix, group] of [
+      ["endpoints-in-sandbox", this.sandboxSecurityGroup],
+      ["endpoints-in-agents", this.agentSecurityGroup],
+      ["endpoints-in-gateway", this.gatewaySecurityGroup],
+    ] as const) {
+      rule(suffix, {
+        type: "ingress",
+        securityGroupId: this.endpointSecurityGroup.id,
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        sourceSecurityGroupId: group.id,
+        description: "HTTPS from the tasks",
+      });
+    }
+    this.registerOutputs({ vpcId, s3EndpointId: this.s3Endpoint.id });
   }
 }

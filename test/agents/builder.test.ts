@@ -38,7 +38,12 @@ t.test(
     tt.same(build.files_changed, ["src/greeting.ts"]);
     const diff = Buffer.from(await world.evidence.get(build.diff_ref)).toString();
     tt.match(diff, "+export function greet");
-    const end = (await world.ledger.read(input.run_id)).at(-1)!;
+    const events = await world.ledger.read(input.run_id);
+    const formatter = events.find((e) => (e.detail as { step?: string } | undefined)?.step === "formatter");
+    tt.equal(formatter?.event_type, "tool_result", "the formatter run is in the ledger");
+    const formatterDetail = (formatter?.detail ?? {}) as Record<string, unknown>;
+    tt.same([formatterDetail.exit_code, formatterDetail.sandbox], [0, "local"]);
+    const end = events.at(-1)!;
     tt.equal(end.event_type, "phase_end");
     tt.equal(end.git_refs?.head_commit, head);
     tt.match(fake.requests[0]!.raw, "export const hello", "the model saw the file it must change");

@@ -71,6 +71,12 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       const bus = typeof inputs.eventBusName === "string" ? `${inputs.eventBusName}/` : "";
       return { ...s, name: physical, arn: regional("events", `rule/${bus}${physical}`) };
     }
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      return {
+        ...s,
+        prefixListId: `pl-${short(name)}`,
+        arn: regional("ec2", `vpc-endpoint/vpce-${short(name)}`),
+      };
     case "aws:ec2/securityGroup:SecurityGroup":
       return { ...s, arn: regional("ec2", `security-group/sg-${short(name)}`) };
     case "awsx:ec2:Vpc":
@@ -137,6 +143,8 @@ export async function installMocks(): Promise<void> {
             };
           case "aws:index/getRegion:getRegion":
             return { region: REGION, name: REGION, id: REGION, endpoint: `ec2.${REGION}.amazonaws.com` };
+          case "aws:ec2/getRouteTables:getRouteTables":
+            return { ids: ["rtb-private1", "rtb-private2"], id: "rtb-ids", vpcId: "vpc-x" };
           case "aws:index/getPartition:getPartition":
             return {
               partition: "aws",

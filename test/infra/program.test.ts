@@ -2,7 +2,15 @@ import t from "tap";
 import { AGENT_CONTAINER_NAME, AGENT_ROLES, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { ecrRepositoryArn } from "#infra/ecs.ts";
 import { STAR_RESOURCE_ACTIONS } from "#policies/crossguard/iam-exceptions.ts";
-import { asArray, aslTemplate, type Doc, modelSecretNames, parsePolicy, type Recorded } from "./harness.ts";
+import {
+  asArray,
+  aslTemplate,
+  type Doc,
+  modelSecretNames,
+  parsePolicy,
+  REGION,
+  type Recorded,
+} from "./harness.ts";
 import { runStack, type StackRun } from "./stack.ts";
 
 const runs: StackRun[] = [];
@@ -55,7 +63,7 @@ t.test("inventory: every service the design names exists in dev and prod", async
     t.equal(count("awsx:ecs:FargateService"), 1, `${run.stack}: gateway Fargate service`);
     t.equal(count("awsx:lb:ApplicationLoadBalancer"), 1, `${run.stack}: ALB`);
     t.equal(count("awsx:ec2:Vpc"), 1, `${run.stack}: VPC`);
-    t.equal(count("aws:s3/bucket:Bucket"), 1, `${run.stack}: S3`);
+    t.equal(count("aws:s3/bucket:Bucket"), 2, `${run.stack}: S3 (evidence, sandbox exchange)`);
     t.equal(count("aws:dynamodb/table:Table"), 2, `${run.stack}: DynamoDB ledger + dedupe`);
     t.equal(count("aws:kms/key:Key"), 1, `${run.stack}: KMS`);
     t.equal(count("aws:cloudwatch/eventRule:EventRule"), 2, `${run.stack}: EventBridge rules`);
@@ -217,8 +225,12 @@ t.test(
           "states:SendTaskHeartbeat",
           "states:SendTaskSuccess",
         ]);
+        // The one delete: the sandbox exchange's own objects (scoped in the sandbox test).
         t.notOk(
-          st.flatMap(actionsOf).some((a) => /Delete|Update/.test(a)),
+          st
+            .filter((s) => s.Sid !== "SandboxExchangeObjects")
+            .flatMap(actionsOf)
+            .some((a) => /Delete|Update/.test(a)),
           `${role}: ledger stays append-only`,
         );
       }
@@ -254,6 +266,7 @@ t.test("encryption, retention and data protection flags", async (t) => {
 
     const sse = run.one(
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "-evidence-sse",
     );
     const rule = (sse.inputs.rules as Array<Doc>)[0]!;
     t.same(
@@ -261,10 +274,10 @@ t.test("encryption, retention and data protection flags", async (t) => {
       { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
       "SSE-KMS with the CMK",
     );
-    t.same(run.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration, {
+    t.same(run.one("aws:s3/bucketVersioning:BucketVersioning", "-evidence-").inputs.versioningConfiguration, {
       status: "Enabled",
     });
-    const pab = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+    const pab = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "-evidence-").inputs;
     t.ok(
       pab.blockPublicAcls && pab.blockPublicPolicy && pab.ignorePublicAcls && pab.restrictPublicBuckets,
       "all public access blocked",
@@ -275,14 +288,18 @@ t.test("encryption, retention and data protection flags", async (t) => {
       run.stack === "prod" ? "COMPLIANCE" : "GOVERNANCE",
       "object lock mode per stack",
     );
-    t.equal(run.one("aws:s3/bucket:Bucket").inputs.objectLockEnabled, true);
-    const tls = parsePolicy(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement[0]!;
+    t.equal(run.one("aws:s3/bucket:Bucket", "-evidence").inputs.objectLockEnabled, true);
+    const tls = parsePolicy(run.one("aws:s3/bucketPolicy:BucketPolicy", "-evidence-").inputs.policy)
+      .Statement[0]!;
     t.same(
       [tls.Effect, tls.Condition],
       ["Deny", { Bool: { "aws:SecureTransport": "false" } }],
       "TLS-only bucket policy",
     );
-    t.ok(run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"), "lifecycle rules");
+    t.ok(
+      run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-evidence-"),
+      "lifecycle rules",
+    );
 
     for (const table of run.of("aws:dynamodb/table:Table")) {
       t.same(table.inputs.pointInTimeRecovery, { enabled: true }, `${table.name} PITR`);
@@ -446,7 +463,7 @@ t.test(
         gitlab: `${base}/webhooks/gitlab`,
       });
       t.equal(run.outputs.stateMachineArn, run.one("aws:sfn/stateMachine:StateMachine").state.arn);
-      t.equal(run.outputs.evidenceBucket, run.one("aws:s3/bucket:Bucket").state.bucket);
+      t.equal(run.outputs.evidenceBucket, run.one("aws:s3/bucket:Bucket", "-evidence").state.bucket);
       t.equal(run.outputs.notificationTopicArn, run.one("aws:sns/topic:Topic").state.arn);
       t.match(run.outputs.loadBalancerDnsName, /elb\.amazonaws\.com$/);
     }
@@ -550,7 +567,7 @@ t.test("agents: each role gets only its credentials (ECS secrets and model-key g
 });
 
 t.test(
-  "sandbox: own task definition with no task role, a no-egress group, RunTask/PassRole scoped to it",
+  "sandbox: own task definition with no task role, a group reaching only S3's gateway endpoint, RunTask/PassRole scoped to it",
   async (t) => {
     for (const run of runs) {
       const sandbox = run.one("aws:ecs/taskDefinition:TaskDefinition", "-agents-sandbox");
@@ -558,7 +575,49 @@ t.test(
       t.same(sandbox.inputs.requiresCompatibilities, ["FARGATE"]);
       t.equal((sandbox.inputs.tags as Doc)["pf:role"], "sandbox");
       const sg = run.one("aws:ec2/securityGroup:SecurityGroup", "-sandbox-sg");
-      t.same(sg.inputs.egress, [], "no egress");
+      const endpoint = run.one("aws:ec2/vpcEndpoint:VpcEndpoint", "-s3-endpoint");
+      t.equal(endpoint.inputs.vpcEndpointType, "Gateway");
+      t.equal(endpoint.inputs.serviceName, `com.amazonaws.${REGION}.s3`);
+      t.same(endpoint.inputs.routeTableIds, ["rtb-private1", "rtb-private2"], "on the private route tables");
+      const endpointsSg = run.one("aws:ec2/securityGroup:SecurityGroup", "-endpoints-sg");
+      t.same(
+        (sg.inputs.egress as Doc[]).map((e) => ({ ...e })),
+        [
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            prefixListIds: [endpoint.state.prefixListId],
+            description: "S3 (presigned exchange URLs) through the gateway endpoint",
+          },
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            securityGroups: [endpointsSg.state.id],
+            description: "ECR and CloudWatch Logs interface endpoints (image pull, log driver)",
+          },
+        ],
+        "the only egress: HTTPS to S3's prefix list and to the interface endpoints, no CIDR",
+      );
+      const interfaces = run
+        .of("aws:ec2/vpcEndpoint:VpcEndpoint")
+        .filter((e) => e.inputs.vpcEndpointType === "Interface");
+      t.same(
+        interfaces.map((e) => e.inputs.serviceName).sort(),
+        ["ecr.api", "ecr.dkr", "logs"].map((x) => `com.amazonaws.${REGION}.${x}`),
+        "image pull and log driver without internet",
+      );
+      for (const e of interfaces) {
+        t.equal(e.inputs.privateDnsEnabled, true);
+        t.same(e.inputs.securityGroupIds, [endpointsSg.state.id]);
+      }
+      const endpointIngress = run
+        .of("aws:ec2/securityGroupRule:SecurityGroupRule")
+        .filter((r) => r.inputs.securityGroupId === endpointsSg.state.id);
+      t.equal(endpointIngress.length, 3, "sandbox, agents and gateway reach the endpoints");
+      t.ok(endpointIngress.every((r) => r.inputs.type === "ingress" && r.inputs.fromPort === 443));
+      t.same(endpointsSg.inputs.egress, [], "the endpoints' group opens nothing outwards");
       t.same(sg.inputs.ingress, [], "no ingress");
       t.equal(
         run
@@ -592,6 +651,31 @@ t.test(
           );
           t.equal(env.PF_SANDBOX_TASK_DEFINITION, sandboxArn, `${role} knows its sandbox`);
           t.equal(env.PF_SANDBOX_SECURITY_GROUP, sg.state.id);
+          const exchange = run.one("aws:s3/bucket:Bucket", "-exchange");
+          t.equal(env.PF_SANDBOX_BUCKET, exchange.state.bucket, `${role} knows the exchange bucket`);
+          t.ok(env.PF_SANDBOX_CLUSTER && env.PF_SANDBOX_SUBNETS, "cluster and subnets are set too");
+          t.notOk(exchange.inputs.objectLockEnabled, "the exchange is not evidence: no Object Lock");
+          const lifecycle = run.one(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "-exchange-",
+          );
+          t.same(
+            (lifecycle.inputs.rules as Doc[]).find((r) => r.id === "expire-current")?.expiration,
+            { days: 1 },
+            "whatever a crashed agent left expires within a day",
+          );
+          const objects = st.filter((s) => actionsOf(s).includes("s3:PutObject")).flatMap(resourcesOf);
+          t.ok(
+            objects.includes(`${exchange.state.arn}/sandbox-exchange/*`),
+            `${role}: writes exchange objects under the prefix only`,
+          );
+          t.notOk(objects.includes(`${exchange.state.arn}/*`), `${role}: not the whole exchange bucket`);
+          const deletes = st.filter((s) => actionsOf(s).includes("s3:DeleteObject")).flatMap(resourcesOf);
+          t.same(
+            deletes,
+            [`${exchange.state.arn}/sandbox-exchange/*`],
+            `${role}: deletes exchange objects only`,
+          );
         }
       }
     }
