@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import {
   DescribeTasksCommand,
@@ -20,16 +20,14 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { ulid } from "ulid";
-import { assertNoSymlinkOnPath } from "#agents/builder/patch-safety.ts";
 import { AgentInfrastructureError } from "#agents/runtime/errors.ts";
 import {
   SANDBOX_INBOX_ENV,
   SANDBOX_INBOX_EXPIRES_ENV,
   type SandboxJob,
   SandboxJobResult,
-  type TreeEntry,
 } from "./exchange.ts";
-import { relativeProblem, writeBack } from "./tree.ts";
+import { applyTreeListing } from "./tree.ts";
 import type { SandboxIsolation, SandboxRequest, SandboxResult, SandboxRunner } from "./types.ts";
 
 const run = promisify(execFile);
@@ -310,7 +308,9 @@ export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
       if (parsed.job_id !== job.job_id)
         throw new AgentInfrastructureError(`sandbox result is for job ${parsed.job_id}, not ${job.job_id}`);
       const back =
-        request.writeBack === true ? await applyTree(scratch, parsed.tree ?? [], request.tree) : undefined;
+        request.writeBack === true
+          ? await applyTreeListing(scratch, parsed.tree ?? [], request.tree)
+          : undefined;
       const max = job.collect_max_bytes;
       const files = Object.fromEntries(
         Object.entries(parsed.files).filter(
@@ -373,39 +373,4 @@ export function createEcsSandbox(options: EcsSandboxOptions): SandboxRunner {
       await queue;
     },
   };
-}
-
-/**
- * Rebuild the step's tree from the (untrusted) listing in a scratch directory, then bring it back
- * with the same write-back the local runner uses. Paths that could leave the tree or go through a
- * symlink are refused, not followed; which paths a change may touch (.factory/, CI files) is the
- * diff gate's decision afterwards, as with the local runner.
- */
-async function applyTree(scratch: string, entries: readonly TreeEntry[], tree: string) {
-  const dir = join(scratch, "result");
-  await mkdir(dir);
-  const refused: Array<{ path: string; reason: string }> = [];
-  const ordered = [...entries.filter((e) => "data" in e), ...entries.filter((e) => "link" in e)];
-  for (const entry of ordered) {
-    const problem =
-      relativeProblem(entry.path) ?? (entry.path.split("/")[0] === ".git" ? "inside .git/" : undefined);
-    if (problem !== undefined) {
-      refused.push({ path: entry.path, reason: problem });
-      continue;
-    }
-    try {
-      await assertNoSymlinkOnPath(dir, entry.path);
-      await mkdir(dirname(join(dir, entry.path)), { recursive: true });
-      if ("data" in entry)
-        await writeFile(join(dir, entry.path), Buffer.from(entry.data, "base64"), {
-          mode: entry.mode & 0o755,
-          flag: "wx",
-        });
-      else await symlink(entry.link, join(dir, entry.path));
-    } catch (err) {
-      refused.push({ path: entry.path, reason: (err as Error).message });
-    }
-  }
-  const back = await writeBack(dir, tree, undefined);
-  return { written: back.written, refused: [...refused, ...back.refused] };
 }

@@ -1,9 +1,21 @@
 import { execFile } from "node:child_process";
 import type { Stats } from "node:fs";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, realpath, rm, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { promisify } from "node:util";
 import { assertNoSymlinkOnPath } from "#agents/builder/patch-safety.ts";
+import type { TreeEntry } from "./exchange.ts";
 
 const run = promisify(execFile);
 
@@ -59,7 +71,7 @@ interface Entry {
 const MAX_ENTRIES = 50_000;
 
 /** Every entry below `root` except .git/, by repository-relative path. */
-async function walk(root: string): Promise<Map<string, Entry>> {
+export async function walk(root: string): Promise<Map<string, Entry>> {
   const out = new Map<string, Entry>();
   const visit = async (rel: string) => {
     for (const name of await readdir(join(root, rel))) {
@@ -128,4 +140,39 @@ export async function writeBack(
     written.push(path);
   }
   return { written: written.sort(), refused };
+}
+
+/**
+ * Rebuild the step's tree from the (untrusted) listing in a scratch directory, then bring it back
+ * with the same write-back the local runner uses. Paths that could leave the tree or go through a
+ * symlink are refused, not followed; which paths a change may touch (.factory/, CI files) is the
+ * diff gate's decision afterwards, as with the local runner.
+ */
+export async function applyTreeListing(scratch: string, entries: readonly TreeEntry[], tree: string) {
+  const dir = join(scratch, "result");
+  await mkdir(dir);
+  const refused: Array<{ path: string; reason: string }> = [];
+  const ordered = [...entries.filter((e) => "data" in e), ...entries.filter((e) => "link" in e)];
+  for (const entry of ordered) {
+    const problem =
+      relativeProblem(entry.path) ?? (entry.path.split("/")[0] === ".git" ? "inside .git/" : undefined);
+    if (problem !== undefined) {
+      refused.push({ path: entry.path, reason: problem });
+      continue;
+    }
+    try {
+      await assertNoSymlinkOnPath(dir, entry.path);
+      await mkdir(dirname(join(dir, entry.path)), { recursive: true });
+      if ("data" in entry)
+        await writeFile(join(dir, entry.path), Buffer.from(entry.data, "base64"), {
+          mode: entry.mode & 0o755,
+          flag: "wx",
+        });
+      else await symlink(entry.link, join(dir, entry.path));
+    } catch (err) {
+      refused.push({ path: entry.path, reason: (err as Error).message });
+    }
+  }
+  const back = await writeBack(dir, tree, undefined);
+  return { written: back.written, refused: [...refused, ...back.refused] };
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -11,7 +11,7 @@ import {
   type SandboxJobResult,
   type TreeEntry,
 } from "./exchange.ts";
-import { collectFiles } from "./tree.ts";
+import { collectFiles, walk } from "./tree.ts";
 import { sandboxEnv } from "./types.ts";
 
 const run = promisify(execFile);
@@ -59,22 +59,15 @@ async function nextJob(
 /** Every regular file and symlink of the step's tree except .git/ (what a write-back needs). */
 export async function listTree(root: string): Promise<TreeEntry[]> {
   const out: TreeEntry[] = [];
-  const visit = async (rel: string) => {
-    for (const name of await readdir(join(root, rel))) {
-      const path = rel === "" ? name : `${rel}/${name}`;
-      if (rel === "" && name === ".git") continue;
-      const stats = await lstat(join(root, path));
-      if (stats.isDirectory()) await visit(path);
-      else if (stats.isSymbolicLink()) out.push({ path, link: await readlink(join(root, path)) });
-      else if (stats.isFile())
-        out.push({
-          path,
-          mode: stats.mode & 0o7777,
-          data: (await readFile(join(root, path))).toString("base64"),
-        });
-    }
-  };
-  await visit("");
+  for (const [path, entry] of await walk(root)) {
+    if (entry.link !== undefined) out.push({ path, link: entry.link });
+    else if (entry.stats.isFile())
+      out.push({
+        path,
+        mode: entry.stats.mode & 0o7777,
+        data: (await readFile(join(root, path))).toString("base64"),
+      });
+  }
   return out;
 }
 
