@@ -34,40 +34,7 @@ export class Artifacts extends pulumi.ComponentResource {
       { ...child, protect: args.deletionProtection },
     );
     const bucketId = this.bucket.id;
-    new aws.s3.BucketOwnershipControls(
-      `${name}-evidence-ownership`,
-      { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-evidence-public-access`,
-      {
-        bucket: bucketId,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-evidence-versioning`,
-      { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
-      child,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-evidence-sse`,
-      {
-        bucket: bucketId,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      child,
-    );
+    const { publicAccess, versioning } = privateBucket(`${name}-evidence`, bucketId, args.kmsKeyArn, child);
     new aws.s3.BucketObjectLockConfiguration(
       `${name}-evidence-object-lock`,
       {
@@ -183,40 +150,7 @@ export class Artifacts extends pulumi.ComponentResource {
     const child = { parent: this };
     const bucket = new aws.s3.Bucket(`${name}-exchange`, { forceDestroy: true, tags: args.tags }, child);
     const bucketId = bucket.id;
-    new aws.s3.BucketOwnershipControls(
-      `${name}-exchange-ownership`,
-      { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-exchange-public-access`,
-      {
-        bucket: bucketId,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-exchange-versioning`,
-      { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
-      child,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-exchange-sse`,
-      {
-        bucket: bucketId,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      child,
-    );
+    const { publicAccess, versioning } = privateBucket(`${name}-exchange`, bucketId, args.kmsKeyArn, child);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-exchange-lifecycle`,
       {
@@ -258,4 +192,51 @@ export class Artifacts extends pulumi.ComponentResource {
     );
     return bucket;
   }
+}
+
+/**
+ * What every factory bucket has: owner-enforced objects, no public access, versioning, SSE-KMS with
+ * the stack's key (bucket keys on). Resource names are `<prefix>-ownership|public-access|versioning|sse`.
+ */
+function privateBucket(
+  prefix: string,
+  bucketId: pulumi.Input<string>,
+  kmsKeyArn: pulumi.Input<string>,
+  child: pulumi.CustomResourceOptions,
+): { publicAccess: aws.s3.BucketPublicAccessBlock; versioning: aws.s3.BucketVersioning } {
+  new aws.s3.BucketOwnershipControls(
+    `${prefix}-ownership`,
+    { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    child,
+  );
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    `${prefix}-public-access`,
+    {
+      bucket: bucketId,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    child,
+  );
+  const versioning = new aws.s3.BucketVersioning(
+    `${prefix}-versioning`,
+    { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
+    child,
+  );
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${prefix}-sse`,
+    {
+      bucket: bucketId,
+      rules: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
+    },
+    child,
+  );
+  return { publicAccess, versioning };
 }
