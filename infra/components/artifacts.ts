@@ -34,7 +34,7 @@ export class Artifacts extends pulumi.ComponentResource {
       { ...child, protect: args.deletionProtection },
     );
     const bucketId = this.bucket.id;
-    const { publicAccess, versioning } = privateBucket(`${name}-evidence`, bucketId, args.kmsKeyArn, child);
+    const { versioning } = privateBucket(`${name}-evidence`, this.bucket, args.kmsKeyArn, child);
     new aws.s3.BucketObjectLockConfiguration(
       `${name}-evidence-object-lock`,
       {
@@ -70,24 +70,6 @@ export class Artifacts extends pulumi.ComponentResource {
         ],
       },
       { ...child, dependsOn: [versioning] },
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-evidence-policy`,
-      {
-        bucket: bucketId,
-        policy: policyDocument([
-          {
-            // A Deny over every S3 action is the documented TLS-only pattern; Deny never grants.
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: ["s3:*"],
-            Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ]),
-      },
-      { ...child, dependsOn: [publicAccess] },
     );
 
     this.exchangeBucket = this.exchange(name, args);
@@ -150,7 +132,7 @@ export class Artifacts extends pulumi.ComponentResource {
     const child = { parent: this };
     const bucket = new aws.s3.Bucket(`${name}-exchange`, { forceDestroy: true, tags: args.tags }, child);
     const bucketId = bucket.id;
-    const { publicAccess, versioning } = privateBucket(`${name}-exchange`, bucketId, args.kmsKeyArn, child);
+    const { versioning } = privateBucket(`${name}-exchange`, bucket, args.kmsKeyArn, child);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-exchange-lifecycle`,
       {
@@ -173,37 +155,22 @@ export class Artifacts extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [versioning] },
     );
-    new aws.s3.BucketPolicy(
-      `${name}-exchange-policy`,
-      {
-        bucket: bucketId,
-        policy: policyDocument([
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: ["s3:*"],
-            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ]),
-      },
-      { ...child, dependsOn: [publicAccess] },
-    );
     return bucket;
   }
 }
 
 /**
  * What every factory bucket has: owner-enforced objects, no public access, versioning, SSE-KMS with
- * the stack's key (bucket keys on). Resource names are `<prefix>-ownership|public-access|versioning|sse`.
+ * the stack's key (bucket keys on) and a TLS-only policy. Resource names are
+ * `<prefix>-ownership|public-access|versioning|sse|policy`.
  */
 function privateBucket(
   prefix: string,
-  bucketId: pulumi.Input<string>,
+  bucket: aws.s3.Bucket,
   kmsKeyArn: pulumi.Input<string>,
   child: pulumi.CustomResourceOptions,
-): { publicAccess: aws.s3.BucketPublicAccessBlock; versioning: aws.s3.BucketVersioning } {
+): { versioning: aws.s3.BucketVersioning } {
+  const bucketId = bucket.id;
   new aws.s3.BucketOwnershipControls(
     `${prefix}-ownership`,
     { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
@@ -238,5 +205,23 @@ function privateBucket(
     },
     child,
   );
-  return { publicAccess, versioning };
+  new aws.s3.BucketPolicy(
+    `${prefix}-policy`,
+    {
+      bucket: bucketId,
+      policy: policyDocument([
+        {
+          // A Deny over every S3 action is the documented TLS-only pattern; Deny never grants.
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: ["s3:*"],
+          Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ]),
+    },
+    { ...child, dependsOn: [publicAccess] },
+  );
+  return { versioning };
 }
