@@ -12,9 +12,9 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { createProviderFactory } from "./models/registry.ts";
 import { loadRecordings, type Recording } from "./models/replay.ts";
 import {

@@ -19,8 +19,6 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import autocannon from "autocannon";
 import Fastify, { type FastifyInstance } from "fastify";
 import { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { buildApp } from "#gateway/app.ts";
 import { DynamoDedupeStore } from "#gateway/dedupe.ts";
 import { createForgeResolver } from "#integrations/forge-for-repo.ts";
@@ -31,10 +29,12 @@ import {
   LOCAL_REGION,
   localDynamoClient,
   startDynalite,
-} from "#local/engines.ts";
-import { startLocalSfn } from "#local/sfn/server.ts";
+} from "#local/runtime/engines.ts";
+import { startLocalSfn } from "#local/runtime/sfn/server.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
 const seconds = Number.parseInt(process.argv[2] ?? "10", 10);
 const connections = 10;

@@ -6,8 +6,8 @@
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { newRunId } from "../core/ids.ts";
-import { DynamoLedger } from "../core/ledger/dynamo-ledger.ts";
-import { ensureLedgerTable, localDynamoClient, startDynalite } from "../local/engines.ts";
+import { ensureLedgerTable, localDynamoClient, startDynalite } from "../local/runtime/engines.ts";
+import { DynamoLedger } from "../storage/dynamo-ledger.ts";
 
 const EVENTS = z.coerce
   .number()

@@ -7,8 +7,6 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { buildApp, type GatewayOptions } from "#gateway/app.ts";
 import { type GatewayConfig, loadConfig } from "#gateway/config.ts";
 import { type DedupeStore, type DynamoDedupeOptions, DynamoDedupeStore } from "#gateway/dedupe.ts";
@@ -17,6 +15,8 @@ import { JiraClient, jiraAuthFromSecret } from "#integrations/jira.ts";
 import type { JiraPort } from "#integrations/types.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
 export type Env = Record<string, string | undefined>;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { buildAslGraph, renderAslGraph } from "#local/asl-graph.ts";
+import { buildAslGraph, renderAslGraph } from "../lib/asl-graph.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 
 export const DEFAULT_ASL = "infra/stepfunctions/protocol_factory_mvp.asl.json";

@@ -6,9 +6,9 @@ import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
 import { S3Ref } from "#core/contracts/ledger-event.ts";
 import { EvidenceManifest } from "#core/evidence/bundle.ts";
+import { executionHistory, resolveRun } from "#local/runtime/executions.ts";
+import { resolveTarget } from "#local/runtime/target.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
-import { executionHistory, resolveRun } from "../lib/executions.ts";
-import { resolveTarget } from "../lib/target.ts";
 
 /**
  * The objects a bundle lists: a pf-evidence-bundle/v1 manifest's artifacts (in the manifest's

@@ -3,8 +3,8 @@
 // no AWS target is configured, the local factory's endpoints and names are put in the environment
 // the SDK and the commands read.
 import type { Command } from "commander";
-import { readEndpoints } from "#local/data-dir.ts";
-import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/engines.ts";
+import { readEndpoints } from "#local/runtime/data-dir.ts";
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/runtime/engines.ts";
 import type { Io, SetExit } from "../lib/cli.ts";
 import { aslCommand } from "./asl.ts";
 import { evidenceCommand } from "./evidence.ts";

@@ -7,10 +7,10 @@ import type { Command } from "commander";
 import { z } from "zod";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import { Sha256 } from "#core/contracts/ledger-event.ts";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { isRunId } from "#core/ids.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { zodIssues } from "#core/validation.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { type CliIo, type CommandModule, EXIT, UsageError } from "./types.ts";
 
 const LedgerEnv = z.object({

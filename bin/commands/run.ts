@@ -3,11 +3,11 @@ import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command, Option } from "commander";
 import type { RiskClass } from "#core/contracts/entry-input.ts";
 import { PolicyLoadError } from "#core/errors.ts";
+import { followExecution, formatMs } from "#local/runtime/executions.ts";
+import { resolveTarget } from "#local/runtime/target.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 import { buildEntryInput } from "../lib/entry.ts";
-import { followExecution, formatMs } from "../lib/executions.ts";
-import { resolveTarget } from "../lib/target.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

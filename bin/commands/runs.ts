@@ -1,8 +1,8 @@
 import type { ExecutionStatus } from "@aws-sdk/client-sfn";
 import { Command, Option } from "commander";
+import { listRuns } from "#local/runtime/executions.ts";
+import { resolveTarget } from "#local/runtime/target.ts";
 import { EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
-import { listRuns } from "../lib/executions.ts";
-import { resolveTarget } from "../lib/target.ts";
 
 const STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"] as const;
 

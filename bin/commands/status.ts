@@ -1,6 +1,5 @@
 import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
-import { EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 import {
   executionHistory,
   followExecution,
@@ -8,8 +7,9 @@ import {
   resolveRun,
   type StateVisit,
   stateVisits,
-} from "../lib/executions.ts";
-import { resolveTarget } from "../lib/target.ts";
+} from "#local/runtime/executions.ts";
+import { resolveTarget } from "#local/runtime/target.ts";
+import { EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 
 function line(v: StateVisit): string {
   return `  +${formatMs(v.elapsed_ms).padStart(9)}  ${v.name.padEnd(28)} ${v.type.padEnd(9)} ${formatMs(v.duration_ms)}\n`;

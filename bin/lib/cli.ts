@@ -1,24 +1,9 @@
 // Shared CLI plumbing: exit codes (documented in docs/local.md), errors that carry one, and
 // output in human or `--json` form.
 
-/** Exit codes of every `pf` command (the same three as `pf ledger`). */
-export const EXIT = {
-  OK: 0,
-  /** The answer is "no": a failed run, a missing run or bundle, a digest that does not match. */
-  FAILED: 1,
-  /** Bad arguments, configuration, or the factory (local endpoints or AWS) cannot be reached. */
-  USAGE: 2,
-} as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+export { CliError, EXIT, type ExitCode } from "#local/runtime/cli-error.ts";
 
-export class CliError extends Error {
-  readonly exitCode: ExitCode;
-  constructor(message: string, exitCode: ExitCode, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "CliError";
-    this.exitCode = exitCode;
-  }
-}
+import { CliError, EXIT, type ExitCode } from "#local/runtime/cli-error.ts";
 
 /** Same shape as bin/commands/types.ts `CliIo`, so these commands plug into `pf` as they are. */
 export interface Io {

@@ -5,6 +5,7 @@ import type { MrRef } from "#core/contracts/entry-input.ts";
 import type { Gate } from "#core/contracts/policy.ts";
 import { PermanentError } from "#core/errors.ts";
 import { EVIDENCE_MANIFEST_KIND } from "#core/evidence/bundle.ts";
+import { writeFailureBundle } from "#core/evidence/failure-bundle.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import type { RunRef } from "#core/ledger/types.ts";
 import { latestEvidence, runThatOpened } from "#gateway/approvals/gates.ts";
@@ -19,7 +20,6 @@ import { lineLedger } from "#gateway/commands/line-ledger.ts";
 import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
 import { startRunOnce } from "#gateway/start-run.ts";
-import { writeFailureBundle } from "#handlers/tasks/FailAndBundle.ts";
 
 export type LineStatus = "started" | "duplicate" | "done" | "refused" | "invalid";
 

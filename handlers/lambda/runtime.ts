@@ -5,11 +5,11 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { parseOrThrow } from "#core/validation.ts";
 import { loadPolicyFile, type Policy, parsePolicy } from "#policies/engine/index.ts";
 import bundledPolicy from "#policies/pf-policy-v1.json" with { type: "json" };
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
 /** Every ledger-owned Lambda reads these (set by infra/components/functions.ts). */
 export const StorageEnv = z.object({

@@ -10,13 +10,13 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { z } from "zod";
 import { PermanentError } from "#core/errors.ts";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { parseOrThrow } from "#core/validation.ts";
 import { createForgeResolver, type ForgeConfigs, type ForgeResolver } from "#integrations/forge-for-repo.ts";
 import { type JiraAuth, JiraClient } from "#integrations/jira.ts";
 import { Notifier } from "#integrations/notifier.ts";
 import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from "#policies/engine/index.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
 const optional = z
   .string()

@@ -11,8 +11,8 @@ import {
   MANIFEST_SCHEMA,
   writeBundle,
 } from "#core/evidence/bundle.ts";
+import { writeFailureBundle } from "#core/evidence/failure-bundle.ts";
 import { isRunId } from "#core/ids.ts";
-import { addLedgerRefs, headSection, policySection } from "./bundle-common.ts";
 import { inputHash, now, parseTaskInput, priorEvent, scrubber, truncate } from "./common.ts";
 import type { LedgerTaskDeps } from "./deps.ts";
 
@@ -58,7 +58,7 @@ export async function failAndBundle(
         entryPolicy: input.entry?.policy,
         hasLedger,
       },
-      deps,
+      { ...deps, scrub: scrubber(deps) },
     );
     if (hasLedger) {
       await deps.ledger.append({
@@ -83,54 +83,6 @@ export async function failAndBundle(
     : undefined;
   if (notified === undefined) await notifyFailure(input, failure, bundleRef, sha, hasLedger, deps);
   return { bundle_ref: bundleRef, failure };
-}
-
-export interface FailureBundleRequest {
-  runId: string;
-  /** Already scrubbed. */
-  failure: FailureInfo;
-  /** References the caller collected besides the ledger's (kept only when they still check out). */
-  partial: unknown;
-  entryPolicy: EntryPolicy | undefined;
-  /** False for a run whose id never validated: no ledger to read. */
-  hasLedger: boolean;
-}
-
-/**
- * The failure bundle: the failure document, every artifact the run's ledger events point at (plus
- * `partial`), the policy, and the ledger head. Shared by FailAndBundle and the gateway's
- * `/pf cancel` (Step Functions runs no Catch on an aborted execution).
- */
-export async function writeFailureBundle(req: FailureBundleRequest, deps: LedgerTaskDeps): Promise<S3Ref> {
-  const { failure, hasLedger } = req;
-  const scrub = scrubber(deps);
-  const builder = new BundleBuilder();
-  const failureRef = await deps.evidence.putJson(failure, { kind: "failure" });
-  builder.add(failureRef, "failure");
-  // Partial results are whatever the state machine had collected; keep only what still checks out.
-  const candidates = new BundleBuilder().addAll(req.partial, "partial");
-  const events = hasLedger ? await deps.ledger.read(req.runId) : [];
-  addLedgerRefs(candidates, events);
-  const missing: string[] = [];
-  for (const a of candidates.list()) {
-    if (await deps.evidence.check(a)) builder.add({ ...a, bucket: deps.evidence.bucket }, a.name);
-    else missing.push(`${a.name} (${a.key})`);
-  }
-  const policy = await policySection(builder, deps.evidence, deps.policy, req.entryPolicy);
-  const runId = scrub(req.runId).slice(0, 128);
-  const bundle = await writeBundle(deps.evidence, {
-    schema: MANIFEST_SCHEMA,
-    run_id: runId === "" ? "unknown" : runId,
-    outcome: "failure",
-    created_at: now(deps).toISOString(),
-    bucket: deps.evidence.bucket,
-    policy,
-    ledger_head: headSection(events.at(-1)),
-    artifacts: builder.list(),
-    failure,
-    ...(missing.length > 0 ? { missing } : {}),
-  });
-  return bundle.ref;
 }
 
 async function notifyFailure(

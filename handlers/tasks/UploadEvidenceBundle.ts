@@ -13,7 +13,7 @@ import {
   type VerifiedCommit,
   writeBundle,
 } from "#core/evidence/bundle.ts";
-import { addLedgerRefs, headSection, policySection } from "./bundle-common.ts";
+import { addLedgerRefs, headSection, policySection } from "#core/evidence/sections.ts";
 import { inputHash, now, parseTaskInput, priorEvent } from "./common.ts";
 import type { LedgerTaskDeps } from "./deps.ts";
 

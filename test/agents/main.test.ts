@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import t from "tap";
 import { AgentOutput } from "#core/contracts/tasks.ts";
-import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/engines.ts";
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/runtime/engines.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { startFakeSfn } from "./helpers/fake-sfn.ts";
 import { verifierInput } from "./helpers/verifier-input.ts";

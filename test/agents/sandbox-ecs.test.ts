@@ -14,7 +14,7 @@ import { SANDBOX_INBOX_ENV, SANDBOX_INBOX_EXPIRES_ENV } from "#agents/sandbox/ex
 import { selectSandbox } from "#agents/sandbox/select.ts";
 import type { VerifyReport } from "#agents/verifier/verifier.ts";
 import { verifier } from "#agents/verifier/verifier.ts";
-import { LOCAL_REGION } from "#local/engines.ts";
+import { LOCAL_REGION } from "#local/runtime/engines.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { BRANCH, builderSetup, GOOD_DIFF, reply } from "./helpers/builder-setup.ts";
 import { withCallbacks } from "./helpers/callbacks.ts";

@@ -1,10 +1,10 @@
 import { Command } from "commander";
 import t from "tap";
+import { executionArnFor, stateVisits } from "#local/runtime/executions.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { registerFactoryCommands } from "../../bin/commands/factory.ts";
 import { EXIT } from "../../bin/lib/cli.ts";
 import { buildEntryInput } from "../../bin/lib/entry.ts";
-import { executionArnFor, stateVisits } from "../../bin/lib/executions.ts";
 
 async function pf(args: string[], env: Record<string, string | undefined> = {}) {
   const out = { stdout: "", stderr: "", code: -1 };

@@ -6,9 +6,9 @@ import {
   runArtifacts,
   sendGitlabNote,
   sendJiraWebhook,
-} from "#local/demo-client.ts";
-import { SAMPLE_REPO_NAME } from "#local/factory.ts";
-import { followExecution } from "../../bin/lib/executions.ts";
+} from "#local/demo/demo-client.ts";
+import { followExecution } from "#local/runtime/executions.ts";
+import { SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
 import { historyOf, issueBody, startE2E } from "./helpers.ts";
 
 t.test("/pf cancel on a running run → ABORTED, recorded in an intact ledger", async (t) => {

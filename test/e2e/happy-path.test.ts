@@ -9,10 +9,10 @@ import {
   runArtifacts,
   sendGitlabNote,
   sendJiraWebhook,
-} from "#local/demo-client.ts";
-import { SAMPLE_REPO_NAME } from "#local/factory.ts";
-import { git } from "#local/sample-remote.ts";
-import { followExecution } from "../../bin/lib/executions.ts";
+} from "#local/demo/demo-client.ts";
+import { git } from "#local/fakes/sample-remote.ts";
+import { followExecution } from "#local/runtime/executions.ts";
+import { SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
 import { countExecutions, filesContaining, historyOf, issueBody, pf, startE2E } from "./helpers.ts";
 
 t.test("signed Jira webhook → run completes → branch, MR, evidence, intact ledger, approval", async (t) => {

@@ -5,14 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type HistoryEvent, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
-import { loadConfig } from "#local/config.ts";
-import { LOCAL_REGION, localDynamoClient, localS3Client, S3RVER_CREDENTIALS } from "#local/engines.ts";
-import { REPO_ROOT, type RunningFactory, startFactory } from "#local/factory.ts";
-import { withCurrentTimestamp } from "#local/webhooks.ts";
+import { withCurrentTimestamp } from "#local/demo/webhooks.ts";
+import { loadConfig } from "#local/runtime/config.ts";
+import {
+  LOCAL_REGION,
+  localDynamoClient,
+  localS3Client,
+  S3RVER_CREDENTIALS,
+} from "#local/runtime/engines.ts";
+import { executionHistory, stateVisits } from "#local/runtime/executions.ts";
+import { REPO_ROOT, type RunningFactory, startFactory } from "#local/runtime/factory.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { registerFactoryCommands } from "../../bin/commands/factory.ts";
-import { executionHistory, stateVisits } from "../../bin/lib/executions.ts";
 
 interface Teardown {
   teardown(fn: () => unknown): void;

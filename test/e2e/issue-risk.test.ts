@@ -2,10 +2,10 @@
 // in (local) Jira, and the MR and the ledger carry the stricter of the two. Here the delivery
 // claims a risky label the issue does not have (stale or mislabelled): the run stays high.
 import t from "tap";
-import { checklist, localMrFor, runArtifacts, sendJiraWebhook } from "#local/demo-client.ts";
-import { SAMPLE_REPO_NAME } from "#local/factory.ts";
+import { checklist, localMrFor, runArtifacts, sendJiraWebhook } from "#local/demo/demo-client.ts";
+import { followExecution } from "#local/runtime/executions.ts";
+import { SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
-import { followExecution } from "../../bin/lib/executions.ts";
 import { historyOf, issueBody, startE2E } from "./helpers.ts";
 
 t.test("a delivery labelled security for an issue that rates low: MR and ledger stay high", async (t) => {

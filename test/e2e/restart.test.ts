@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import t from "tap";
-import { sendJiraWebhook } from "#local/demo-client.ts";
-import { followExecution } from "../../bin/lib/executions.ts";
+import { sendJiraWebhook } from "#local/demo/demo-client.ts";
+import { followExecution } from "#local/runtime/executions.ts";
 import { issueBody, pf, startE2E, tempDataDir } from "./helpers.ts";
 
 t.test("a restart in the middle of a run keeps runs, ledger, evidence, secrets and dedupe", async (t) => {

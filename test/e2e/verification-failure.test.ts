@@ -1,7 +1,7 @@
 import t from "tap";
-import { localMrFor, runArtifacts, sendJiraWebhook } from "#local/demo-client.ts";
-import { SAMPLE_REPO_NAME } from "#local/factory.ts";
-import { followExecution } from "../../bin/lib/executions.ts";
+import { localMrFor, runArtifacts, sendJiraWebhook } from "#local/demo/demo-client.ts";
+import { followExecution } from "#local/runtime/executions.ts";
+import { SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
 import { historyOf, issueBody, pf, startE2E, visitedStates } from "./helpers.ts";
 
 t.test("a recorded change that breaks the tests ends in FailAndBundle with evidence", async (t) => {

@@ -8,8 +8,8 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import t from "tap";
 import { PermanentError, TransientError, ValidationError } from "#core/errors.ts";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { sha256Hex, sha256OfJson } from "#core/hash.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 
 t.test("content-addressed put/get/check over s3rver", async (t) => {

@@ -24,7 +24,11 @@ t.test("buildApp is called only by gateway/compose.ts", async (t) => {
 });
 
 t.test("every runtime gets its gateway from composeGateway", async (t) => {
-  for (const file of ["gateway/main.ts", "local/gateway-wiring.ts", "test/gateway/helpers/harness.ts"]) {
+  for (const file of [
+    "gateway/main.ts",
+    "local/runtime/gateway-wiring.ts",
+    "test/gateway/helpers/harness.ts",
+  ]) {
     t.match(readFileSync(file, "utf8"), /composeGateway\(/, file);
   }
 });

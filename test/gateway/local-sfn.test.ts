@@ -1,4 +1,4 @@
-// The gateway against the project's local Step Functions endpoint (local/sfn/server.ts) through the
+// The gateway against the project's local Step Functions endpoint (local/runtime/sfn/server.ts) through the
 // real @aws-sdk/client-sfn: runs start with the validated entry input, duplicates through two
 // replicas sharing one dynalite start one execution, /readyz, GET /runs and /pf cancel.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,8 +10,8 @@ import { EntryInput } from "#core/contracts/entry-input.ts";
 import { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { readManifest } from "#core/evidence/bundle.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
-import { startLocalSfn } from "#local/sfn/server.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/runtime/engines.ts";
+import { startLocalSfn } from "#local/runtime/sfn/server.ts";
 import { gitlabCommenter, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
 import { makeHarness, openGitlabMr } from "#test/gateway/helpers/harness.ts";
 import { jiraHeaders, jiraWebhookBody, SECRETS } from "#test/gateway/helpers/sign.ts";

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import t from "tap";
 import { DEDUPE_RETENTION_SECONDS, DynamoDedupeStore } from "#gateway/dedupe.ts";
-import { withCurrentTimestamp } from "#local/webhooks.ts";
+import { withCurrentTimestamp } from "#local/demo/webhooks.ts";
 import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
 import { gitlabNoteBody, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
 import { makeHarness, openGitlabMr, POLICY_PATH } from "#test/gateway/helpers/harness.ts";

@@ -1,6 +1,6 @@
 // The environment through which a process's AWS SDK clients reach the test engines, as a
 // Lambda, an agent or the CLI reads it in production (AWS_ENDPOINT_URL_* and credentials).
-import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/engines.ts";
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/runtime/engines.ts";
 import type { TestEngines } from "./engines.ts";
 
 export function engineEnv(e: TestEngines): Record<string, string> {

@@ -12,7 +12,7 @@ import {
   localS3Client,
   startDynalite,
   startS3rver,
-} from "#local/engines.ts";
+} from "#local/runtime/engines.ts";
 
 interface Teardown {
   teardown(fn: () => unknown): void;

@@ -1,7 +1,7 @@
 // A real Notifier wired to the fake SNS and Slack servers on loopback, torn down with the test.
 import { SNSClient } from "@aws-sdk/client-sns";
 import { Notifier } from "#integrations/notifier.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/runtime/engines.ts";
 import { startFakeSlack } from "#test/fakes/slack.ts";
 import { startFakeSns } from "#test/fakes/sns.ts";
 

@@ -4,7 +4,7 @@ import t from "tap";
 import { formatSeq, type LedgerEvent } from "#core/contracts/ledger-event.ts";
 import { PermanentError, TransientError } from "#core/errors.ts";
 import { sha256Hex } from "#core/hash.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { fixedClock, rawTable, runId, stores } from "./helpers.ts";
 

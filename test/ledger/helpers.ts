@@ -1,9 +1,9 @@
 // Shared set-up for the ledger/evidence/handler tests: a ledger and evidence store over the
 // local engines, a deterministic clock, and raw item access for tampering.
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { newRunId } from "#core/ids.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import type { TestEngines } from "#test/helpers/engines.ts";
 
 export function fixedClock(start = Date.parse("2026-01-02T03:04:05.000Z")): () => Date {

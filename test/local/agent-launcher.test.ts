@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import t from "tap";
-import { createAgentPool } from "#local/agent-launcher.ts";
+import { createAgentPool } from "#local/runtime/agent-launcher.ts";
 
 const entry = resolve("test/fixtures/stand-in-agent.mjs");
 const RUN = "pf-01JD0000000000000000000000";

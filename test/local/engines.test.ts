@@ -1,7 +1,7 @@
 import { DescribeTableCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import t from "tap";
-import { ensureBucket, ensureLedgerTable } from "#local/engines.ts";
+import { ensureBucket, ensureLedgerTable } from "#local/runtime/engines.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 
 t.test("dynalite and s3rver serve the real SDK; ensure* is idempotent", async (t) => {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import t from "tap";
-import { LocalJira, seedLocalJira } from "#local/local-jira.ts";
-import { buildScriptedModel, loadScripts } from "#local/scripted-model.ts";
+import { LocalJira, seedLocalJira } from "#local/fakes/local-jira.ts";
+import { buildScriptedModel, loadScripts } from "#local/fakes/scripted-model.ts";
 
 t.test("scripted model API answers the OpenAI SDK with the script for (issue, phase)", async (t) => {
   const scripts = loadScripts("examples/recordings/scripts");

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import t from "tap";
-import { listenOn } from "#local/listen.ts";
+import { listenOn } from "#local/runtime/listen.ts";
 
 t.test("listenOn: binds loopback on a free port and reports it", async (t) => {
   const server = createServer((_req, res) => res.end("ok"));

@@ -3,13 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { loadConfig } from "#local/config.ts";
-import { acquireLock, prepareDataDir, readEndpoints, writeEndpoints } from "#local/data-dir.ts";
-import type { StartupError } from "#local/errors.ts";
-import { writeLocalPolicy } from "#local/local-policy.ts";
-import { ensureSampleRemote, git } from "#local/sample-remote.ts";
-import { loadOrCreateSecrets } from "#local/secrets.ts";
-import { jiraCurlExample, jiraSignature } from "#local/webhooks.ts";
+import { jiraCurlExample, jiraSignature } from "#local/demo/webhooks.ts";
+import { ensureSampleRemote, git } from "#local/fakes/sample-remote.ts";
+import { loadConfig } from "#local/runtime/config.ts";
+import { acquireLock, prepareDataDir, readEndpoints, writeEndpoints } from "#local/runtime/data-dir.ts";
+import type { StartupError } from "#local/runtime/errors.ts";
+import { writeLocalPolicy } from "#local/runtime/local-policy.ts";
+import { loadOrCreateSecrets } from "#local/runtime/secrets.ts";
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "pf-local-"));

@@ -4,9 +4,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { loadConfig } from "#local/config.ts";
-import { acquireLock } from "#local/data-dir.ts";
-import { startFactory } from "#local/factory.ts";
+import { loadConfig } from "#local/runtime/config.ts";
+import { acquireLock } from "#local/runtime/data-dir.ts";
+import { startFactory } from "#local/runtime/factory.ts";
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "pf-start-"));
@@ -44,7 +44,7 @@ t.test("npm start prints a clear message and exit code, no stack trace", async (
   const file = join(dir, "file");
   writeFileSync(file, "");
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ["--import", "tsx", "local/start.ts"], {
+    spawnSync(process.execPath, ["--import", "tsx", "local/runtime/start.ts"], {
       env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
       encoding: "utf8",
       timeout: 30_000,

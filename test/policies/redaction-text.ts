@@ -41,7 +41,7 @@ function sentence(r: Rng): string {
   const words = Array.from({ length: n }, () => r.pick(WORDS));
   const extras = [
     () =>
-      `\`${r.pick(["handlers/tasks/OpenPullRequest.ts", "gateway/app.ts", "core/ledger/dynamo-ledger.ts"])}\``,
+      `\`${r.pick(["handlers/tasks/OpenPullRequest.ts", "gateway/app.ts", "storage/dynamo-ledger.ts"])}\``,
     () => `${r.pick(["LOCATE", "PF", "OPS"])}-${1 + r.int(9999)}`,
     () => chars(40, HEX, r.seed()),
     () => chars(7, HEX, r.seed()),

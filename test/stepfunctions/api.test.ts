@@ -23,7 +23,7 @@ import {
   TaskDoesNotExist,
 } from "@aws-sdk/client-sfn";
 import t from "tap";
-import { INTERRUPTED_ERROR } from "#local/sfn/engine.ts";
+import { INTERRUPTED_ERROR } from "#local/runtime/sfn/engine.ts";
 import { entryInput, history, startTestSfn, type TestSfn, waitForEnd, waitUntil } from "./helpers.ts";
 
 const holdPlanner = {

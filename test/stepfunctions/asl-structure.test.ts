@@ -10,7 +10,7 @@ import {
   TRANSIENT_HANDLER_ERROR,
 } from "#core/contracts/tasks.ts";
 import { ASL_TEMPLATE_PATH, placeholdersOf } from "#infra/stepfunctions/substitute.ts";
-import { loadLocalDefinition } from "#local/sfn/placeholders.ts";
+import { loadLocalDefinition } from "#local/runtime/sfn/placeholders.ts";
 
 /** The parts of an ASL state these checks read (JSON from the file: loosely typed on purpose). */
 interface State {

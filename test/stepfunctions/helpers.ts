@@ -35,9 +35,9 @@ import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { newRunId } from "#core/ids.ts";
 import { fetchJiraIssueOutput } from "#handlers/tasks/FetchJiraIssue.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
-import { loadLocalDefinition } from "#local/sfn/placeholders.ts";
-import { type AgentLauncher, type LocalSfn, startLocalSfn } from "#local/sfn/server.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/runtime/engines.ts";
+import { loadLocalDefinition } from "#local/runtime/sfn/placeholders.ts";
+import { type AgentLauncher, type LocalSfn, startLocalSfn } from "#local/runtime/sfn/server.ts";
 
 interface Teardown {
   teardown(fn: () => unknown): void;

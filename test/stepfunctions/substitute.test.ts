@@ -11,7 +11,7 @@ import {
   placeholdersOf,
   substitutePlaceholders,
 } from "#infra/stepfunctions/substitute.ts";
-import { localPlaceholderValues } from "#local/sfn/placeholders.ts";
+import { localPlaceholderValues } from "#local/runtime/sfn/placeholders.ts";
 
 const template = JSON.stringify({
   a: "${First}",

@@ -1,7 +1,7 @@
 // Task-token callbacks over the real @aws-sdk/client-sfn against a local endpoint.
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { sfnTaskCallbacks, type TaskCallbacks } from "#agents/runtime/task-callbacks.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/runtime/engines.ts";
 import { type FakeSfn, startFakeSfn } from "./fake-sfn.ts";
 
 export const TASK_TOKEN = "test-task-token-0001";

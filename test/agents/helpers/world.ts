@@ -10,11 +10,11 @@ import type { AgentDeps } from "#agents/runtime/context.ts";
 import { agentSandbox } from "#agents/sandbox/local.ts";
 import type { EntryInput, ModelId } from "#core/contracts/entry-input.ts";
 import type { PolicyDocument } from "#core/contracts/policy.ts";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
 import { newRunId } from "#core/ids.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { parsePolicy } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { type TestEngines, withEngines } from "#test/helpers/engines.ts";
 import { sampleEntryInput } from "#test/helpers/entry-input.ts";
 

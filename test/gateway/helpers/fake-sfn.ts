@@ -4,7 +4,7 @@
 import type { AddressInfo } from "node:net";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import Fastify from "fastify";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/engines.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/runtime/engines.ts";
 
 export interface FakeExecution {
   executionArn: string;

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { withCurrentTimestamp } from "#local/webhooks.ts";
+import { withCurrentTimestamp } from "#local/demo/webhooks.ts";
 
 export const SECRETS = {
   github: "gh-webhook-secret-current",

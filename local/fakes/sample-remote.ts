@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { StartupError } from "./errors.ts";
+import { StartupError } from "../runtime/errors.ts";
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { FactoryError } from "#core/errors.ts";
 
 /**
  * Start-up problems an operator can fix (port in use, unusable data dir, bad configuration).
- * `local/start.ts` prints `message` and `hint` without a stack trace and exits with `exitCode`.
+ * `local/runtime/start.ts` prints `message` and `hint` without a stack trace and exits with `exitCode`.
  */
 export const STARTUP_ERRORS = {
   CONFIG_INVALID: { exitCode: 2 },

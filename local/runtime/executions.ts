@@ -12,7 +12,7 @@ import {
   type SFNClient,
 } from "@aws-sdk/client-sfn";
 import { isRunId } from "#core/ids.ts";
-import { CliError, EXIT } from "./cli.ts";
+import { CliError, EXIT } from "./cli-error.ts";
 
 /** `arn:aws:states:R:A:stateMachine:N` + run id → `arn:aws:states:R:A:execution:N:<run id>`. */
 export function executionArnFor(stateMachineArn: string, runId: string): string {

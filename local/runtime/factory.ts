@@ -9,13 +9,16 @@ import { fileURLToPath } from "node:url";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import { modelKeySecretNames } from "#agents/models/secrets.ts";
-import { S3EvidenceStore } from "#core/evidence/s3-evidence.ts";
-import { DynamoLedger } from "#core/ledger/dynamo-ledger.ts";
 import { createTaskRegistry } from "#handlers/registry.ts";
 import { createForgeResolver } from "#integrations/forge-for-repo.ts";
 import { LocalForge } from "#integrations/local-forge.ts";
 import { Notifier } from "#integrations/notifier.ts";
 import type { Policy } from "#policies/engine/index.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
+import { LocalJira, seedLocalJira } from "../fakes/local-jira.ts";
+import { startLocalSlack } from "../fakes/local-slack.ts";
+import { ensureSampleRemote, type SampleRemote } from "../fakes/sample-remote.ts";
 import { createAgentPool } from "./agent-launcher.ts";
 import type { FactoryConfig } from "./config.ts";
 import {
@@ -41,15 +44,12 @@ import {
 } from "./engines.ts";
 import { StartupError } from "./errors.ts";
 import { buildLocalGateway } from "./gateway-wiring.ts";
-import { LocalJira, seedLocalJira } from "./local-jira.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
-import { startLocalSlack } from "./local-slack.ts";
-import { ensureSampleRemote, type SampleRemote } from "./sample-remote.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
 import { loadLocalDefinition } from "./sfn/placeholders.ts";
 import { type LocalSfn, startLocalSfn } from "./sfn/server.ts";
 
-export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** The demo project and repository routed to the local bare remote. */
 export const SAMPLE_PROJECT = "LOCATE";

@@ -1,15 +1,15 @@
 // `npm run demo`: one Jira issue through the whole factory, narrated. Talks to the factory that
 // `npm start` runs on FACTORY_DATA_DIR; when none is running it starts one in-process (on a free
 // port) for the demo and stops it at the end. Exit code 0 only when every step checked out.
-import "./quiet-warnings.ts";
+import "../runtime/quiet-warnings.ts";
 import { join } from "node:path";
-import { resolveTarget } from "../bin/lib/target.ts";
-import { loadConfig } from "./config.ts";
-import { readEndpoints } from "./data-dir.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { readEndpoints } from "../runtime/data-dir.ts";
+import { StartupError } from "../runtime/errors.ts";
+import { REPO_ROOT, type RunningFactory, startFactory } from "../runtime/factory.ts";
+import { loadOrCreateSecrets } from "../runtime/secrets.ts";
+import { resolveTarget } from "../runtime/target.ts";
 import { runDemo } from "./demo-run.ts";
-import { StartupError } from "./errors.ts";
-import { REPO_ROOT, type RunningFactory, startFactory } from "./factory.ts";
-import { loadOrCreateSecrets } from "./secrets.ts";
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 

@@ -14,14 +14,20 @@ import { PermanentError, TransientError } from "#core/errors.ts";
 import { type BundleArtifact, EVIDENCE_MANIFEST_KIND, readManifest } from "#core/evidence/bundle.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { classifyServiceError } from "#core/storage-errors.ts";
-import { buildNextEvent, type IndexAttributes, type StoredItem, splitItem, verifyChain } from "./chain.ts";
+import {
+  buildNextEvent,
+  type IndexAttributes,
+  type StoredItem,
+  splitItem,
+  verifyChain,
+} from "../core/ledger/chain.ts";
 import {
   LEDGER_TABLE_LAYOUT,
   type Ledger,
   type RunRef,
   type VerifyProblem,
   type VerifyResult,
-} from "./types.ts";
+} from "../core/ledger/types.ts";
 
 export interface DynamoLedgerOptions {
   client: DynamoDBClient;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { type ComposedGateway, composeGateway, type Env } from "#gateway/compose.ts";
 import { LOCAL_ROLES_FILE } from "#integrations/local-forge.ts";
 import type { JiraPort } from "#integrations/types.ts";
-import { LOCAL_OPERATOR } from "./demo-client.ts";
+import { LOCAL_OPERATOR } from "../demo/demo-client.ts";
 import type { FactorySecrets } from "./secrets.ts";
 
 /** `<data dir>/roles.json` with the local operator as maintainer, unless the file exists. */

@@ -1,5 +1,5 @@
 // A scripted OpenAI-compatible model API on loopback: `POST /v1/chat/completions` answers with
-// the script for (issue key, phase) found in the prompt. `local/record-demo.ts` runs the real
+// the script for (issue key, phase) found in the prompt. `local/demo/record-demo.ts` runs the real
 // agents against it with recording on, which produces the replay recordings of the demo (keyed
 // by the hash of the redacted prompt the agents actually send).
 import { readdirSync, readFileSync } from "node:fs";

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { z } from "zod";
 import type { AgentRole, LambdaTask } from "#core/contracts/tasks.ts";
 import { formatPath } from "#core/validation.ts";
-import { listenOn } from "#local/listen.ts";
+import { listenOn } from "#local/runtime/listen.ts";
 import { type AgentLauncher, type LambdaHandler, LocalSfnEngine } from "./engine.ts";
 import { SfnApiError } from "./errors.ts";
 import { LOCAL_ACCOUNT_ID, LOCAL_SFN_REGION } from "./placeholders.ts";

@@ -1,10 +1,17 @@
-// Parts of bundling shared by UploadEvidenceBundle (success) and FailAndBundle (failure).
+// Parts of bundling shared by UploadEvidenceBundle (success), FailAndBundle (failure) and the
+// gateway's `/pf cancel` bundle. Domain code: the policy is taken structurally (its document and
+// digest), so core stays free of the policy engine.
 import type { EntryPolicy } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
-import { type BundleBuilder, EVIDENCE_MANIFEST_KIND, type EvidenceManifest } from "#core/evidence/bundle.ts";
-import type { EvidenceStore } from "#core/evidence/types.ts";
 import { sha256OfJson } from "#core/hash.ts";
-import type { Policy } from "#policies/engine/index.ts";
+import { type BundleBuilder, EVIDENCE_MANIFEST_KIND, type EvidenceManifest } from "./bundle.ts";
+import type { EvidenceStore } from "./types.ts";
+
+/** What a bundle cites of the loaded pf-policy-v1 (the policy engine's `Policy` satisfies it). */
+export interface PolicyDocument {
+  doc: { policy_version: string };
+  digest: string;
+}
 
 /** Everything the run's ledger events point at (prompts, responses, logs agents recorded). */
 export function addLedgerRefs(builder: BundleBuilder, events: readonly LedgerEvent[]): void {
@@ -24,7 +31,7 @@ export function addLedgerRefs(builder: BundleBuilder, events: readonly LedgerEve
 export async function policySection(
   builder: BundleBuilder,
   store: EvidenceStore,
-  policy: Policy | undefined,
+  policy: PolicyDocument | undefined,
   entryPolicy: EntryPolicy | undefined,
 ): Promise<EvidenceManifest["policy"]> {
   if (policy !== undefined) {

@@ -12,7 +12,7 @@ import { S3Ref, Sha256 } from "#core/contracts/ledger-event.ts";
 import { PermanentError, ValidationError } from "#core/errors.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
 import { classifyServiceError } from "#core/storage-errors.ts";
-import type { EvidenceStore, PutOptions } from "./types.ts";
+import type { EvidenceStore, PutOptions } from "../core/evidence/types.ts";
 
 export interface S3EvidenceStoreOptions {
   client: S3Client;

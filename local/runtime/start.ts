@@ -1,11 +1,11 @@
 // `npm start`: the local factory in the foreground. Configuration from the environment
-// (local/config.ts), everything else in local/factory.ts. Ctrl-C / SIGTERM stops it cleanly.
+// (local/runtime/config.ts), everything else in local/runtime/factory.ts. Ctrl-C / SIGTERM stops it cleanly.
 import "./quiet-warnings.ts";
 import { join, relative } from "node:path";
+import { jiraCurlExample } from "../demo/webhooks.ts";
 import { loadConfig } from "./config.ts";
 import { StartupError } from "./errors.ts";
 import { REPO_ROOT, type RunningFactory, startFactory } from "./factory.ts";
-import { jiraCurlExample } from "./webhooks.ts";
 
 function banner(f: RunningFactory): string {
   const rel = (p: string) => relative(process.cwd(), p) || ".";

@@ -1,20 +1,20 @@
-// `npx tsx local/record-demo.ts`: regenerate examples/recordings (the replay provider's recorded
+// `npx tsx local/demo/record-demo.ts`: regenerate examples/recordings (the replay provider's recorded
 // model responses) after a change to the agents' prompts or to the sample repository. Runs every
 // issue of examples/jira through a throw-away local factory whose models all point at the
-// scripted model API (local/scripted-model.ts, answers from examples/recordings/scripts), with
+// scripted model API (local/fakes/scripted-model.ts, answers from examples/recordings/scripts), with
 // the agents' recording switched on: each recording is keyed by the SHA-256 of the redacted
 // prompt the agents really sent, so replays match exactly.
-import "./quiet-warnings.ts";
+import "../runtime/quiet-warnings.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { followExecution } from "../bin/lib/executions.ts";
-import { loadConfig } from "./config.ts";
+import { buildScriptedModel, loadScripts } from "../fakes/scripted-model.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from "../runtime/engines.ts";
+import { followExecution } from "../runtime/executions.ts";
+import { REPO_ROOT, startFactory } from "../runtime/factory.ts";
 import { sendJiraWebhook } from "./demo-client.ts";
-import { LOCAL_REGION, S3RVER_CREDENTIALS } from "./engines.ts";
-import { REPO_ROOT, startFactory } from "./factory.ts";
-import { buildScriptedModel, loadScripts } from "./scripted-model.ts";
 import { withCurrentTimestamp } from "./webhooks.ts";
 
 const recordings = join(REPO_ROOT, "examples", "recordings");

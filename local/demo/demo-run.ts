@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { executionHistory, followExecution, formatMs } from "../bin/lib/executions.ts";
+import { git } from "../fakes/sample-remote.ts";
+import { executionHistory, followExecution, formatMs } from "../runtime/executions.ts";
+import { REPO_ROOT, SAMPLE_REPO_NAME } from "../runtime/factory.ts";
 import {
   checklist,
   getJson,
@@ -17,8 +19,6 @@ import {
   sendGitlabNote,
   sendJiraWebhook,
 } from "./demo-client.ts";
-import { REPO_ROOT, SAMPLE_REPO_NAME } from "./factory.ts";
-import { git } from "./sample-remote.ts";
 import { withCurrentTimestamp } from "./webhooks.ts";
 
 const exec = promisify(execFile);

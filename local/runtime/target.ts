@@ -6,9 +6,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
-import { readEndpoints } from "#local/data-dir.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/engines.ts";
-import { CliError, EXIT } from "./cli.ts";
+import { readEndpoints } from "#local/runtime/data-dir.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/runtime/engines.ts";
+import { CliError, EXIT } from "./cli-error.ts";
 
 export interface Target {
   mode: "local" | "aws";
