@@ -1,5 +1,5 @@
 // Entry point of the `pf` CLI (bin/pf.mjs loads it through tsx; scripts/build.mjs bundles it).
-import "#local/runtime/quiet-warnings.ts";
+import "#local/runtime/node-version.ts";
 import { main } from "./cli.ts";
 
 process.exitCode = await main(process.argv.slice(2), {

@@ -1,7 +1,7 @@
 // `npm run demo`: one Jira issue through the whole factory, narrated. Talks to the factory that
 // `npm start` runs on FACTORY_DATA_DIR; when none is running it starts one in-process (on a free
 // port) for the demo and stops it at the end. Exit code 0 only when every step checked out.
-import "../runtime/quiet-warnings.ts";
+import "../runtime/node-version.ts";
 import { join } from "node:path";
 import { loadConfig } from "../runtime/config.ts";
 import { readEndpoints } from "../runtime/data-dir.ts";

@@ -4,7 +4,7 @@
 // scripted model API (local/fakes/scripted-model.ts, answers from examples/recordings/scripts), with
 // the agents' recording switched on: each recording is keyed by the SHA-256 of the redacted
 // prompt the agents really sent, so replays match exactly.
-import "../runtime/quiet-warnings.ts";
+import "../runtime/node-version.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

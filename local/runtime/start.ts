@@ -1,6 +1,6 @@
 // `npm start`: the local factory in the foreground. Configuration from the environment
 // (local/runtime/config.ts), everything else in local/runtime/factory.ts. Ctrl-C / SIGTERM stops it cleanly.
-import "./quiet-warnings.ts";
+import "./node-version.ts";
 import { join, relative } from "node:path";
 import { jiraCurlExample } from "../demo/webhooks.ts";
 import { loadConfig } from "./config.ts";

@@ -9,7 +9,6 @@
 //  - `States.JsonToString(<path>)` in an agent's container environment is evaluated by the
 //    endpoint: the library strips every backslash from intrinsic results, which corrupts JSON
 //    holding an escaped quote. The endpoint serializes exactly as AWS does.
-import "./polyfill.ts";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { LAMBDA_TASKS, type LambdaTask } from "#core/contracts/tasks.ts";
 
