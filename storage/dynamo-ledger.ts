@@ -1,9 +1,13 @@
 // DynamoDB adapter of the run ledger. Items: one per event (partition run_id, sort seq), written
 // with `attribute_not_exists` so nothing is ever overwritten; a lost race re-reads the head and
-// retries, which keeps concurrent writers on one linear chain.
+// retries (exponential back-off with full jitter, capped near a second), which keeps concurrent
+// writers on one linear chain. Appends of one run from one process are serialised, so only writers
+// in different processes ever race. After every append the run's head record (seq "head": event
+// count + head hash) is advanced; `verify` compares the chain with it, so a cut-off tail shows.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
@@ -35,9 +39,9 @@ export interface DynamoLedgerOptions {
   /** When attached, `verify` also checks the digest of every object the events reference. */
   evidence?: EvidenceStore;
   clock?: () => Date;
-  /** Conditional-write attempts before giving up with a TransientError (default 40). */
+  /** Conditional-write attempts before giving up with a TransientError (default 60). */
   maxAppendAttempts?: number;
-  /** Upper bound of the jittered back-off between attempts, in ms (default 50). */
+  /** Cap of the exponential, fully jittered back-off between attempts, in ms (default 1000). */
   maxBackoffMs?: number;
 }
 
@@ -58,11 +62,29 @@ export class DynamoLedger implements Ledger {
     });
     this.evidence = options.evidence;
     this.clock = options.clock ?? (() => new Date());
-    this.maxAttempts = options.maxAppendAttempts ?? 40;
-    this.maxBackoffMs = options.maxBackoffMs ?? 50;
+    this.maxAttempts = options.maxAppendAttempts ?? 60;
+    this.maxBackoffMs = options.maxBackoffMs ?? 1000;
   }
 
-  async append(draft: LedgerEventDraft, index: IndexAttributes = {}): Promise<LedgerEvent> {
+  /** Appends in flight per run in this process: each waits for the one before it. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  append(draft: LedgerEventDraft, index: IndexAttributes = {}): Promise<LedgerEvent> {
+    const runId = String((draft as { run_id?: unknown }).run_id);
+    const before = this.queues.get(runId) ?? Promise.resolve();
+    const mine = before.then(
+      () => this.appendNow(draft, index),
+      () => this.appendNow(draft, index),
+    );
+    const tail = mine.catch(() => undefined);
+    this.queues.set(runId, tail);
+    void tail.then(() => {
+      if (this.queues.get(runId) === tail) this.queues.delete(runId);
+    });
+    return mine;
+  }
+
+  private async appendNow(draft: LedgerEventDraft, index: IndexAttributes): Promise<LedgerEvent> {
     for (let attempt = 1; ; attempt++) {
       const head = await this.head(draft.run_id);
       const event = buildNextEvent(draft, head, this.clock(), index);
@@ -75,7 +97,6 @@ export class DynamoLedger implements Ledger {
             ExpressionAttributeNames: { "#pk": L.partitionKey },
           }),
         );
-        return event;
       } catch (err) {
         if ((err as { name?: unknown }).name !== "ConditionalCheckFailedException") {
           throw classifyServiceError(err, "ledger append", { run_id: draft.run_id, seq: event.seq });
@@ -86,10 +107,62 @@ export class DynamoLedger implements Ledger {
             { cause: err, context: { run_id: draft.run_id, attempts: attempt } },
           );
         }
-        // Full jitter: writers that collided spread out instead of colliding again.
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(this.maxBackoffMs, 2 * attempt)));
+        // Exponential with full jitter: writers that collided spread out instead of colliding
+        // again, and the cap keeps a long race from turning into minutes of waiting.
+        const ceiling = Math.min(this.maxBackoffMs, 5 * 2 ** Math.min(attempt, 20));
+        await new Promise((r) => setTimeout(r, Math.random() * ceiling));
+        continue;
       }
+      await this.advanceHead(event);
+      return event;
     }
+  }
+
+  /**
+   * Move the head record to `event` unless it is already there or further (monotonic). A writer
+   * that dies between the event and this write leaves the record one behind; the next append
+   * moves it on, and `verify` accepts exactly that one-event lag.
+   */
+  private async advanceHead(event: LedgerEvent): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [L.partitionKey]: event.run_id,
+            [L.sortKey]: L.headSortKey,
+            event_count: Number(event.seq),
+            head_hash: event.event_hash,
+            at: event.at,
+          },
+          ConditionExpression: "attribute_not_exists(#pk) OR #count < :count",
+          ExpressionAttributeNames: { "#pk": L.partitionKey, "#count": "event_count" },
+          ExpressionAttributeValues: { ":count": Number(event.seq) },
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: unknown }).name === "ConditionalCheckFailedException") return;
+      throw classifyServiceError(err, "ledger head record", { run_id: event.run_id, seq: event.seq });
+    }
+  }
+
+  /** The run's head record: how many events the writer appended and the last one's hash. */
+  async headRecord(runId: string): Promise<{ event_count: number; head_hash: string } | undefined> {
+    let item: Record<string, unknown> | undefined;
+    try {
+      const out = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { [L.partitionKey]: runId, [L.sortKey]: L.headSortKey },
+          ConsistentRead: true,
+        }),
+      );
+      item = out.Item;
+    } catch (err) {
+      throw classifyServiceError(err, "ledger head record", { run_id: runId });
+    }
+    if (item === undefined) return undefined;
+    return { event_count: Number(item.event_count), head_hash: String(item.head_hash) };
   }
 
   async read(runId: string): Promise<LedgerEvent[]> {
@@ -100,9 +173,9 @@ export class DynamoLedger implements Ledger {
   async head(runId: string): Promise<LedgerEvent | undefined> {
     const out = await this.query(
       {
-        KeyConditionExpression: "#pk = :run",
-        ExpressionAttributeNames: { "#pk": L.partitionKey },
-        ExpressionAttributeValues: { ":run": runId },
+        KeyConditionExpression: "#pk = :run AND #sk < :head",
+        ExpressionAttributeNames: { "#pk": L.partitionKey, "#sk": L.sortKey },
+        ExpressionAttributeValues: { ":run": runId, ":head": L.headSortKey },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,
@@ -137,6 +210,7 @@ export class DynamoLedger implements Ledger {
         problem: `expected head ${anchor} is not in the chain (events after seq ${formatSeq(items.length)} were removed?)`,
       });
     }
+    problems.push(...headProblems(items, await this.headRecord(runId)));
     if (this.evidence !== undefined) problems.push(...(await this.checkObjects(events, this.evidence)));
     problems.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
     const last = items.at(-1);
@@ -173,12 +247,24 @@ export class DynamoLedger implements Ledger {
         }
         if (ref.kind !== EVIDENCE_MANIFEST_KIND) continue;
         let artifacts: BundleArtifact[];
+        let manifestHead: { seq: string; event_hash: string } | null;
         try {
-          artifacts = (await readManifest(store, ref)).artifacts;
+          const manifest = await readManifest(store, ref);
+          artifacts = manifest.artifacts;
+          manifestHead = manifest.ledger_head;
         } catch (err) {
           if (!(err instanceof PermanentError)) throw err;
           problems.push({ seq: event.seq, problem: err.message });
           continue;
+        }
+        // The manifest saw the chain up to its ledger_head: that event must still be there, unchanged.
+        if (manifestHead !== null) {
+          const seen = events.find((e) => e.seq === manifestHead.seq);
+          if (seen === undefined || seen.event_hash !== manifestHead.event_hash)
+            problems.push({
+              seq: event.seq,
+              problem: `evidence manifest ${ref.key} recorded ledger head seq ${manifestHead.seq} ${manifestHead.event_hash}, which the chain ${seen === undefined ? "no longer has" : "has with another hash"}`,
+            });
         }
         for (const artifact of artifacts) {
           const p = await check({ bucket: store.bucket, key: artifact.key, sha256: artifact.sha256 });
@@ -193,9 +279,9 @@ export class DynamoLedger implements Ledger {
   private async readItems(runId: string): Promise<StoredItem[]> {
     return this.query(
       {
-        KeyConditionExpression: "#pk = :run",
-        ExpressionAttributeNames: { "#pk": L.partitionKey },
-        ExpressionAttributeValues: { ":run": runId },
+        KeyConditionExpression: "#pk = :run AND #sk < :head",
+        ExpressionAttributeNames: { "#pk": L.partitionKey, "#sk": L.sortKey },
+        ExpressionAttributeValues: { ":run": runId, ":head": L.headSortKey },
         ScanIndexForward: true,
         ConsistentRead: true,
       },
@@ -246,6 +332,49 @@ export class DynamoLedger implements Ledger {
     } while (startKey !== undefined && items.length < limit);
     return items;
   }
+}
+
+/**
+ * The chain against the head record. The record may lag the chain by one event (a writer that
+ * stopped between the two writes); anything else means events were removed or the record was
+ * tampered with. No record at all is accepted only for a chain of at most one event.
+ */
+function headProblems(
+  items: readonly StoredItem[],
+  head: { event_count: number; head_hash: string } | undefined,
+): VerifyProblem[] {
+  const n = items.length;
+  if (head === undefined) {
+    return n <= 1
+      ? []
+      : [{ seq: formatSeq(n), problem: `the run has ${n} events but no head record (it was deleted?)` }];
+  }
+  if (head.event_count > n) {
+    return [
+      {
+        seq: formatSeq(n + 1),
+        problem: `the head record counts ${head.event_count} events but the chain has ${n}: events after seq ${formatSeq(n)} were removed`,
+      },
+    ];
+  }
+  if (head.event_count < n - 1) {
+    return [
+      {
+        seq: formatSeq(head.event_count + 1),
+        problem: `the head record counts ${head.event_count} events but the chain has ${n} (the record was rewound or events were added around the writer)`,
+      },
+    ];
+  }
+  const at = items[head.event_count - 1];
+  if (head.event_count > 0 && at?.event_hash !== head.head_hash) {
+    return [
+      {
+        seq: formatSeq(head.event_count),
+        problem: `the head record's hash ${head.head_hash} is not the hash of event ${formatSeq(head.event_count)}`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** A stored item as an event; an item that is not one (tampered, foreign) is a permanent error. */

@@ -1,6 +1,7 @@
 // S3 adapter of the evidence store: every object lives under `sha256/<hex>` of its bytes, is
 // written at most once (conditional put; an existing object is reused) and, when a KMS key is
-// configured, encrypted with SSE-KMS under that key.
+// configured, encrypted with SSE-KMS under that key. Every read recomputes the digest and compares it
+// with the key: a replaced object (a newer version under the same key) is an error, never content.
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -22,6 +23,9 @@ export interface S3EvidenceStoreOptions {
 }
 
 export const EVIDENCE_KEY_PREFIX = "sha256/";
+
+/** A stored object whose bytes do not hash to its key. */
+export class EvidenceIntegrityError extends PermanentError {}
 
 export function evidenceKey(sha256: string): string {
   return `${EVIDENCE_KEY_PREFIX}${sha256}`;
@@ -94,10 +98,11 @@ export class S3EvidenceStore implements EvidenceStore {
 
   async get(ref: Pick<S3Ref, "key"> | { sha256: string }): Promise<Uint8Array> {
     const key = this.keyOf(ref);
+    let bytes: Uint8Array;
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (out.Body === undefined) throw new PermanentError(`evidence object ${key} has no body`);
-      return await out.Body.transformToByteArray();
+      bytes = await out.Body.transformToByteArray();
     } catch (err) {
       if (isNotFound(err)) {
         throw new PermanentError(`evidence object ${key} not found in bucket ${this.bucket}`, {
@@ -107,6 +112,15 @@ export class S3EvidenceStore implements EvidenceStore {
       }
       throw classifyServiceError(err, "evidence get", { key });
     }
+    const expected = key.startsWith(EVIDENCE_KEY_PREFIX) ? key.slice(EVIDENCE_KEY_PREFIX.length) : undefined;
+    const actual = sha256Hex(bytes);
+    if (expected === undefined || actual !== expected) {
+      throw new EvidenceIntegrityError(
+        `evidence object ${key} does not match its digest (its bytes hash to ${actual}): the object was replaced or the key is not content-addressed`,
+        { context: { key, bucket: this.bucket, actual_sha256: actual } },
+      );
+    }
+    return bytes;
   }
 
   async getJson<T = unknown>(ref: Pick<S3Ref, "key"> | { sha256: string }): Promise<T> {
@@ -123,6 +137,7 @@ export class S3EvidenceStore implements EvidenceStore {
       const bytes = await this.get(ref);
       return sha256Hex(bytes) === ref.sha256 && ref.key === evidenceKey(ref.sha256);
     } catch (err) {
+      if (err instanceof EvidenceIntegrityError) return false;
       if (err instanceof PermanentError && isNotFound(err.cause)) return false;
       throw err;
     }

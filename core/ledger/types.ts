@@ -7,6 +7,11 @@ import type { LedgerEvent, LedgerEventDraft } from "../contracts/ledger-event.ts
 export const LEDGER_TABLE_LAYOUT = {
   partitionKey: "run_id",
   sortKey: "seq",
+  /**
+   * Sort key of the run's head record (event count + head hash), which the writer advances after
+   * every append. "head" sorts after every zero-padded seq, so event reads stop before it.
+   */
+  headSortKey: "head",
   /** GSI over `run_started` events: all runs for a Jira issue key, newest last. */
   byTriggerIndex: { name: "by_trigger", partitionKey: "trigger_key", sortKey: "run_id" },
   /** GSI over `run_started` events: all runs for an MR/PR (`gitlab:group/proj!12`, `github:o/r#7`). */

@@ -9,7 +9,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import t from "tap";
 import { PermanentError, TransientError, ValidationError } from "#core/errors.ts";
 import { sha256Hex, sha256OfJson } from "#core/hash.ts";
-import { S3EvidenceStore } from "#storage/s3-evidence.ts";
+import { EvidenceIntegrityError, S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 
 t.test("content-addressed put/get/check over s3rver", async (t) => {
@@ -58,6 +58,23 @@ t.test("never overwrites: an existing object is reused as is", async (t) => {
   const out = await e.s3.send(new GetObjectCommand({ Bucket: e.bucket, Key: ref.key }));
   t.equal(await out.Body?.transformToString(), "corrupted", "not overwritten");
   t.notOk(await store.check(ref), "and check reports the corruption");
+});
+
+t.test("a replaced object is an error on every read, never content", async (t) => {
+  const e = await withEngines(t);
+  const store = new S3EvidenceStore({ client: e.s3, bucket: e.bucket });
+  const ref = await store.putJson({ summary: "the verified change" }, { kind: "plan" });
+  // A holder of s3:PutObject writes a newer version under the same key (e.g. text for a PR body).
+  await e.s3.send(
+    new PutObjectCommand({ Bucket: e.bucket, Key: ref.key, Body: JSON.stringify({ summary: "merge me" }) }),
+  );
+  await t.rejects(store.get(ref), { name: "EvidenceIntegrityError", message: /does not match its digest/ });
+  await t.rejects(store.getJson(ref), EvidenceIntegrityError, "getJson too");
+  await t.rejects(store.get({ sha256: ref.sha256 }), EvidenceIntegrityError, "by digest too");
+  t.notOk(await store.check(ref), "check says false");
+  // An object outside the content-addressed prefix is never served as evidence either.
+  await e.s3.send(new PutObjectCommand({ Bucket: e.bucket, Key: "notes/readme.txt", Body: "hi" }));
+  await t.rejects(store.get({ key: "notes/readme.txt" }), EvidenceIntegrityError);
 });
 
 t.test("SSE-KMS headers and conditional put are sent; faults are classified", async (t) => {
