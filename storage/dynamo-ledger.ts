@@ -13,25 +13,13 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
-import { formatSeq, LedgerEvent, type LedgerEventDraft, type S3Ref } from "#core/contracts/ledger-event.ts";
-import { PermanentError, TransientError } from "#core/errors.ts";
-import { type BundleArtifact, EVIDENCE_MANIFEST_KIND, readManifest } from "#core/evidence/bundle.ts";
+import type { LedgerEvent, LedgerEventDraft } from "#core/contracts/ledger-event.ts";
+import { TransientError } from "#core/errors.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
+import { buildNextEvent, eventOfItem, type IndexAttributes, type StoredItem } from "#core/ledger/chain.ts";
+import { LEDGER_TABLE_LAYOUT, type Ledger, type RunRef, type VerifyResult } from "#core/ledger/types.ts";
+import { type HeadRecord, verifyRun } from "#core/ledger/verify.ts";
 import { classifyServiceError } from "#core/storage-errors.ts";
-import {
-  buildNextEvent,
-  type IndexAttributes,
-  type StoredItem,
-  splitItem,
-  verifyChain,
-} from "../core/ledger/chain.ts";
-import {
-  LEDGER_TABLE_LAYOUT,
-  type Ledger,
-  type RunRef,
-  type VerifyProblem,
-  type VerifyResult,
-} from "../core/ledger/types.ts";
 
 export interface DynamoLedgerOptions {
   client: DynamoDBClient;
@@ -147,7 +135,7 @@ export class DynamoLedger implements Ledger {
   }
 
   /** The run's head record: how many events the writer appended and the last one's hash. */
-  async headRecord(runId: string): Promise<{ event_count: number; head_hash: string } | undefined> {
+  async headRecord(runId: string): Promise<HeadRecord | undefined> {
     let item: Record<string, unknown> | undefined;
     try {
       const out = await this.doc.send(
@@ -167,7 +155,7 @@ export class DynamoLedger implements Ledger {
 
   async read(runId: string): Promise<LedgerEvent[]> {
     const items = await this.readItems(runId);
-    return items.map((item) => toEvent(item, runId));
+    return items.map((item) => eventOfItem(item, runId));
   }
 
   async head(runId: string): Promise<LedgerEvent | undefined> {
@@ -184,7 +172,7 @@ export class DynamoLedger implements Ledger {
       1,
     );
     const item = out[0];
-    return item === undefined ? undefined : toEvent(item, runId);
+    return item === undefined ? undefined : eventOfItem(item, runId);
   }
 
   runsByTrigger(triggerKey: string): Promise<RunRef[]> {
@@ -199,81 +187,19 @@ export class DynamoLedger implements Ledger {
    * `expectedHead` is an event hash the caller learnt earlier (a PR body, an evidence manifest,
    * a status response): a chain alone cannot show that events were cut off its end, an anchor can.
    */
+  /**
+   * `expectedHead` is an event hash the caller learnt earlier (a PR body, a status response): the
+   * head record and the manifests' ledger heads already catch a cut-off tail; an anchor adds one
+   * more witness from outside the table.
+   */
   async verify(runId: string, options: { expectedHead?: string } = {}): Promise<VerifyResult> {
-    const items = await this.readItems(runId);
-    const { problems, events } = verifyChain(runId, items);
-    if (items.length === 0) problems.push({ seq: "-", problem: "no ledger events for this run" });
-    const anchor = options.expectedHead;
-    if (anchor !== undefined && items.length > 0 && !items.some((item) => item.event_hash === anchor)) {
-      problems.push({
-        seq: formatSeq(items.length + 1),
-        problem: `expected head ${anchor} is not in the chain (events after seq ${formatSeq(items.length)} were removed?)`,
-      });
-    }
-    problems.push(...headProblems(items, await this.headRecord(runId)));
-    if (this.evidence !== undefined) problems.push(...(await this.checkObjects(events, this.evidence)));
-    problems.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-    const last = items.at(-1);
-    return {
-      ok: problems.length === 0,
-      run_id: runId,
-      events: items.length,
-      head_hash: typeof last?.event_hash === "string" ? last.event_hash : null,
-      problems,
-    };
-  }
-
-  /** Every referenced object, and every artifact listed by a referenced evidence manifest. */
-  private async checkObjects(events: LedgerEvent[], store: EvidenceStore): Promise<VerifyProblem[]> {
-    const problems: VerifyProblem[] = [];
-    const checked = new Map<string, boolean>();
-    const check = async (ref: Pick<S3Ref, "bucket" | "key" | "sha256">): Promise<string | undefined> => {
-      if (ref.bucket !== store.bucket)
-        return `object s3://${ref.bucket}/${ref.key} is outside the evidence bucket`;
-      const id = `${ref.key}\n${ref.sha256}`;
-      let ok = checked.get(id);
-      if (ok === undefined) {
-        ok = await store.check(ref);
-        checked.set(id, ok);
-      }
-      return ok ? undefined : `object ${ref.key} is missing or does not match sha256 ${ref.sha256}`;
-    };
-    for (const event of events) {
-      for (const ref of event.s3_refs) {
-        const problem = await check(ref);
-        if (problem !== undefined) {
-          problems.push({ seq: event.seq, problem });
-          continue;
-        }
-        if (ref.kind !== EVIDENCE_MANIFEST_KIND) continue;
-        let artifacts: BundleArtifact[];
-        let manifestHead: { seq: string; event_hash: string } | null;
-        try {
-          const manifest = await readManifest(store, ref);
-          artifacts = manifest.artifacts;
-          manifestHead = manifest.ledger_head;
-        } catch (err) {
-          if (!(err instanceof PermanentError)) throw err;
-          problems.push({ seq: event.seq, problem: err.message });
-          continue;
-        }
-        // The manifest saw the chain up to its ledger_head: that event must still be there, unchanged.
-        if (manifestHead !== null) {
-          const seen = events.find((e) => e.seq === manifestHead.seq);
-          if (seen === undefined || seen.event_hash !== manifestHead.event_hash)
-            problems.push({
-              seq: event.seq,
-              problem: `evidence manifest ${ref.key} recorded ledger head seq ${manifestHead.seq} ${manifestHead.event_hash}, which the chain ${seen === undefined ? "no longer has" : "has with another hash"}`,
-            });
-        }
-        for (const artifact of artifacts) {
-          const p = await check({ bucket: store.bucket, key: artifact.key, sha256: artifact.sha256 });
-          if (p !== undefined)
-            problems.push({ seq: event.seq, problem: `evidence artifact ${artifact.name}: ${p}` });
-        }
-      }
-    }
-    return problems;
+    return verifyRun({
+      runId,
+      items: await this.readItems(runId),
+      head: await this.headRecord(runId),
+      evidence: this.evidence,
+      expectedHead: options.expectedHead,
+    });
   }
 
   private async readItems(runId: string): Promise<StoredItem[]> {
@@ -332,58 +258,4 @@ export class DynamoLedger implements Ledger {
     } while (startKey !== undefined && items.length < limit);
     return items;
   }
-}
-
-/**
- * The chain against the head record. The record may lag the chain by one event (a writer that
- * stopped between the two writes); anything else means events were removed or the record was
- * tampered with. No record at all is accepted only for a chain of at most one event.
- */
-function headProblems(
-  items: readonly StoredItem[],
-  head: { event_count: number; head_hash: string } | undefined,
-): VerifyProblem[] {
-  const n = items.length;
-  if (head === undefined) {
-    return n <= 1
-      ? []
-      : [{ seq: formatSeq(n), problem: `the run has ${n} events but no head record (it was deleted?)` }];
-  }
-  if (head.event_count > n) {
-    return [
-      {
-        seq: formatSeq(n + 1),
-        problem: `the head record counts ${head.event_count} events but the chain has ${n}: events after seq ${formatSeq(n)} were removed`,
-      },
-    ];
-  }
-  if (head.event_count < n - 1) {
-    return [
-      {
-        seq: formatSeq(head.event_count + 1),
-        problem: `the head record counts ${head.event_count} events but the chain has ${n} (the record was rewound or events were added around the writer)`,
-      },
-    ];
-  }
-  const at = items[head.event_count - 1];
-  if (head.event_count > 0 && at?.event_hash !== head.head_hash) {
-    return [
-      {
-        seq: formatSeq(head.event_count),
-        problem: `the head record's hash ${head.head_hash} is not the hash of event ${formatSeq(head.event_count)}`,
-      },
-    ];
-  }
-  return [];
-}
-
-/** A stored item as an event; an item that is not one (tampered, foreign) is a permanent error. */
-function toEvent(item: StoredItem, runId: string): LedgerEvent {
-  const parsed = LedgerEvent.safeParse(splitItem(item).event);
-  if (parsed.success) return parsed.data;
-  const seq = typeof item.seq === "string" ? item.seq : "?";
-  throw new PermanentError(
-    `ledger item seq ${seq} of run ${runId} is not a valid event (${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}); run \`pf ledger verify ${runId}\``,
-    { cause: parsed.error, context: { run_id: runId, seq } },
-  );
 }

@@ -7,7 +7,7 @@ import {
   type LedgerEventBody,
   LedgerEventDraft,
 } from "#core/contracts/ledger-event.ts";
-import { ValidationError } from "#core/errors.ts";
+import { PermanentError, ValidationError } from "#core/errors.ts";
 import { canonicalJson, sha256OfJson } from "#core/hash.ts";
 import { parseOrThrow } from "#core/validation.ts";
 import type { VerifyProblem } from "./types.ts";
@@ -157,4 +157,15 @@ export function verifyChain(
     prevHash = event_hash;
   });
   return { problems, events };
+}
+
+/** A stored item as an event; an item that is not one (tampered, foreign) is a permanent error. */
+export function eventOfItem(item: StoredItem, runId: string): LedgerEvent {
+  const parsed = LedgerEvent.safeParse(splitItem(item).event);
+  if (parsed.success) return parsed.data;
+  const seq = typeof item.seq === "string" ? item.seq : "?";
+  throw new PermanentError(
+    `ledger item seq ${seq} of run ${runId} is not a valid event (${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}); run \`pf ledger verify ${runId}\``,
+    { cause: parsed.error, context: { run_id: runId, seq } },
+  );
 }
