@@ -6,9 +6,11 @@ import t from "tap";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
 import { MemoryEvidenceStore } from "#storage/memory-evidence.ts";
 import { MemoryLedger } from "#storage/memory-ledger.ts";
+import { RemoteLedger } from "#storage/remote-ledger.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 import { evidenceContract, ledgerContract } from "./contract.ts";
+import { WRITER_ARN, writerEndpoint } from "./writer-endpoint.ts";
 
 t.test("DynamoLedger (dynalite)", async (t) => {
   ledgerContract(t, async (t) => {
@@ -16,6 +18,24 @@ t.test("DynamoLedger (dynalite)", async (t) => {
     const doc = DynamoDBDocumentClient.from(e.dynamo);
     return {
       ledger: new DynamoLedger({ client: e.dynamo, tableName: e.ledgerTable }),
+      deleteEvent: async (run, seq) => {
+        await doc.send(new DeleteCommand({ TableName: e.ledgerTable, Key: { run_id: run, seq } }));
+      },
+      putRawEvent: async (item) => {
+        await doc.send(new PutCommand({ TableName: e.ledgerTable, Item: item }));
+      },
+    };
+  });
+});
+
+t.test("RemoteLedger → local Lambda endpoint → ledger writer → DynamoLedger", async (t) => {
+  ledgerContract(t, async (t) => {
+    const e = await withEngines(t);
+    const doc = DynamoDBDocumentClient.from(e.dynamo);
+    const table = new DynamoLedger({ client: e.dynamo, tableName: e.ledgerTable });
+    const lambda = await writerEndpoint(t, table);
+    return {
+      ledger: new RemoteLedger({ lambda, writerFunction: WRITER_ARN, reader: table }),
       deleteEvent: async (run, seq) => {
         await doc.send(new DeleteCommand({ TableName: e.ledgerTable, Key: { run_id: run, seq } }));
       },
