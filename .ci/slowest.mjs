@@ -8,4 +8,5 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (m !== null) files.push({ file: m[1], ms: Number(m[2]) });
 }
 files.sort((a, b) => b.ms - a.ms);
-for (const { file, ms } of files.slice(0, 10)) console.log(`${(ms / 1000).toFixed(1).padStart(7)} s  ${file}`);
+for (const { file, ms } of files.slice(0, 10))
+  console.log(`${(ms / 1000).toFixed(1).padStart(7)} s  ${file}`);
