@@ -14,7 +14,7 @@ import {
 import { writeFailureBundle } from "#core/evidence/failure-bundle.ts";
 import { isRunId } from "#core/ids.ts";
 import { inputHash, now, parseTaskInput, priorEvent, scrubber, truncate } from "./common.ts";
-import type { LedgerTaskDeps } from "./deps.ts";
+import type { LedgerTaskDeps, TextRedactor } from "./deps.ts";
 
 const TASK = "FailAndBundle";
 export const RUN_FAILED = "run_failed";
@@ -34,9 +34,9 @@ export async function failAndBundle(
   const input = parseTaskInput(FailAndBundleInput, payload, TASK);
   const sha = inputHash(input);
   // Error causes are free text from anywhere (agent stderr, HTTP bodies): the run's redaction
-  // level applies, strict when the run never got that far.
-  const redactor = baseDeps.redactor ?? baseDeps.policy?.redactor(input.entry?.policy.redaction ?? "strict");
-  const deps = redactor === undefined ? baseDeps : { ...baseDeps, redactor };
+  // level applies, strict when the run never got that far. Nothing a caller passes overrides it.
+  const redactor = baseDeps.policy?.redactor(input.entry?.policy.redaction ?? "strict");
+  const deps = { ...baseDeps, redactor };
   const scrub = scrubber(deps);
   const failure: FailureInfo = {
     state: scrub(input.failure.state),
@@ -91,7 +91,7 @@ async function notifyFailure(
   bundleRef: S3Ref | null,
   sha: string,
   hasLedger: boolean,
-  deps: LedgerTaskDeps,
+  deps: LedgerTaskDeps & { redactor: TextRedactor | undefined },
 ): Promise<void> {
   const scrub = scrubber(deps);
   const issueKey = input.entry?.trigger.key;
