@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { SendTaskFailureCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import { modelKeySecretNames } from "#agents/models/secrets.ts";
 import { envSource } from "#integrations/secrets/env-source.ts";
@@ -33,6 +33,7 @@ import {
   LOCAL_REGION,
   localDynamoClient,
   localS3Client,
+  localSfnClient,
   type RunningEngine,
   S3RVER_CREDENTIALS,
   startDynalite,
@@ -339,11 +340,7 @@ export async function startFactory(
     cleanup.push(() => sfn.close());
     childEnv.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
     childEnv.STATE_MACHINE_ARN = sfn.stateMachineArn;
-    const sfnClient = new SFNClient({
-      endpoint: sfn.endpoint,
-      region: LOCAL_REGION,
-      credentials: S3RVER_CREDENTIALS,
-    });
+    const sfnClient = localSfnClient(sfn.endpoint);
     sfnClientRef.current = sfnClient;
     cleanup.push(() => sfnClient.destroy());
     log(`step functions ${sfn.endpoint} (${sfn.stateMachineArn})`);
