@@ -4,6 +4,7 @@
 
 import type { EntryPolicy } from "#core/contracts/entry-input.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { FailAndBundleInput, type FailureInfo } from "#core/contracts/tasks.ts";
 import {
   BundleBuilder,
@@ -17,8 +18,8 @@ import { inputHash, now, parseTaskInput, priorEvent, scrubber, truncate } from "
 import type { LedgerTaskDeps, TextRedactor } from "./deps.ts";
 
 const TASK = "FailAndBundle";
-export const RUN_FAILED = "run_failed";
-export const NOTIFICATION_SENT = "notification_sent";
+export const RUN_FAILED = EVENT.run_failed;
+export const NOTIFICATION_SENT = EVENT.notification_sent;
 /** Ledger details stay small; the full (scrubbed) cause is in the bundle. */
 const CAUSE_IN_LEDGER = 2000;
 
