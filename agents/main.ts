@@ -1,46 +1,23 @@
 // Agent container entrypoint: `node dist/agents/main.mjs <planner|builder|verifier>` (or AGENT_ROLE),
 // and `main.mjs sandbox-worker` in the ECS sandbox task (agents/sandbox/worker.ts).
-// Thin adapter: parse the environment, build the AWS clients and stores, run the role through the
-// runtime-neutral core, exit. Clients and logger live at module scope (one per process).
-import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Thin adapter: parse the environment, compose the role's dependencies (agents/compose.ts), run the
+// role through the runtime-neutral core, exit. The logger and SFN client live at module scope.
 import { pathToFileURL } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { loadPolicyFile } from "#policies/engine/index.ts";
-import { DynamoLedger } from "#storage/dynamo-ledger.ts";
-import { S3EvidenceStore } from "#storage/s3-evidence.ts";
-import { createProviderFactory } from "./models/registry.ts";
-import { loadRecordings, type Recording } from "./models/replay.ts";
-import {
-  chainSecrets,
-  envSecrets,
-  modelKeySecretNames,
-  roleSecrets,
-  secretsManagerSecrets,
-} from "./models/secrets.ts";
+import { SendTaskFailureCommand } from "@aws-sdk/client-sfn";
+import { agentSecrets, agentSfnClient, type ComposedAgent, composeAgent } from "./compose.ts";
 import { ROLE_HANDLERS } from "./roles.ts";
-import type { AgentDeps, RoleHandler } from "./runtime/context.ts";
+import type { RoleHandler } from "./runtime/context.ts";
 import { parseAgentEnv } from "./runtime/env.ts";
 import { AgentInfrastructureError, classifyFailure } from "./runtime/errors.ts";
-import { dropToRole, forgeTokenName } from "./runtime/role-env.ts";
 import { runAgent } from "./runtime/run-agent.ts";
 import { sfnTaskCallbacks } from "./runtime/task-callbacks.ts";
 import { SANDBOX_WORKER_COMMAND } from "./sandbox/ecs.ts";
-import { selectSandbox } from "./sandbox/select.ts";
 import { runWorker } from "./sandbox/worker.ts";
 
 const logger = new Logger({ serviceName: "pf-agent" });
 // Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
-const sfn = new SFNClient({});
-const dynamo = new DynamoDBClient({});
-// s3rver (local mode) only understands path-style addressing.
-const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
+const sfn = agentSfnClient(process.env);
 
 export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): Promise<number> {
   // Inside the ECS sandbox task (same image, no role, no secrets): the worker, not an agent.
@@ -73,56 +50,15 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
   // The ECS sandbox task is stopped however the agent ends (success, failure, SIGTERM).
   let stopSandbox = async () => {};
   try {
-    let deps: AgentDeps;
+    let composed: ComposedAgent;
     try {
-      const policy = loadPolicyFile(env.FACTORY_POLICY);
-      // Before anything runs: drop every credential this role does not hold (the verifier: model
-      // keys and forge tokens; the planner: the forge write token) and everything unknown.
-      const modelKeyNames = modelKeySecretNames(policy);
-      const dropped = dropToRole(role, rawEnv, modelKeyNames);
-      if (dropped.length > 0) logger.info("dropped variables this role does not need", { dropped });
-      const evidence = new S3EvidenceStore({
-        client: s3,
-        bucket: env.EVIDENCE_BUCKET,
-        ...(env.EVIDENCE_KMS_KEY_ID === undefined ? {} : { kmsKeyId: env.EVIDENCE_KMS_KEY_ID }),
-      });
-      const ledger = new DynamoLedger({ client: dynamo, tableName: env.LEDGER_TABLE, evidence });
-      const secrets = roleSecrets(
-        role,
-        env.PF_SECRETS_MANAGER
-          ? chainSecrets(envSecrets(rawEnv), secretsManagerSecrets(new SecretsManagerClient({})))
-          : envSecrets(rawEnv),
-        modelKeyNames,
-      );
-      const recordings: Recording[] =
-        env.PF_REPLAY_DIR === undefined ? [] : await loadRecordings(env.PF_REPLAY_DIR);
-      const workRoot = env.PF_WORK_DIR ?? join(tmpdir(), "pf-agent");
-      mkdirSync(workRoot, { recursive: true, mode: 0o700 });
-      // ECS (AWS): a Fargate sandbox task per agent; otherwise the local runner (docs/agents.md).
-      const sandbox = await selectSandbox(env, { workRoot, ecs: () => new ECSClient({}), s3 });
-      stopSandbox = () => sandbox.close();
+      composed = await composeAgent(role, rawEnv, agentSecrets(rawEnv));
+      stopSandbox = () => composed.close();
+      if (composed.dropped.length > 0)
+        logger.info("dropped variables this role does not need", { dropped: composed.dropped });
       // Said once at start-up (and in every verifier report): never silently weaker.
-      if (sandbox.isolation.limitations.length > 0)
-        logger.warn("sandbox is weaker on this host", { limitations: sandbox.isolation.limitations });
-      deps = {
-        sandbox,
-        ledger,
-        evidence,
-        policy,
-        redactorFor: (level) => policy.redactor(level),
-        providers: createProviderFactory({
-          policy,
-          secrets,
-          recordings,
-          forceReplay: env.PF_FORCE_REPLAY,
-          ...(env.PF_RECORD_DIR === undefined ? {} : { recordDir: env.PF_RECORD_DIR }),
-        }),
-        repoToken: async (repo) => {
-          const name = forgeTokenName(role, repo.provider);
-          return name === undefined ? undefined : secrets.get(name);
-        },
-        workRoot,
-      };
+      if (composed.limitations.length > 0)
+        logger.warn("sandbox is weaker on this host", { limitations: composed.limitations });
     } catch (err) {
       const failure = classifyFailure(
         new AgentInfrastructureError(`agent start-up failed: ${(err as Error).message}`),
@@ -134,7 +70,7 @@ export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): 
     const result = await runAgent({
       input,
       handler: ROLE_HANDLERS[role] as RoleHandler,
-      deps,
+      deps: composed.deps,
       callbacks,
       heartbeatMs: env.HEARTBEAT_SECONDS * 1000,
       signal: controller.signal,

@@ -39,3 +39,22 @@ export class PolicyDeniedError extends FactoryError {}
 
 /** The policy document itself is invalid: stops start-up. */
 export class PolicyLoadError extends ValidationError {}
+
+/**
+ * The environment (or another configuration source) is invalid: stops start-up. `problems` lists
+ * every bad variable at once, each as `NAME: what to fix` (values are never echoed). The
+ * constructor's first argument matches gateway/config.ts's, so that loader can switch to this one.
+ */
+export class ConfigError extends FactoryError {
+  readonly problems: string[];
+  constructor(
+    problems: string[],
+    options: { subject?: string; cause?: unknown; context?: ErrorContext } = {},
+  ) {
+    super(`invalid ${options.subject ?? "configuration"}:\n  ${problems.join("\n  ")}`, options);
+    this.problems = problems;
+  }
+}
+
+/** A task returned an output that breaks its `*Output` contract (core/contracts/tasks.ts). Never retried. */
+export class TaskOutputError extends ValidationError {}

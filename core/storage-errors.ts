@@ -24,6 +24,7 @@ const THROTTLING_NAMES = new Set([
   "SlowDown",
   "TransactionInProgressException",
   "ServiceUnavailable",
+  "ServiceUnavailableException",
   "InternalError",
   "InternalServerError",
   "InternalFailure",
@@ -32,7 +33,15 @@ const THROTTLING_NAMES = new Set([
   "RequestTimeoutException",
 ]);
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+]);
 
 /** True when retrying the same call later may succeed (5xx, throttling, network). */
 export function isTransientServiceError(err: unknown): boolean {

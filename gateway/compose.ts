@@ -15,6 +15,7 @@ import { JiraClient, jiraAuthFromSecret } from "#integrations/jira.ts";
 import type { JiraPort } from "#integrations/types.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
+import { awsClientConfig } from "#storage/aws-config.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
@@ -43,31 +44,6 @@ export interface ComposedGateway {
   config: GatewayConfig;
   /** Close the app, then the SDK clients. */
   close(): Promise<void>;
-}
-
-/**
- * SDK client settings from the environment map itself (not process.env), so a composition built
- * from a map uses exactly that map: `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`, region, and
- * static credentials when given (else the SDK's default chain: the ECS task role).
- */
-function awsClientConfig(env: Env, service: "SFN" | "DYNAMODB" | "S3") {
-  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const id = env.AWS_ACCESS_KEY_ID;
-  const secret = env.AWS_SECRET_ACCESS_KEY;
-  return {
-    ...(endpoint === undefined || endpoint === "" ? {} : { endpoint }),
-    ...(region === undefined || region === "" ? {} : { region }),
-    ...(id === undefined || secret === undefined || id === "" || secret === ""
-      ? {}
-      : {
-          credentials: {
-            accessKeyId: id,
-            secretAccessKey: secret,
-            ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }),
-          },
-        }),
-  };
 }
 
 export function forgeConfigs(config: GatewayConfig): ForgeConfigs {
@@ -99,8 +75,7 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
   // The gateway retries Step Functions itself (backoff + jitter, then 503); SDK retries would multiply.
   const sfnClient = new SFNClient({ ...awsClientConfig(env, "SFN"), maxAttempts: 1 });
   const dynamo = new DynamoDBClient({ ...awsClientConfig(env, "DYNAMODB"), maxAttempts: 3 });
-  const s3Config = awsClientConfig(env, "S3");
-  const s3 = new S3Client({ ...s3Config, forcePathStyle: "endpoint" in s3Config });
+  const s3 = new S3Client(awsClientConfig(env, "S3"));
   const evidence = new S3EvidenceStore({
     client: s3,
     bucket: config.evidenceBucket,

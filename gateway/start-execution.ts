@@ -1,5 +1,6 @@
 // Step Functions calls with capped exponential backoff + full jitter on throttling, 5xx and network
 // errors. When retries run out the caller answers 503 + Retry-After: the sender retries later.
+
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -10,6 +11,7 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { sha256Hex } from "#core/hash.ts";
+import { isTransientServiceError } from "#core/storage-errors.ts";
 import { GatewayError } from "#gateway/errors.ts";
 import type { Sleep } from "#gateway/ports.ts";
 
@@ -28,45 +30,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxDelayMs: 2000,
   retryAfterSeconds: 5,
 };
-
-const TRANSIENT_NAMES = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "ServiceUnavailable",
-  "ServiceUnavailableException",
-  "InternalServerError",
-  "InternalFailure",
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-]);
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-]);
-
-/** Throttling, 5xx and network failures may succeed later; everything else will not. */
-export function isTransient(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const e = err as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  if (e.name !== undefined && TRANSIENT_NAMES.has(e.name)) return true;
-  if (e.code !== undefined && NETWORK_CODES.has(e.code)) return true;
-  if (e.$retryable !== undefined) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && (status >= 500 || status === 429);
-}
 
 /** Step Functions execution names: ≤ 80 chars of [A-Za-z0-9_-]; derived from the dedupe key. */
 export function executionName(source: string, dedupeKey: string): string {
@@ -119,7 +82,7 @@ export class SfnGateway {
       try {
         return await call();
       } catch (err) {
-        if (!isTransient(err)) throw err;
+        if (!isTransientServiceError(err)) throw err;
         last = err;
         if (attempt + 1 < this.#retry.attempts) await this.#sleep(this.backoffMs(attempt));
       }

@@ -15,12 +15,34 @@ export type JiraAuth =
   /** Jira Data Center personal access token, or an OAuth 2.0 access token (Bearer). */
   | { bearer: string };
 
+const JiraSecretJson = z.union([
+  z.strictObject({ email: z.string().min(1), api_token: z.string().min(1) }),
+  z.strictObject({ bearer: z.string().min(1) }),
+]);
+
 /**
- * The one parser of the Jira API secret: `email:api_token` for Jira Cloud (HTTP basic), or a bare
- * token (Data Center PAT / OAuth access token, sent as Bearer).
+ * The one parser of the Jira API secret (gateway, Lambda tasks): `email:api_token` for Jira Cloud
+ * (HTTP basic), a bare token (Data Center PAT / OAuth access token, sent as Bearer), or the JSON
+ * forms `{"email","api_token"}` and `{"bearer"}`. A malformed JSON value is a PermanentError naming
+ * `name` (e.g. the secret id), never echoing the value.
  */
-export function jiraAuthFromSecret(value: string): JiraAuth {
+export function jiraAuthFromSecret(value: string, name = "the Jira secret"): JiraAuth {
   const trimmed = value.trim();
+  if (trimmed.startsWith("{")) {
+    let json: unknown;
+    try {
+      json = JSON.parse(trimmed);
+    } catch {
+      throw new PermanentError(`${name} is not valid JSON`, { context: { service: "jira" } });
+    }
+    const parsed = JiraSecretJson.safeParse(json);
+    if (!parsed.success)
+      throw new PermanentError(`${name} has the wrong shape (expected {"email","api_token"} or {"bearer"})`, {
+        context: { service: "jira" },
+      });
+    const j = parsed.data;
+    return "bearer" in j ? { bearer: j.bearer } : { email: j.email, apiToken: j.api_token };
+  }
   const colon = trimmed.indexOf(":");
   if (colon > 0 && trimmed.slice(0, colon).includes("@")) {
     return { email: trimmed.slice(0, colon), apiToken: trimmed.slice(colon + 1) };

@@ -8,7 +8,7 @@ import { loadRepoConfig } from "#agents/repo-config.ts";
 import type { RoleHandler } from "#agents/runtime/context.ts";
 import { AgentInfrastructureError, InvalidModelOutput } from "#agents/runtime/errors.ts";
 import { getVerifiedJson, loadSnapshot } from "#agents/snapshot.ts";
-import { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EVENT, S3Ref } from "#core/contracts/ledger-event.ts";
 import { applyChange, checkChange, ProposedChange } from "./change.ts";
 import {
   type AutomationRules,
@@ -137,7 +137,7 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
       // Like the verifier's steps: which sandbox ran it (the ECS task ARN) is in the ledger.
       await deps.ledger.append({
         run_id: input.run_id,
-        event_type: "tool_result",
+        event_type: EVENT.tool_result,
         phase: "builder",
         actor: "agent:builder",
         detail: {

@@ -1,5 +1,6 @@
 import { BudgetExceeded } from "#agents/runtime/errors.ts";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import type { PolicyDocument } from "#core/contracts/policy.ts";
 
 export interface RunUsage {
@@ -23,7 +24,7 @@ export function runUsage(events: readonly LedgerEvent[], now: Date): RunUsage {
   let cost = 0;
   let calls = 0;
   for (const e of events) {
-    if (e.event_type !== "model_output") continue;
+    if (e.event_type !== EVENT.model_output) continue;
     const usage = (e.detail.usage ?? {}) as Record<string, unknown>;
     tokens += num(usage.input_tokens) + num(usage.output_tokens);
     cost += num(e.detail.cost_usd);

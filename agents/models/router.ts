@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { AgentInfrastructureError, InvalidModelOutput, ModelError } from "#agents/runtime/errors.ts";
 import type { EntryPolicy, ModelId } from "#core/contracts/entry-input.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import type { Phase } from "#core/contracts/policy.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
@@ -192,7 +193,7 @@ export class ModelRouter {
       const cost = costUsd(result.usage, config);
       await ledger.append({
         run_id: runId,
-        event_type: "model_output",
+        event_type: EVENT.model_output,
         phase,
         actor,
         input_sha256: promptSha256,

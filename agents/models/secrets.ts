@@ -1,47 +1,21 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { roleMayHold } from "#agents/runtime/role-env.ts";
 import type { AgentRole } from "#core/contracts/tasks.ts";
+import type { SecretsSource } from "#integrations/secrets/source.ts";
 import type { AgentPolicy } from "./types.ts";
 
-/** Where API keys come from. Values are never logged, stored or put into a prompt. */
+/** A role's view of its secrets by name. Values are never logged, stored or put into a prompt. */
 export interface SecretSource {
   get(name: string): Promise<string | undefined>;
 }
 
-/** Environment variables (local mode; in ECS, task-definition `secrets` land here too). */
-export function envSecrets(env: NodeJS.ProcessEnv = process.env): SecretSource {
+/**
+ * The current values of the one secrets provider (integrations/secrets): calling out (model APIs,
+ * git remotes) uses the current value only; previous values are for verifiers.
+ */
+export function currentValues(source: SecretsSource): SecretSource {
   return {
     async get(name) {
-      const value = env[name];
-      return value === undefined || value === "" ? undefined : value;
-    },
-  };
-}
-
-/** AWS Secrets Manager by secret name or ARN (SecretString only). */
-export function secretsManagerSecrets(client: SecretsManagerClient): SecretSource {
-  return {
-    async get(name) {
-      try {
-        const out = await client.send(new GetSecretValueCommand({ SecretId: name }));
-        return out.SecretString;
-      } catch (err) {
-        if ((err as { name?: string }).name === "ResourceNotFoundException") return undefined;
-        throw err;
-      }
-    },
-  };
-}
-
-/** The first source that has the secret wins (env before Secrets Manager). */
-export function chainSecrets(...sources: SecretSource[]): SecretSource {
-  return {
-    async get(name) {
-      for (const source of sources) {
-        const value = await source.get(name);
-        if (value !== undefined) return value;
-      }
-      return undefined;
+      return (await source.get(name))?.current;
     },
   };
 }

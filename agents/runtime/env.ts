@@ -1,13 +1,21 @@
 import { z } from "zod";
+import {
+  BucketName,
+  type Env,
+  Flag,
+  IntValue,
+  KmsKeyId,
+  PathValue,
+  PolicyPath,
+  parseEnv,
+  TableName,
+} from "#core/config.ts";
 import { RunId } from "#core/contracts/entry-input.ts";
 import { AgentInput, AgentRole } from "#core/contracts/tasks.ts";
 import { ValidationError } from "#core/errors.ts";
 import { parseOrThrow } from "#core/validation.ts";
 
-const flag = z
-  .enum(["0", "1", "true", "false"])
-  .optional()
-  .transform((v) => v === "1" || v === "true");
+const flag = Flag.optional().transform((v) => v === true);
 
 /** The agent container's environment (ECS container overrides set the per-task part). */
 export const AgentEnv = z.object({
@@ -17,13 +25,13 @@ export const AgentEnv = z.object({
   /** JSON of `AgentInput` (references and hashes only). */
   INPUT_REF: z.string().min(2).max(200_000),
   AGENT_ROLE: AgentRole.optional(),
-  LEDGER_TABLE: z.string().min(3).max(255),
-  EVIDENCE_BUCKET: z.string().min(3).max(63),
-  EVIDENCE_KMS_KEY_ID: z.string().min(1).optional(),
-  FACTORY_POLICY: z.string().min(1).default("policies/pf-policy-v1.json"),
-  HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  LEDGER_TABLE: TableName,
+  EVIDENCE_BUCKET: BucketName,
+  EVIDENCE_KMS_KEY_ID: KmsKeyId.optional(),
+  FACTORY_POLICY: PolicyPath.default("policies/pf-policy-v1.json"),
+  HEARTBEAT_SECONDS: IntValue(1, 3600).default(30),
   /** Scratch space for clones (the container's ephemeral storage). */
-  PF_WORK_DIR: z.string().min(1).optional(),
+  PF_WORK_DIR: PathValue.optional(),
   /**
    * The ECS sandbox (infra/components/agents.ts): cluster, task definition, subnets, security
    * group, and the bucket of the presigned exchange. Set on the builder and verifier task
@@ -33,15 +41,15 @@ export const AgentEnv = z.object({
   PF_SANDBOX_TASK_DEFINITION: z.string().min(1).optional(),
   PF_SANDBOX_SUBNETS: z.string().min(1).optional(),
   PF_SANDBOX_SECURITY_GROUP: z.string().min(1).optional(),
-  PF_SANDBOX_BUCKET: z.string().min(3).max(63).optional(),
+  PF_SANDBOX_BUCKET: BucketName.optional(),
   /** Where the local sandbox creates per-step directories (default `<tmpdir>/pf-sandbox`). */
-  PF_SANDBOX_DIR: z.string().min(1).optional(),
+  PF_SANDBOX_DIR: PathValue.optional(),
   /** Directory of replay recordings (for models configured with `api: "replay"`). */
-  PF_REPLAY_DIR: z.string().min(1).optional(),
+  PF_REPLAY_DIR: PathValue.optional(),
   /** Serve every model from PF_REPLAY_DIR regardless of the policy (local demo). */
   PF_FORCE_REPLAY: flag,
   /** Write live model responses as replay recordings here. */
-  PF_RECORD_DIR: z.string().min(1).optional(),
+  PF_RECORD_DIR: PathValue.optional(),
   /** Look API keys up in AWS Secrets Manager after the environment. */
   PF_SECRETS_MANAGER: flag,
 });
@@ -57,8 +65,9 @@ export interface ParsedAgentEnv {
  * Validate the environment and the input. The role comes from argv (the container command) or
  * AGENT_ROLE; both present and different is an error, as is an input for another role or run.
  */
-export function parseAgentEnv(raw: NodeJS.ProcessEnv, argvRole?: string): ParsedAgentEnv {
-  const env = parseOrThrow(AgentEnv, raw, "agent environment");
+export function parseAgentEnv(raw: Env, argvRole?: string): ParsedAgentEnv {
+  // Every bad variable in one ConfigError; empty means unset.
+  const env = parseEnv(AgentEnv, raw, "agent environment");
   const roleText = argvRole ?? env.AGENT_ROLE;
   if (roleText === undefined) {
     throw new ValidationError(

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { gitAuthEnv } from "#agents/git/git.ts";
 import { ModelRouter } from "#agents/models/router.ts";
 import type { LedgerEventDraft } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { type AgentInput, AgentOutput } from "#core/contracts/tasks.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import type { AgentContext, AgentDeps, RoleHandler } from "./context.ts";
@@ -68,7 +69,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   let workDir: string | undefined;
   try {
     await recordPhase({
-      event_type: "phase_start",
+      event_type: EVENT.phase_start,
       detail: { role: input.role, ...("repo" in input ? { repo: input.repo.name } : {}) },
     });
     workDir = await mkdtemp(join(deps.workRoot, `${input.role}-`));
@@ -98,7 +99,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       contentType: "application/json",
     });
     await recordPhase({
-      event_type: "phase_end",
+      event_type: EVENT.phase_end,
       output_sha256: ref.sha256,
       s3_refs: [ref],
       git_refs: result.git_refs ?? null,
@@ -123,7 +124,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     const failure = classifyFailure(err, redact);
     try {
       await recordPhase({
-        event_type: "phase_end",
+        event_type: EVENT.phase_end,
         detail: { status: "failed", error: failure.error, cause: failure.cause },
       });
     } catch {

@@ -12,6 +12,7 @@ import { AgentInfrastructureError, VerificationFailed } from "#agents/runtime/er
 import type { Egress, SandboxIsolation } from "#agents/sandbox/types.ts";
 import { getVerifiedJson } from "#agents/snapshot.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { parseJunit, parseTap, type TestSummary } from "./results.ts";
 import { resolveNodeToolchain } from "./toolchain.ts";
@@ -189,7 +190,7 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
         report.steps.push(stepReport);
         await deps.ledger.append({
           run_id: input.run_id,
-          event_type: "tool_result",
+          event_type: EVENT.tool_result,
           phase: "verifier",
           actor: "agent:verifier",
           output_sha256: stepReport.log_sha256,

@@ -1,46 +1,21 @@
 // `pf ledger show|verify <run_id>`: read and check a run's ledger with the same code the
-// runtime uses. Configuration comes from the environment (LEDGER_TABLE, EVIDENCE_BUCKET; the
-// AWS SDK itself honours AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 and AWS_REGION).
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
+// runtime uses. Configuration comes from the environment (LEDGER_TABLE, EVIDENCE_BUCKET,
+// AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3, AWS_REGION), read by local/runtime/target.ts.
 import type { Command } from "commander";
-import { z } from "zod";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import { Sha256 } from "#core/contracts/ledger-event.ts";
+import { ConfigError } from "#core/errors.ts";
 import { isRunId } from "#core/ids.ts";
-import { zodIssues } from "#core/validation.ts";
-import { DynamoLedger } from "#storage/dynamo-ledger.ts";
-import { S3EvidenceStore } from "#storage/s3-evidence.ts";
+import { openLedger as openCliLedger } from "#local/runtime/target.ts";
 import { type CliIo, type CommandModule, EXIT, UsageError } from "./types.ts";
 
-const LedgerEnv = z.object({
-  LEDGER_TABLE: z.string().min(3, { message: "set LEDGER_TABLE to the ledger table name" }),
-  EVIDENCE_BUCKET: z.string().min(3, { message: "must be a bucket name" }).optional(),
-});
-
-function openLedger(env: NodeJS.ProcessEnv, withEvidence: boolean): DynamoLedger {
-  const parsed = LedgerEnv.safeParse({
-    LEDGER_TABLE: env.LEDGER_TABLE ?? "",
-    EVIDENCE_BUCKET: env.EVIDENCE_BUCKET === "" ? undefined : env.EVIDENCE_BUCKET,
-  });
-  if (!parsed.success) {
-    throw new UsageError(
-      zodIssues(parsed.error)
-        .map((i) => `${i.path}: ${i.message}`)
-        .join("; "),
-    );
+function openLedger(env: NodeJS.ProcessEnv, withEvidence: boolean) {
+  try {
+    return openCliLedger(env, withEvidence);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.problems.join("; "));
+    throw err;
   }
-  const cfg = parsed.data;
-  // Few attempts: an unreachable endpoint should fail fast with exit 2, not back off for long.
-  const dynamo = new DynamoDBClient({ maxAttempts: 2 });
-  const evidence =
-    withEvidence && cfg.EVIDENCE_BUCKET !== undefined
-      ? new S3EvidenceStore({
-          client: new S3Client({ maxAttempts: 2 }),
-          bucket: cfg.EVIDENCE_BUCKET,
-        })
-      : undefined;
-  return new DynamoLedger({ client: dynamo, tableName: cfg.LEDGER_TABLE, ...(evidence ? { evidence } : {}) });
 }
 
 function checkRunId(runId: string): void {

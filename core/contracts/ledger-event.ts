@@ -26,6 +26,13 @@ export const KNOWN_EVENT_TYPES = [
   "run_succeeded",
 ] as const;
 
+export type KnownEventType = (typeof KNOWN_EVENT_TYPES)[number];
+
+/** The one list of event-type names, by name: `EVENT.run_failed`. Code uses these, never literals. */
+export const EVENT = Object.fromEntries(KNOWN_EVENT_TYPES.map((t) => [t, t])) as {
+  readonly [K in KnownEventType]: K;
+};
+
 export const EventType = z
   .string()
   .regex(/^[a-z][a-z0-9_]{1,63}$/, { message: "must be a snake_case event type" });

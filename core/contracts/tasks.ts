@@ -218,3 +218,15 @@ export const FailAndBundleOutput = z.strictObject({
 });
 
 export const PayloadSha256 = Sha256;
+
+/** Each Lambda task's output contract; the one task wrapper (handlers/compose.ts) checks it. */
+export const LAMBDA_TASK_OUTPUTS = {
+  NormalizeInput: NormalizeInputOutput,
+  InitRunLedger: InitRunLedgerOutput,
+  FetchJiraIssue: FetchJiraIssueOutput,
+  CreateWorkingBranch: CreateWorkingBranchOutput,
+  UploadEvidenceBundle: UploadEvidenceBundleOutput,
+  OpenPullRequest: OpenPullRequestOutput,
+  NotifyApprovers: NotifyApproversOutput,
+  FailAndBundle: FailAndBundleOutput,
+} satisfies Record<LambdaTask, z.ZodType>;

@@ -1,5 +1,6 @@
 // The ledger's hash chain, free of any storage: building the next event from the head and
 // checking a sequence of stored events. The DynamoDB adapter only moves these events around.
+
 import {
   formatSeq,
   GENESIS_HASH,
@@ -10,6 +11,7 @@ import {
 import { PermanentError, ValidationError } from "#core/errors.ts";
 import { canonicalJson, sha256OfJson } from "#core/hash.ts";
 import { parseOrThrow } from "#core/validation.ts";
+import { EVENT } from "../contracts/ledger-event.ts";
 import type { VerifyProblem } from "./types.ts";
 
 /** Secondary-index attributes a `run_started` item may carry next to its hashed body. */
@@ -20,7 +22,7 @@ export interface IndexAttributes {
 export const INDEX_ATTRIBUTES = ["trigger_key", "mr_ref"] as const;
 
 /** The only event type that opens a run; it must be seq 1 and nowhere else. */
-export const RUN_STARTED = "run_started";
+export const RUN_STARTED = EVENT.run_started;
 
 /** `event_hash` = SHA-256 of the canonical JSON (RFC 8785) of every field except `event_hash`. */
 export function hashEventBody(body: LedgerEventBody): string {

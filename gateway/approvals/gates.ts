@@ -2,6 +2,7 @@
 // evidence verified, which approvals stand at the current head, and from that the
 // `protocol-factory/gates` commit status and the checklist in the MR body. Recomputed from the
 // ledger every time (after approvals, revokes and pushes), so it never depends on event order.
+
 import type { FastifyBaseLogger } from "fastify";
 import {
   GATES_STATUS_CONTEXT,
@@ -13,14 +14,15 @@ import {
 } from "#core/approvals/checklist.ts";
 import type { MrRef } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { GATES, type Gate } from "#core/contracts/policy.ts";
 import { type VerifiedCommit, verifiedCommitsOf } from "#core/evidence/bundle.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
 import { standingApprovals } from "#gateway/approvals/tally.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
 
-export const PR_OPENED = "pr_opened";
-export const EVIDENCE_UPLOADED = "evidence_uploaded";
+export const PR_OPENED = EVENT.pr_opened;
+export const EVIDENCE_UPLOADED = EVENT.evidence_uploaded;
 
 /** A run that opened this MR/PR, with its ledger. */
 export interface OpenedRun {

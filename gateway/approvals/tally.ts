@@ -1,12 +1,14 @@
 // Which approvals of a run still stand, read from its ledger: the latest `approval_recorded` per
 // (approver, gate), minus those later revoked (`approval_revoked`) or voided by a new commit
 // (`approvals_voided`, which lists the seqs it voids).
+
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { GATES, type Gate } from "#core/contracts/policy.ts";
 
-export const APPROVAL_RECORDED = "approval_recorded";
-export const APPROVAL_REVOKED = "approval_revoked";
-export const APPROVALS_VOIDED = "approvals_voided";
+export const APPROVAL_RECORDED = EVENT.approval_recorded;
+export const APPROVAL_REVOKED = EVENT.approval_revoked;
+export const APPROVALS_VOIDED = EVENT.approvals_voided;
 
 export interface StandingApproval {
   gate: Gate;

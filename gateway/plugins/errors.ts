@@ -1,9 +1,9 @@
 // Every error leaves as `{ code, message, issues? }` with the status of gateway/errors.ts.
 import type { FastifyError, FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { PermanentError, TransientError, ValidationError } from "#core/errors.ts";
+import { PermanentError, ValidationError } from "#core/errors.ts";
+import { isTransientServiceError } from "#core/storage-errors.ts";
 import { type ErrorBody, GATEWAY_ERRORS, GatewayError, type GatewayErrorCode } from "#gateway/errors.ts";
-import { isTransient } from "#gateway/start-execution.ts";
 
 const FASTIFY_CODES: Record<string, GatewayErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
@@ -18,7 +18,7 @@ const RETRY_AFTER_SECONDS = 5;
 function toGatewayError(err: FastifyError): GatewayError {
   if (err instanceof GatewayError) return err;
   // Collaborators (ledger, forges, DynamoDB) fail with the factory's error classes or raw SDK errors.
-  if (err instanceof TransientError || isTransient(err)) {
+  if (isTransientServiceError(err)) {
     return new GatewayError(
       "dependency_unavailable",
       "a dependency is unavailable or throttling; retry later",

@@ -4,6 +4,7 @@
 
 import type { EntryPolicy } from "#core/contracts/entry-input.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { FailAndBundleInput, type FailureInfo } from "#core/contracts/tasks.ts";
 import {
   BundleBuilder,
@@ -14,11 +15,11 @@ import {
 import { writeFailureBundle } from "#core/evidence/failure-bundle.ts";
 import { isRunId } from "#core/ids.ts";
 import { inputHash, now, parseTaskInput, priorEvent, scrubber, truncate } from "./common.ts";
-import type { LedgerTaskDeps } from "./deps.ts";
+import type { LedgerTaskDeps, TextRedactor } from "./deps.ts";
 
 const TASK = "FailAndBundle";
-export const RUN_FAILED = "run_failed";
-export const NOTIFICATION_SENT = "notification_sent";
+export const RUN_FAILED = EVENT.run_failed;
+export const NOTIFICATION_SENT = EVENT.notification_sent;
 /** Ledger details stay small; the full (scrubbed) cause is in the bundle. */
 const CAUSE_IN_LEDGER = 2000;
 
@@ -34,9 +35,9 @@ export async function failAndBundle(
   const input = parseTaskInput(FailAndBundleInput, payload, TASK);
   const sha = inputHash(input);
   // Error causes are free text from anywhere (agent stderr, HTTP bodies): the run's redaction
-  // level applies, strict when the run never got that far.
-  const redactor = baseDeps.redactor ?? baseDeps.policy?.redactor(input.entry?.policy.redaction ?? "strict");
-  const deps = redactor === undefined ? baseDeps : { ...baseDeps, redactor };
+  // level applies, strict when the run never got that far. Nothing a caller passes overrides it.
+  const redactor = baseDeps.policy?.redactor(input.entry?.policy.redaction ?? "strict");
+  const deps = { ...baseDeps, redactor };
   const scrub = scrubber(deps);
   const failure: FailureInfo = {
     state: scrub(input.failure.state),
@@ -91,7 +92,7 @@ async function notifyFailure(
   bundleRef: S3Ref | null,
   sha: string,
   hasLedger: boolean,
-  deps: LedgerTaskDeps,
+  deps: LedgerTaskDeps & { redactor: TextRedactor | undefined },
 ): Promise<void> {
   const scrub = scrubber(deps);
   const issueKey = input.entry?.trigger.key;

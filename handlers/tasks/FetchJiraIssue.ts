@@ -3,8 +3,10 @@
 // risk from the issue itself and record a `tool_result` + `phase_end` in the ledger. Issue not
 // found / no permission → PermanentError naming the key (not retried); 5xx / throttling /
 // network → TransientError (retried).
+
 import type { RiskClass } from "#core/contracts/entry-input.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { FetchJiraIssueInput, FetchJiraIssueOutput } from "#core/contracts/tasks.ts";
 import { PermanentError } from "#core/errors.ts";
 import type { EvidenceStore } from "#core/evidence/types.ts";
@@ -132,7 +134,7 @@ export async function fetchJiraIssue(
     deps.ledger,
     {
       ...common,
-      event_type: "tool_result",
+      event_type: EVENT.tool_result,
       detail: {
         tool: "jira.getIssue",
         issue_key: key,
@@ -144,7 +146,7 @@ export async function fetchJiraIssue(
     // The rating is in the key: a policy redeployed between attempts rates anew, and the ledger
     // then records the rating the output carries rather than an earlier attempt's.
     idempotencyKey(TASK, {
-      event: "tool_result",
+      event: EVENT.tool_result,
       input: inputSha,
       output: snapshotRef.sha256,
       risk: risk.risk_class,
@@ -152,9 +154,9 @@ export async function fetchJiraIssue(
   );
   await appendOnce(
     deps.ledger,
-    { ...common, event_type: "phase_end", detail: { task: TASK, status: "ok", issue_key: key, ...risk } },
+    { ...common, event_type: EVENT.phase_end, detail: { task: TASK, status: "ok", issue_key: key, ...risk } },
     idempotencyKey(TASK, {
-      event: "phase_end",
+      event: EVENT.phase_end,
       input: inputSha,
       output: snapshotRef.sha256,
       risk: risk.risk_class,

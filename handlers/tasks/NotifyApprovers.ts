@@ -3,7 +3,9 @@
 // Idempotent: channels that already accepted this message (per the ledger) are not sent again.
 // A channel failing transiently makes the task fail with TransientError so Step Functions retries
 // the rest; a channel refusing for good is recorded and does not fail the run.
+
 import type { RiskClass } from "#core/contracts/entry-input.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import type { Gate } from "#core/contracts/policy.ts";
 import { NotifyApproversInput } from "#core/contracts/tasks.ts";
 import { TransientError } from "#core/errors.ts";
@@ -80,7 +82,7 @@ export async function notifyApprovers(
     deps.ledger,
     {
       run_id: input.run_id,
-      event_type: "approval_request",
+      event_type: EVENT.approval_request,
       phase: PHASE,
       actor: TASK,
       at,
@@ -99,7 +101,7 @@ export async function notifyApprovers(
         })),
       },
     },
-    idempotencyKey(TASK, { event: "approval_request", input: inputSha }),
+    idempotencyKey(TASK, { event: EVENT.approval_request, input: inputSha }),
   );
 
   const message = approvalMessage(input, deps.policy.commandPrefix, required);
@@ -107,7 +109,7 @@ export async function notifyApprovers(
   const events = await deps.ledger.read(input.run_id);
   const already = new Set<string>();
   for (const e of events) {
-    if (e.event_type === "notification_sent" && e.detail.message_sha256 === messageSha) {
+    if (e.event_type === EVENT.notification_sent && e.detail.message_sha256 === messageSha) {
       for (const c of (e.detail.accepted as string[] | undefined) ?? []) already.add(c);
     }
   }
@@ -116,13 +118,13 @@ export async function notifyApprovers(
 
   const result = await deps.notifier.deliver(message, pending);
   const attempt = events.filter(
-    (e) => e.event_type === "notification_sent" && e.detail.message_sha256 === messageSha,
+    (e) => e.event_type === EVENT.notification_sent && e.detail.message_sha256 === messageSha,
   ).length;
   await appendOnce(
     deps.ledger,
     {
       run_id: input.run_id,
-      event_type: "notification_sent",
+      event_type: EVENT.notification_sent,
       phase: PHASE,
       actor: TASK,
       at,
@@ -136,7 +138,7 @@ export async function notifyApprovers(
         attempt: attempt + 1,
       },
     },
-    idempotencyKey(TASK, { event: "notification_sent", message: messageSha, attempt }),
+    idempotencyKey(TASK, { event: EVENT.notification_sent, message: messageSha, attempt }),
   );
   const transient = result.failed.filter((f) => f.transient);
   if (transient.length > 0) {

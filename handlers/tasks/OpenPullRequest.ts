@@ -2,7 +2,9 @@
 // with the approval checklist, plan summary, verification table, evidence links and digests, and
 // record `pr_opened` in the ledger (indexed by the MR reference so `/pf` commands find the run).
 // The ForgePort has no merge operation: no code path here can merge.
+
 import { GATES_STATUS_CONTEXT, summarizeGates } from "#core/approvals/checklist.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import type { Gate } from "#core/contracts/policy.ts";
 import { OpenPullRequestInput, PullRequestRecord } from "#core/contracts/tasks.ts";
 import { PermanentError } from "#core/errors.ts";
@@ -171,7 +173,7 @@ export async function openPullRequest(
     deps.ledger,
     {
       run_id: input.run_id,
-      event_type: "pr_opened",
+      event_type: EVENT.pr_opened,
       phase: PHASE,
       actor: TASK,
       at: isoAt(deps.clock),

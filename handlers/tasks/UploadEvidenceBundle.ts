@@ -2,7 +2,9 @@
 // snapshot, plan, build and verify outputs and whatever they reference, everything the ledger
 // references, the policy), check each one's digest, and store the manifest content-addressed.
 // The `evidence_uploaded` event carries the manifest; a replay returns the recorded bundle.
+
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { UploadEvidenceBundleInput, type UploadEvidenceBundleOutput } from "#core/contracts/tasks.ts";
 import { PermanentError } from "#core/errors.ts";
 import {
@@ -18,7 +20,7 @@ import { inputHash, now, parseTaskInput, priorEvent } from "./common.ts";
 import type { LedgerTaskDeps } from "./deps.ts";
 
 const TASK = "UploadEvidenceBundle";
-export const EVIDENCE_UPLOADED = "evidence_uploaded";
+export const EVIDENCE_UPLOADED = EVENT.evidence_uploaded;
 
 function isJson(ref: S3Ref): boolean {
   return ref.content_type === "application/json" || (ref.content_type?.endsWith("+json") ?? false);

@@ -5,7 +5,7 @@ import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { parseOrThrow } from "#core/validation.ts";
-import type { LedgerTaskDeps } from "./deps.ts";
+import type { LedgerTaskDeps, TextRedactor } from "./deps.ts";
 
 /** Validate a task payload; the ValidationError names each bad field. */
 export function parseTaskInput<S extends z.ZodType>(schema: S, payload: unknown, task: string): z.output<S> {
@@ -35,7 +35,9 @@ export async function priorEvent(
 export const REDACTED_SECRET = "[REDACTED:known_secret]";
 
 /** Replace the process's own secret values, then apply pattern redaction when configured. */
-export function scrubber(deps: Pick<LedgerTaskDeps, "knownSecrets" | "redactor">): (text: string) => string {
+export function scrubber(
+  deps: Pick<LedgerTaskDeps, "knownSecrets"> & { redactor?: TextRedactor | undefined },
+): (text: string) => string {
   // Longest first, so a secret that contains another is replaced whole.
   const secrets = [...(deps.knownSecrets ?? [])]
     .filter((s) => s.length >= 4)

@@ -22,8 +22,6 @@ export interface LedgerTaskDeps {
   policy?: Policy;
   notifier?: NotifierPort;
   jira?: JiraPort;
-  /** Pattern-based redaction applied to free text (failure causes) before it is stored or sent. */
-  redactor?: TextRedactor;
   /** Secret values this process holds (tokens, webhook URLs): scrubbed from anything written. */
   knownSecrets?: readonly string[];
   clock?: () => Date;

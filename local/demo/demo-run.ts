@@ -1,12 +1,14 @@
 // The demo's narrated walk through one run (used by `npm run demo`, the e2e tests and the e2e
 // benchmark): signed webhook → live states → branch/commit → verifier → MR → evidence → ledger
 // verify → `/pf approve spec` and the recorded approval.
+
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import { EVENT } from "#core/contracts/ledger-event.ts";
 import { git } from "../fakes/sample-remote.ts";
 import { executionHistory, followExecution, formatMs } from "../runtime/executions.ts";
 import { REPO_ROOT, SAMPLE_REPO_NAME } from "../runtime/factory.ts";
@@ -162,7 +164,7 @@ export async function runDemo(o: DemoOptions, out?: (line: string) => void): Pro
       | Array<Record<string, unknown>>
       | { events?: Array<Record<string, unknown>> };
     const list = Array.isArray(ledger) ? ledger : (ledger.events ?? []);
-    const approvals = list.filter((e) => e.event_type === "approval_recorded");
+    const approvals = list.filter((e) => e.event_type === EVENT.approval_recorded);
     for (const a of approvals)
       say(`  ledger ${String(a.seq)} approval_recorded ${JSON.stringify(a.detail ?? a)}`);
     if (approvals.length === 0) {

@@ -8,10 +8,9 @@ import "../runtime/node-version.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SFNClient } from "@aws-sdk/client-sfn";
 import { buildScriptedModel, loadScripts } from "../fakes/scripted-model.ts";
 import { loadConfig } from "../runtime/config.ts";
-import { LOCAL_REGION, S3RVER_CREDENTIALS } from "../runtime/engines.ts";
+import { localSfnClient } from "../runtime/engines.ts";
 import { followExecution } from "../runtime/executions.ts";
 import { REPO_ROOT, startFactory } from "../runtime/factory.ts";
 import { sendJiraWebhook } from "./demo-client.ts";
@@ -44,11 +43,7 @@ const factory = await startFactory(config, {
   },
   childEnv: { PF_RECORD_DIR: recordings, PF_RECORD_API_KEY: "scripted-model-needs-no-key" },
 });
-const sfn = new SFNClient({
-  endpoint: factory.urls.sfn,
-  region: LOCAL_REGION,
-  credentials: S3RVER_CREDENTIALS,
-});
+const sfn = localSfnClient(factory.urls.sfn);
 let failures = 0;
 try {
   const issues = readdirSync(join(REPO_ROOT, "examples", "jira")).filter((n) => n.endsWith(".json"));

@@ -1,20 +1,22 @@
-// The local factory's Jira: issues are JSON files under `<data dir>/jira/<KEY>.json` (a Jira
-// webhook envelope or a bare REST issue), seeded from examples/jira at start-up. FetchJiraIssue
-// reads them through the same JiraPort as the real Jira adapter; comments the factory posts are
-// appended to `<KEY>.comments.json` so the demo can show them.
+// The local factory's Jira: a small loopback server speaking the Jira Cloud REST API v3 the factory
+// uses (`GET /rest/api/3/issue/{key}`, `POST /rest/api/3/issue/{key}/comment`, errors as
+// `{ errorMessages, errors }`), over a directory of issue files `<data dir>/jira/<KEY>.json` (a Jira
+// webhook envelope or a bare REST issue), seeded from examples/jira at start-up. The production
+// JiraClient (integrations/jira.ts) reads it unchanged, with a bearer token like a Data Center PAT.
+// Comments the factory posts are appended, as text, to `<KEY>.comments.json` so the demo can show them.
+import { timingSafeEqual } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import Fastify from "fastify";
 import { z } from "zod";
 import { IssueKey } from "#core/contracts/entry-input.ts";
-import { PermanentError } from "#core/errors.ts";
-import type { JiraIssueSnapshot, JiraPort } from "#integrations/types.ts";
+import { adfToText } from "#integrations/adf.ts";
 
 const Named = z.object({ name: z.string() }).nullish();
 
 const RestIssue = z.object({
   key: IssueKey,
-  self: z.string().optional(),
   fields: z.object({
     summary: z.string(),
     description: z.unknown().optional(),
@@ -30,92 +32,85 @@ const RestIssue = z.object({
 
 const IssueFile = z.union([z.object({ issue: RestIssue }).transform((e) => e.issue), RestIssue]);
 
-/** Plain text of an Atlassian Document Format node (paragraphs and hard breaks become newlines). */
-function adfText(node: unknown): string {
-  if (typeof node === "string") return node;
-  if (typeof node !== "object" || node === null) return "";
-  const n = node as { type?: string; text?: string; content?: unknown[] };
-  if (n.type === "text") return n.text ?? "";
-  if (n.type === "hardBreak") return "\n";
-  const inner = (n.content ?? []).map(adfText).join("");
-  return n.type === "paragraph" || n.type === "heading" || n.type === "listItem" ? `${inner}\n` : inner;
+const jiraError = (messages: string[]) => ({ errorMessages: messages, errors: {} });
+const NOT_FOUND = "Issue does not exist or you do not have permission to see it.";
+
+export interface LocalJira {
+  /** The site URL (JIRA_BASE_URL). */
+  url: string;
+  close(): Promise<void>;
 }
 
 export interface LocalJiraOptions {
   dir: string;
-  /** Base of the issue URLs (the local gateway's origin is fine; nothing serves them). */
-  baseUrl: string;
+  /** The bearer token callers must present (the local JIRA_API_TOKEN). */
+  token: string;
+  host?: string;
+  port?: number;
 }
 
-export class LocalJira implements JiraPort {
-  readonly #dir: string;
-  readonly #baseUrl: string;
+function sameToken(header: string | undefined, token: string): boolean {
+  const want = Buffer.from(`Bearer ${token}`);
+  const got = Buffer.from(header ?? "");
+  return got.length === want.length && timingSafeEqual(got, want);
+}
 
-  constructor(opts: LocalJiraOptions) {
-    this.#dir = opts.dir;
-    this.#baseUrl = opts.baseUrl.replace(/\/+$/, "");
-  }
-
-  #file(key: string, suffix = ""): string {
-    if (!IssueKey.safeParse(key).success) {
-      throw new PermanentError(`local-jira: "${key}" is not an issue key`, {
-        context: { service: "local-jira" },
-      });
+export async function startLocalJira(opts: LocalJiraOptions): Promise<LocalJira> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const file = (key: string, suffix = "") => join(opts.dir, `${key}${suffix}.json`);
+  app.addHook("onRequest", async (request, reply) => {
+    if (!sameToken(request.headers.authorization, opts.token)) {
+      return reply
+        .code(401)
+        .send(jiraError(["You are not authenticated. Authentication required to perform this operation."]));
     }
-    return join(this.#dir, `${key}${suffix}.json`);
-  }
-
-  async getIssue(key: string): Promise<JiraIssueSnapshot> {
+  });
+  /** The issue file, or undefined (no such key, or not a Jira issue: both answer 404 like Jira). */
+  const read = async (key: string) => {
+    if (!IssueKey.safeParse(key).success) return undefined;
     let text: string;
     try {
-      text = await readFile(this.#file(key), "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new PermanentError(
-          `local-jira: issue ${key} does not exist (add ${this.#file(key)}: a Jira webhook body or REST issue)`,
-          { context: { service: "local-jira", key } },
-        );
+      text = await readFile(file(key), "utf8");
+    } catch {
+      return undefined;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    const parsed = IssueFile.safeParse(json);
+    return parsed.success ? parsed.data : undefined;
+  };
+  app.get<{ Params: { key: string } }>("/rest/api/3/issue/:key", async (request, reply) => {
+    const issue = await read(request.params.key);
+    if (issue === undefined) return reply.code(404).send(jiraError([NOT_FOUND]));
+    return { key: issue.key, self: `${origin}/rest/api/3/issue/${issue.key}`, fields: issue.fields };
+  });
+  app.post<{ Params: { key: string }; Body: { body?: unknown } | undefined }>(
+    "/rest/api/3/issue/:key/comment",
+    async (request, reply) => {
+      const issue = await read(request.params.key);
+      if (issue === undefined) return reply.code(404).send(jiraError([NOT_FOUND]));
+      const body = request.body?.body as { type?: unknown } | undefined;
+      if (body === undefined || typeof body !== "object" || body.type !== "doc") {
+        return reply
+          .code(400)
+          .send({ errorMessages: [], errors: { comment: "Comment body can not be empty!" } });
       }
-      throw err;
-    }
-    const parsed = IssueFile.safeParse(JSON.parse(text));
-    if (!parsed.success) {
-      throw new PermanentError(
-        `local-jira: ${this.#file(key)} is not a Jira issue: ${parsed.error.message}`,
-        {
-          context: { service: "local-jira", key },
-        },
-      );
-    }
-    const f = parsed.data.fields;
-    return {
-      key: parsed.data.key,
-      url: `${this.#baseUrl}/browse/${parsed.data.key}`,
-      project: f.project.key,
-      summary: f.summary,
-      description: adfText(f.description ?? "").trimEnd(),
-      issue_type: f.issuetype?.name ?? null,
-      priority: f.priority?.name ?? null,
-      status: f.status?.name ?? null,
-      labels: f.labels,
-      reporter: f.reporter?.displayName ?? null,
-      updated: f.updated ?? null,
-    };
-  }
-
-  async addComment(key: string, text: string): Promise<void> {
-    const file = this.#file(key, ".comments");
-    const existing: Array<{ at: string; body: string }> = existsSync(file)
-      ? JSON.parse(await readFile(file, "utf8"))
-      : [];
-    existing.push({ at: new Date().toISOString(), body: text });
-    await writeFile(file, `${JSON.stringify(existing, null, 2)}\n`);
-  }
-
-  /** Store an issue body (the gateway's webhook delivery, or a demo fixture). */
-  async putIssue(key: string, body: string): Promise<void> {
-    await writeFile(this.#file(key), body);
-  }
+      const target = file(issue.key, ".comments");
+      const existing: Array<{ at: string; body: string }> = existsSync(target)
+        ? JSON.parse(await readFile(target, "utf8"))
+        : [];
+      const at = new Date().toISOString();
+      existing.push({ at, body: adfToText(body as Parameters<typeof adfToText>[0]) });
+      await writeFile(target, `${JSON.stringify(existing, null, 2)}\n`);
+      return reply.code(201).send({ id: String(existing.length), body, created: at });
+    },
+  );
+  const origin = await app.listen({ host: opts.host ?? "127.0.0.1", port: opts.port ?? 0 });
+  return { url: origin, close: () => app.close() };
 }
 
 /** Copy the example issues into the local Jira once (existing files are kept). */

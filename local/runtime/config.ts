@@ -1,17 +1,11 @@
 // Configuration of the local factory, read once from the environment and validated with zod.
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { zodIssues } from "#core/validation.ts";
+import { BucketName, type Env, PathValue, PolicyPath, Port, parseEnv, TableName } from "#core/config.ts";
+import { ConfigError } from "#core/errors.ts";
 import { StartupError } from "./errors.ts";
 
-const PORT_MESSAGE = "must be a TCP port 0-65535 (0 = any free port)";
-const port = (fallback: number) =>
-  z
-    .string()
-    .regex(/^[0-9]{1,5}$/, { message: PORT_MESSAGE })
-    .optional()
-    .transform((v) => (v === undefined ? fallback : Number(v)))
-    .refine((n) => n <= 65535, { message: PORT_MESSAGE });
+const port = (fallback: number) => Port.default(fallback);
 
 const Secret = z.string().min(16, { message: "must be at least 16 characters" }).optional();
 
@@ -20,30 +14,23 @@ const SigningKey = z
   .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, { message: "must be whsec_<base64 key>" })
   .optional();
 
-const ResourceName = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{3,63}$/, { message: "must be 3-63 letters, digits, dot, dash or underscore" });
-
 /** Every environment variable the local factory reads (documented in docs/local.md). */
 export const LocalEnv = z.object({
   PORT: port(8080),
   HOST: z.string().min(1).default("127.0.0.1"),
-  FACTORY_DATA_DIR: z.string().min(1).default(".factory"),
-  FACTORY_POLICY: z.string().min(1).default("policies/pf-policy-v1.json"),
-  LEDGER_TABLE: ResourceName.default("pf-ledger"),
-  DEDUPE_TABLE: ResourceName.default("pf-dedupe"),
-  EVIDENCE_BUCKET: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be a valid S3 bucket name" })
-    .default("pf-evidence"),
+  FACTORY_DATA_DIR: PathValue.default(".factory"),
+  FACTORY_POLICY: PolicyPath.default("policies/pf-policy-v1.json"),
+  LEDGER_TABLE: TableName.default("pf-ledger"),
+  DEDUPE_TABLE: TableName.default("pf-dedupe"),
+  EVIDENCE_BUCKET: BucketName.default("pf-evidence"),
   /** Ports of the local engines; 0 picks a free one (they are written to endpoints.json). */
   FACTORY_DYNAMODB_PORT: port(0),
   FACTORY_S3_PORT: port(0),
   FACTORY_SFN_PORT: port(0),
   /** The folder copied into the local bare remote on first start. */
-  FACTORY_SAMPLE_REPO: z.string().min(1).default("examples/sample-service"),
+  FACTORY_SAMPLE_REPO: PathValue.default("examples/sample-service"),
   /** Recorded model responses for the replay provider. */
-  FACTORY_RECORDINGS_DIR: z.string().min(1).default("examples/recordings"),
+  FACTORY_RECORDINGS_DIR: PathValue.default("examples/recordings"),
   /** `replay` (default locally: no network, no keys) or `policy` (the models of the policy file). */
   FACTORY_MODEL_PROVIDER: z.enum(["replay", "policy"]).default("replay"),
   JIRA_WEBHOOK_SECRET: Secret,
@@ -95,18 +82,20 @@ export const SECRET_NAMES = [
 export type SecretName = (typeof SECRET_NAMES)[number] | "GITLAB_SIGNING_TOKEN";
 
 /** Parse the environment; a bad value throws a StartupError naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): FactoryConfig {
-  const result = LocalEnv.safeParse(env);
-  if (!result.success) {
-    const issues = zodIssues(result.error);
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): FactoryConfig {
+  let e: LocalEnv;
+  try {
+    // Empty means unset; every bad variable is named at once.
+    e = parseEnv(LocalEnv, env, "configuration");
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
     throw new StartupError(
       "CONFIG_INVALID",
-      `invalid configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      `invalid configuration: ${err.problems.join("; ")}`,
       "fix the environment variable(s) named above (docs/local.md lists every variable)",
-      { cause: result.error },
+      { cause: err },
     );
   }
-  const e = result.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
   const supplied: Partial<Record<SecretName, string>> = {};
   const previous: Partial<Record<SecretName, string>> = {};

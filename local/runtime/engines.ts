@@ -10,6 +10,7 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { DEDUPE_TABLE_LAYOUT, LEDGER_TABLE_LAYOUT } from "#core/ledger/types.ts";
@@ -73,6 +74,11 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 3,
   });
+}
+
+/** A Step Functions client of the local endpoint (local/runtime/sfn/server.ts). */
+export function localSfnClient(endpoint: string): SFNClient {
+  return new SFNClient({ endpoint, region: LOCAL_REGION, credentials: S3RVER_CREDENTIALS });
 }
 
 /** s3rver only knows its built-in key pair; nothing secret about it. */

@@ -2,21 +2,17 @@
 // handlers and agents as in AWS; only the AWS_ENDPOINT_URL_* values and the configuration differ.
 // Tests start it in-process with port 0 and a temp data dir.
 
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { SendTaskFailureCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import { modelKeySecretNames } from "#agents/models/secrets.ts";
-import { createTaskRegistry } from "#handlers/registry.ts";
-import { createForgeResolver } from "#integrations/forge-for-repo.ts";
-import { LocalForge } from "#integrations/local-forge.ts";
-import { Notifier } from "#integrations/notifier.ts";
+import { envSource } from "#integrations/secrets/env-source.ts";
 import type { Policy } from "#policies/engine/index.ts";
-import { DynamoLedger } from "#storage/dynamo-ledger.ts";
-import { S3EvidenceStore } from "#storage/s3-evidence.ts";
-import { LocalJira, seedLocalJira } from "../fakes/local-jira.ts";
+import { seedLocalJira, startLocalJira } from "../fakes/local-jira.ts";
 import { startLocalSlack } from "../fakes/local-slack.ts";
 import { ensureSampleRemote, type SampleRemote } from "../fakes/sample-remote.ts";
 import { createAgentPool } from "./agent-launcher.ts";
@@ -37,6 +33,7 @@ import {
   LOCAL_REGION,
   localDynamoClient,
   localS3Client,
+  localSfnClient,
   type RunningEngine,
   S3RVER_CREDENTIALS,
   startDynalite,
@@ -44,6 +41,7 @@ import {
 } from "./engines.ts";
 import { StartupError } from "./errors.ts";
 import { buildLocalGateway } from "./gateway-wiring.ts";
+import { composeLocalTasks } from "./lambdas.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
 import { loadLocalDefinition } from "./sfn/placeholders.ts";
@@ -86,6 +84,20 @@ export interface StartFactoryOptions {
   /** Extra environment for the agents (added last). */
   childEnv?: Record<string, string>;
 }
+
+/** Ids of the local tasks' secrets in the local secrets source (names, as locally everywhere). */
+const LOCAL_SECRET_IDS = { jira: "LOCAL_JIRA_API_TOKEN", slack: "LOCAL_SLACK_WEBHOOK_URL" } as const;
+
+/** LOG_LEVEL (pino's names) as Powertools names it. */
+const POWERTOOLS_LEVEL: Record<FactoryConfig["logLevel"], string> = {
+  fatal: "CRITICAL",
+  error: "ERROR",
+  warn: "WARN",
+  info: "INFO",
+  debug: "DEBUG",
+  trace: "TRACE",
+  silent: "SILENT",
+};
 
 async function listenGateway(app: FastifyInstance, host: string, port: number): Promise<string> {
   try {
@@ -294,32 +306,27 @@ export async function startFactory(
       },
     });
     cleanup.push(() => pool.stopAll());
-    // The same adapters as in AWS over the local engines, plus the local Jira, forge and notifier.
-    const evidence = new S3EvidenceStore({ client: s3, bucket: config.bucket });
-    const ledger = new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence });
-    const jira = new LocalJira({ dir: jiraDir, baseUrl: "https://jira.local.invalid" });
-    const forge = new LocalForge({ dataDir: config.dataDir });
-    const forges = createForgeResolver({}, { local: forge });
+    // The Lambda tasks through their entries (handlers/compose.ts), over the local engines plus the
+    // local Jira (REST on loopback), the local forge (FACTORY_DATA_DIR) and the local Slack
+    // webhook. Their secrets come from a local source under the ids the task env names.
+    const jiraToken = randomBytes(24).toString("base64url");
+    const jira = await startLocalJira({ dir: jiraDir, token: jiraToken });
+    cleanup.push(() => jira.close());
     const slack = await startLocalSlack({ file: join(config.dataDir, "notifications.jsonl") });
     cleanup.push(() => slack.close());
-    const notifier = new Notifier({ slack: { webhookUrl: slack.webhookUrl } });
-    const redactor = policy.redactor(policy.doc.redaction.default_level);
-    const knownSecrets = Object.values(secrets.values).filter((v): v is string => v !== undefined);
-    const runtime = {
-      dataDir: config.dataDir,
-      policy,
-      ledger,
-      evidence,
-      jira,
-      forges,
-      notifier,
-      redactor,
-      knownSecrets,
-      dynamo,
-      s3,
-      clock: () => new Date(),
-    };
-    const lambdas = createTaskRegistry(runtime);
+    const localSecrets = { [LOCAL_SECRET_IDS.jira]: jiraToken, [LOCAL_SECRET_IDS.slack]: slack.webhookUrl };
+    const tasks = composeLocalTasks(
+      {
+        ...childEnv,
+        JIRA_BASE_URL: jira.url,
+        JIRA_API_TOKEN_SECRET_ARN: LOCAL_SECRET_IDS.jira,
+        SLACK_WEBHOOK_URL_SECRET_ARN: LOCAL_SECRET_IDS.slack,
+        POWERTOOLS_LOG_LEVEL: POWERTOOLS_LEVEL[config.logLevel],
+      },
+      { secrets: envSource(localSecrets) },
+    );
+    cleanup.push(() => tasks.close());
+    const lambdas = tasks.lambdas;
     const sfn: LocalSfn = await startEngine("local Step Functions", config.enginePorts.sfn, () =>
       startLocalSfn({
         dataDir: dataPath(config.dataDir, "sfn"),
@@ -333,11 +340,7 @@ export async function startFactory(
     cleanup.push(() => sfn.close());
     childEnv.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
     childEnv.STATE_MACHINE_ARN = sfn.stateMachineArn;
-    const sfnClient = new SFNClient({
-      endpoint: sfn.endpoint,
-      region: LOCAL_REGION,
-      credentials: S3RVER_CREDENTIALS,
-    });
+    const sfnClient = localSfnClient(sfn.endpoint);
     sfnClientRef.current = sfnClient;
     cleanup.push(() => sfnClient.destroy());
     log(`step functions ${sfn.endpoint} (${sfn.stateMachineArn})`);
@@ -349,7 +352,7 @@ export async function startFactory(
       stateMachineArn: sfn.stateMachineArn,
       sfnEndpoint: sfn.endpoint,
       dataDir: config.dataDir,
-      jira,
+      jira: { baseUrl: jira.url, token: jiraToken },
       logLevel: config.logLevel,
     });
     const app = gatewayRuntime.app;

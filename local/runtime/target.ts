@@ -1,4 +1,4 @@
-// Where the CLI's commands go: the local factory running on FACTORY_DATA_DIR (its endpoints.json)
+// The CLI's composition (the one place its SDK clients and stores are built). Where its commands go: the local factory running on FACTORY_DATA_DIR (its endpoints.json)
 // or AWS (STATE_MACHINE_ARN, LEDGER_TABLE, EVIDENCE_BUCKET + the SDK's own credential chain and
 // AWS_ENDPOINT_URL_<SERVICE> overrides). The same SDK calls serve both.
 import { resolve } from "node:path";
@@ -6,8 +6,13 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
+import { Arn, BucketName, type Env, PathValue, parseEnv, TableName } from "#core/config.ts";
+import { ConfigError } from "#core/errors.ts";
 import { readEndpoints } from "#local/runtime/data-dir.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/runtime/engines.ts";
+import { awsClientConfig } from "#storage/aws-config.ts";
+import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { CliError, EXIT } from "./cli-error.ts";
 
 export interface Target {
@@ -25,28 +30,28 @@ export interface Target {
 }
 
 const CliEnv = z.object({
-  FACTORY_DATA_DIR: z.string().min(1).default(".factory"),
-  STATE_MACHINE_ARN: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/, {
-      message: "must be a state machine ARN",
-    })
-    .optional(),
-  LEDGER_TABLE: z.string().min(3).default("pf-ledger"),
-  EVIDENCE_BUCKET: z.string().min(3).default("pf-evidence"),
+  FACTORY_DATA_DIR: PathValue.default(".factory"),
+  STATE_MACHINE_ARN: Arn.stateMachine.optional(),
+  LEDGER_TABLE: TableName.default("pf-ledger"),
+  EVIDENCE_BUCKET: BucketName.default("pf-evidence"),
 });
+
+/** The CLI's environment; every bad variable in one usage error. */
+function cliEnv(env: Env): z.output<typeof CliEnv> {
+  try {
+    return parseEnv(CliEnv, env, "environment");
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.problems.join("; "), EXIT.USAGE);
+    throw err;
+  }
+}
 
 /**
  * Local when a live factory's endpoints.json is in the data dir and STATE_MACHINE_ARN is unset;
  * AWS otherwise (then STATE_MACHINE_ARN is required).
  */
-export function resolveTarget(env: NodeJS.ProcessEnv = process.env, opts: { dataDir?: string } = {}): Target {
-  const parsed = CliEnv.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CliError(`${issue?.path.join(".")}: ${issue?.message}`, EXIT.USAGE);
-  }
-  const e = parsed.data;
+export function resolveTarget(env: Env = process.env, opts: { dataDir?: string } = {}): Target {
+  const e = cliEnv(env);
   const dataDir = resolve(opts.dataDir ?? e.FACTORY_DATA_DIR);
   const local = e.STATE_MACHINE_ARN === undefined ? readEndpoints(dataDir) : undefined;
   if (local !== undefined) {
@@ -82,9 +87,9 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env, opts: { data
       EXIT.USAGE,
     );
   }
-  const sfn = new SFNClient({});
-  const dynamo = new DynamoDBClient({});
-  const s3 = new S3Client({});
+  const sfn = new SFNClient(awsClientConfig(env, "SFN"));
+  const dynamo = new DynamoDBClient(awsClientConfig(env, "DYNAMODB"));
+  const s3 = new S3Client(awsClientConfig(env, "S3"));
   return {
     mode: "aws",
     sfn,
@@ -99,4 +104,24 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env, opts: { data
       s3.destroy();
     },
   };
+}
+
+const LedgerEnv = z.object({ LEDGER_TABLE: TableName, EVIDENCE_BUCKET: BucketName.optional() });
+
+/**
+ * `pf ledger show|verify`: the ledger named by LEDGER_TABLE (and, for verify, the evidence in
+ * EVIDENCE_BUCKET), endpoints and credentials from the same map. Throws ConfigError.
+ */
+export function openLedger(env: Env, withEvidence: boolean): DynamoLedger {
+  const cfg = parseEnv(LedgerEnv, env, "ledger command environment");
+  // Few attempts: an unreachable endpoint should fail fast with exit 2, not back off for long.
+  const dynamo = new DynamoDBClient({ ...awsClientConfig(env, "DYNAMODB"), maxAttempts: 2 });
+  const evidence =
+    withEvidence && cfg.EVIDENCE_BUCKET !== undefined
+      ? new S3EvidenceStore({
+          client: new S3Client({ ...awsClientConfig(env, "S3"), maxAttempts: 2 }),
+          bucket: cfg.EVIDENCE_BUCKET,
+        })
+      : undefined;
+  return new DynamoLedger({ client: dynamo, tableName: cfg.LEDGER_TABLE, ...(evidence ? { evidence } : {}) });
 }

@@ -72,7 +72,7 @@ t.test("commands without a factory say how to get one (exit 2)", async (t) => {
   t.match(r.stderr, /npm start/);
   const bad = await pf(["runs"], { STATE_MACHINE_ARN: "not-an-arn" });
   t.equal(bad.code, EXIT.USAGE);
-  t.match(bad.stderr, /STATE_MACHINE_ARN: must be a state machine ARN/);
+  t.match(bad.stderr, /STATE_MACHINE_ARN: must be a Step Functions state machine ARN/);
 });
 
 t.test("entry input for pf run comes from the policy route and passes the contract", async (t) => {

@@ -68,7 +68,7 @@ t.test("show --json, verify --expect-head/--json, and error paths", async (t) =>
   const cases: Array<[string[], NodeJS.ProcessEnv, number, RegExp]> = [
     [["ledger", "verify", "not-a-run"], env, 2, /"not-a-run" is not a run id/],
     [["ledger", "verify", run, "--expect-head", "xyz"], env, 2, /--expect-head must be/],
-    [["ledger", "show", run], { EVIDENCE_BUCKET: e.bucket }, 2, /LEDGER_TABLE: set LEDGER_TABLE/],
+    [["ledger", "show", run], { EVIDENCE_BUCKET: e.bucket }, 2, /LEDGER_TABLE: is required/],
     [["ledger", "frobnicate"], env, 2, /unknown command|too many arguments/],
     [["ledger", "verify", run], { LEDGER_TABLE: "no-such-table" }, 2, /ResourceNotFoundException/],
     [["--help"], env, 0, /^$/],

@@ -2,6 +2,7 @@
 // scope context → task → ledger / S3 / fake upstreams. Also: nothing secret in logs or the ledger.
 import t from "tap";
 import type { Repo } from "#core/contracts/entry-input.ts";
+import type { WorkingBranch } from "#core/contracts/tasks.ts";
 import { PermanentError } from "#core/errors.ts";
 import { initRunLedger } from "#handlers/tasks/InitRunLedger.ts";
 import { uploadEvidenceBundle } from "#handlers/tasks/UploadEvidenceBundle.ts";
@@ -95,7 +96,11 @@ t.test("forge Lambda entries: happy path and failures, secrets never logged or r
   const jiraOut = await fetchL.handler({ run_id: en.run_id, trigger: en.trigger, policy: en.policy });
   t.match(jiraOut, { issue_key: "LOCATE-123", summary: "Publish rounds" });
 
-  const branch = await branchL.handler({ run_id: en.run_id, trigger_key: "LOCATE-123", repo });
+  const branch = (await branchL.handler({
+    run_id: en.run_id,
+    trigger_key: "LOCATE-123",
+    repo,
+  })) as WorkingBranch;
   t.match(branch, { repo: "round-publisher", created: true, base_commit: fakeSha("main") });
   gl.setBranch("locate/round-publisher", branch.branch, fakeSha("built"));
 

@@ -1,9 +1,10 @@
 // The thin Lambda entries as Lambda runs them: module-scope env parsing and clients, the SDK
 // pointed at dynalite / s3rver / the fake SNS through AWS_ENDPOINT_URL_*, Powertools logs on stdout.
 import t from "tap";
-import { ValidationError } from "#core/errors.ts";
-import { parseEnv, StorageEnv } from "#handlers/lambda/runtime.ts";
-import { jiraAuthFromSecret } from "#handlers/lambda/secrets.ts";
+import { ConfigError, FactoryError } from "#core/errors.ts";
+import { composeTask } from "#handlers/compose.ts";
+import { jiraAuthFromSecret } from "#integrations/jira.ts";
+import { envSource } from "#integrations/secrets/env-source.ts";
 import { startFakeSns } from "#test/fakes/sns.ts";
 import { engineEnv, setProcessEnv } from "#test/helpers/engine-env.ts";
 import { withEngines } from "#test/helpers/engines.ts";
@@ -53,18 +54,68 @@ async function captureLogs<T>(
   }
 }
 
-t.test("env parsing names the missing variable; Jira secret formats", async (t) => {
+t.test("a bad environment names every bad variable at once; Jira secret formats", async (t) => {
   const err = t.throws(() =>
-    parseEnv(StorageEnv, { EVIDENCE_BUCKET: "pf-evidence", LEDGER_TABLE: "" }),
-  ) as ValidationError;
-  t.type(err, ValidationError);
-  t.match(err.message, /LEDGER_TABLE/);
-  t.same(parseEnv(StorageEnv, { LEDGER_TABLE: "pf-ledger", EVIDENCE_BUCKET: "pf-evidence", OTHER: "x" }), {
-    LEDGER_TABLE: "pf-ledger",
-    EVIDENCE_BUCKET: "pf-evidence",
-  });
+    composeTask(
+      "FailAndBundle",
+      {
+        LEDGER_TABLE: "",
+        EVIDENCE_BUCKET: "Not_A_Bucket",
+        NOTIFY_TOPIC_ARN: "topic",
+        JIRA_BASE_URL: "ftp://jira.example.com",
+        SECRETS_MAX_AGE_SECONDS: "forever",
+      },
+      { secrets: envSource({}) },
+    ),
+  ) as ConfigError;
+  t.type(err, ConfigError);
+  t.type(err, FactoryError, "inside the one error tree");
+  t.equal(err.name, "ConfigError");
+  t.same(err.problems.map((p) => p.split(":")[0]).sort(), [
+    "EVIDENCE_BUCKET",
+    "JIRA_BASE_URL",
+    "LEDGER_TABLE",
+    "NOTIFY_TOPIC_ARN",
+    "SECRETS_MAX_AGE_SECONDS",
+  ]);
+  t.match(err.message, /LEDGER_TABLE: is required/, "empty means unset");
+  t.match(err.message, /FailAndBundle environment/);
+  t.notMatch(err.message, /Not_A_Bucket|forever/, "values are not echoed");
+  const noForge = t.throws(() =>
+    composeTask(
+      "OpenPullRequest",
+      { LEDGER_TABLE: "pf-ledger", EVIDENCE_BUCKET: "pf-evidence" },
+      {
+        secrets: envSource({}),
+      },
+    ),
+  ) as ConfigError;
+  t.match(noForge.problems, [/^GITHUB_TOKEN_SECRET_ARN: .*no forge is configured/]);
+  const noJira = t.throws(() =>
+    composeTask(
+      "FetchJiraIssue",
+      { LEDGER_TABLE: "pf-ledger", EVIDENCE_BUCKET: "pf-evidence" },
+      {
+        secrets: envSource({}),
+      },
+    ),
+  ) as ConfigError;
+  t.same(
+    noJira.problems,
+    ["JIRA_BASE_URL: is required", "JIRA_API_TOKEN_SECRET_ARN: is required"],
+    "FetchJiraIssue needs Jira",
+  );
   t.same(jiraAuthFromSecret("bot@example.com:tok:en"), { email: "bot@example.com", apiToken: "tok:en" });
   t.same(jiraAuthFromSecret("  pat-123  "), { bearer: "pat-123" });
+  t.same(jiraAuthFromSecret('{"email":"bot@example.com","api_token":"t0k"}'), {
+    email: "bot@example.com",
+    apiToken: "t0k",
+  });
+  t.same(jiraAuthFromSecret('{"bearer":"pat-9"}'), { bearer: "pat-9" });
+  t.throws(
+    () => jiraAuthFromSecret('{"token":"x"}', "secret pf/jira"),
+    /secret pf\/jira has the wrong shape/,
+  );
 });
 
 t.test("NormalizeInput → InitRunLedger → FailAndBundle through the Lambda entries", async (t) => {

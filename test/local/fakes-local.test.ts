@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import t from "tap";
-import { LocalJira, seedLocalJira } from "#local/fakes/local-jira.ts";
+import { JiraClient } from "#integrations/jira.ts";
+import { seedLocalJira, startLocalJira } from "#local/fakes/local-jira.ts";
 import { buildScriptedModel, loadScripts } from "#local/fakes/scripted-model.ts";
 
 t.test("scripted model API answers the OpenAI SDK with the script for (issue, phase)", async (t) => {
@@ -44,48 +45,58 @@ t.test("scripted model API answers the OpenAI SDK with the script for (issue, ph
   );
 });
 
-t.test("local Jira serves webhook envelopes and REST issues as snapshots", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "pf-jira-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  t.same(seedLocalJira(dir, "examples/jira").sort(), ["LOCATE-123", "LOCATE-124"]);
-  t.same(seedLocalJira(dir, "examples/jira"), [], "seeding keeps existing files");
-  const jira = new LocalJira({ dir, baseUrl: "https://jira.local.invalid/" });
-  const issue = await jira.getIssue("LOCATE-123");
-  t.equal(issue.url, "https://jira.local.invalid/browse/LOCATE-123");
-  t.same(issue.labels, ["sdd", "factory", "demo"]);
-  t.equal(issue.priority, "Medium");
-  t.equal(issue.issue_type, "Story");
-  t.match(issue.description, /Acceptance criteria/);
+t.test(
+  "local Jira speaks Jira REST: the production JiraClient reads envelopes and REST issues",
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "pf-jira-"));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    t.same(seedLocalJira(dir, "examples/jira").sort(), ["LOCATE-123", "LOCATE-124"]);
+    t.same(seedLocalJira(dir, "examples/jira"), [], "seeding keeps existing files");
+    const server = await startLocalJira({ dir, token: "local-jira-token-0123" });
+    t.teardown(() => server.close());
+    const jira = new JiraClient({ baseUrl: server.url, auth: { bearer: "local-jira-token-0123" } });
+    const issue = await jira.getIssue("LOCATE-123");
+    t.equal(issue.url, `${server.url}/browse/LOCATE-123`);
+    t.same(issue.labels, ["sdd", "factory", "demo"]);
+    t.equal(issue.priority, "Medium");
+    t.equal(issue.issue_type, "Story");
+    t.match(issue.description, /Acceptance criteria/);
 
-  writeFileSync(
-    join(dir, "ADF-1.json"),
-    JSON.stringify({
-      key: "ADF-1",
-      fields: {
-        summary: "s",
-        project: { key: "ADF" },
-        description: {
-          type: "doc",
-          version: 1,
-          content: [
-            { type: "paragraph", content: [{ type: "text", text: "first" }] },
-            { type: "paragraph", content: [{ type: "text", text: "second" }] },
-          ],
+    writeFileSync(
+      join(dir, "ADF-1.json"),
+      JSON.stringify({
+        key: "ADF-1",
+        fields: {
+          summary: "s",
+          project: { key: "ADF" },
+          description: {
+            type: "doc",
+            version: 1,
+            content: [
+              { type: "paragraph", content: [{ type: "text", text: "first" }] },
+              { type: "paragraph", content: [{ type: "text", text: "second" }] },
+            ],
+          },
         },
-      },
-    }),
-  );
-  const adf = await jira.getIssue("ADF-1");
-  t.equal(adf.description, "first\nsecond");
-  t.same(adf.labels, []);
-  t.equal(adf.priority, null);
+      }),
+    );
+    const adf = await jira.getIssue("ADF-1");
+    t.match(adf.description, /^first\n+second$/);
+    t.same(adf.labels, []);
+    t.equal(adf.priority, null);
 
-  await jira.addComment("LOCATE-123", "run pf-x started");
-  const comments = JSON.parse(readFileSync(join(dir, "LOCATE-123.comments.json"), "utf8"));
-  t.equal(comments[0].body, "run pf-x started");
+    await jira.addComment("LOCATE-123", "run pf-x started");
+    const comments = JSON.parse(readFileSync(join(dir, "LOCATE-123.comments.json"), "utf8"));
+    t.equal(comments[0].body.trim(), "run pf-x started");
 
-  await t.rejects(jira.getIssue("LOCATE-999"), { name: "PermanentError", message: /does not exist/ });
-  await t.rejects(jira.getIssue("../etc/passwd"), { name: "PermanentError", message: /not an issue key/ });
-  writeFileSync(join(dir, "BAD-1.json"), JSON.stringify({ key: "BAD-1" }));
-  await t.rejects(jira.getIssue("BAD-1"), { message: /is not a Jira issue/ });
-});
+    await t.rejects(jira.getIssue("LOCATE-999"), { name: "PermanentError", message: /LOCATE-999 not found/ });
+    await t.rejects(jira.getIssue("../etc/passwd"), {
+      name: "PermanentError",
+      message: /not a Jira issue key/,
+    });
+    writeFileSync(join(dir, "BAD-1.json"), JSON.stringify({ key: "BAD-1" }));
+    await t.rejects(jira.getIssue("BAD-1"), { name: "PermanentError", message: /BAD-1 not found/ });
+    const stranger = new JiraClient({ baseUrl: server.url, auth: { bearer: "local-jira-token-0124" } });
+    await t.rejects(stranger.getIssue("LOCATE-123"), { name: "PermanentError" }, "a wrong token is refused");
+  },
+);

@@ -1,14 +1,12 @@
-// The run's risk class through the state machine: the real FetchJiraIssue (task registry, fake
+// The run's risk class through the state machine: the real FetchJiraIssue (composeTask, fake
 // Jira) rates the issue, and the ASL's ResultSelector carries that effective class in `jira` to
 // the states that pick gates (OpenPullRequest, NotifyApprovers) and to the execution output.
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import t from "tap";
 import { NotifyApproversInput, OpenPullRequestInput } from "#core/contracts/tasks.ts";
-import { forgeTasks } from "#handlers/registry/forge-tasks.ts";
-import { JiraClient } from "#integrations/jira.ts";
-import { loadPolicyFile } from "#policies/engine/index.ts";
 import { startFakeJira } from "#test/fakes/jira.ts";
 import { withEngines } from "#test/helpers/engines.ts";
+import { taskEnv, testTask } from "#test/helpers/tasks.ts";
 import { stores } from "../ledger/helpers.ts";
 import { entryInput, startTestSfn, waitForEnd } from "./helpers.ts";
 
@@ -17,15 +15,20 @@ t.test("a medium delivery for an issue labelled security: later states see high"
   const { ledger, evidence } = stores(engines);
   const jira = await startFakeJira({
     issues: [{ key: "LOCATE-123", summary: "Fix it", description: null, labels: ["security", "factory"] }],
+    authorization: `Basic ${Buffer.from("bot@example.com:sfn-risk-tok").toString("base64")}`,
   });
   t.teardown(() => jira.close());
-  const tasks = forgeTasks({
-    ledger,
-    evidence,
-    policy: loadPolicyFile("policies/pf-policy-v1.json"),
-    jira: new JiraClient({ baseUrl: jira.url, auth: { email: "bot@example.com", apiToken: "sfn-risk-tok" } }),
-  });
-  const env = await startTestSfn(t, { override: { FetchJiraIssue: tasks.FetchJiraIssue }, evidence });
+  const fetchJiraIssue = testTask(
+    t,
+    "FetchJiraIssue",
+    taskEnv(engines, {
+      FACTORY_POLICY: "policies/pf-policy-v1.json",
+      JIRA_BASE_URL: jira.url,
+      JIRA_API_TOKEN_SECRET_ARN: "pf/jira-api-token",
+    }),
+    { "pf/jira-api-token": "bot@example.com:sfn-risk-tok" },
+  );
+  const env = await startTestSfn(t, { override: { FetchJiraIssue: fetchJiraIssue }, evidence });
   const entry = entryInput(2);
   t.equal(entry.trigger.risk_class, "medium");
   const started = await env.client.send(

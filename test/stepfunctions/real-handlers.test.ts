@@ -3,8 +3,8 @@
 // shapes are the ones those handlers accept. The other tasks and the agents are test doubles.
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import t from "tap";
-import { ledgerTasks } from "#handlers/registry/ledger-tasks.ts";
 import { withEngines } from "#test/helpers/engines.ts";
+import { taskEnv, testTask } from "#test/helpers/tasks.ts";
 import { stores } from "../ledger/helpers.ts";
 import { entryInput, startTestSfn, waitForEnd } from "./helpers.ts";
 
@@ -13,7 +13,12 @@ for (const verdict of ["pass", "fail"] as const) {
     const engines = await withEngines(t);
     const { ledger, evidence } = stores(engines);
     const env = await startTestSfn(t, {
-      override: ledgerTasks({ ledger, evidence }),
+      // The production composition of each ledger-owned task over the test engines.
+      override: Object.fromEntries(
+        (["NormalizeInput", "InitRunLedger", "UploadEvidenceBundle", "FailAndBundle"] as const).map(
+          (task) => [task, testTask(t, task, taskEnv(engines))],
+        ),
+      ),
       evidence,
       behave: (role) => (role === "verifier" ? { kind: "succeed", verdict } : { kind: "succeed" }),
     });

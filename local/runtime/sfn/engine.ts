@@ -2,7 +2,7 @@
 // aws-local-stepfunctions, Lambda tasks dispatched to in-process handlers, ECS waitForTaskToken
 // tasks to agent launchers that answer with SendTask{Success,Failure,Heartbeat}, AWS-shaped
 // history events, and records persisted by ExecutionStore.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { setImmediate as afterPendingCallbacks } from "node:timers/promises";
 import { ExecutionError, ExecutionTimeoutError } from "aws-local-stepfunctions";
 import { AGENT_CONTAINER_NAME, AgentRole, type LambdaTask } from "#core/contracts/tasks.ts";
@@ -11,7 +11,14 @@ import { type PreparedDefinition, prepareDefinition, type TaskMeta } from "./def
 import { SfnApiError } from "./errors.ts";
 import { type ExecutionRecord, ExecutionStore } from "./store.ts";
 
-export type LambdaHandler = (payload: unknown) => Promise<unknown>;
+/**
+ * A Lambda task as Lambda invokes it: the payload and the part of the Lambda context the task
+ * wrapper logs (handlers/compose.ts TaskHandler satisfies it).
+ */
+export type LambdaHandler = (
+  payload: unknown,
+  context: { awsRequestId: string; functionName: string },
+) => Promise<unknown>;
 export interface AgentLaunchContext {
   taskToken: string;
   env: Record<string, string>;
@@ -405,6 +412,7 @@ export class LocalSfnEngine {
     const handler = this.#options.lambdas[meta.lambda as LambdaTask];
     // A Lambda receives its payload serialized, never the caller's objects.
     const payload = JSON.parse(JSON.stringify((input as { Payload?: unknown } | null)?.Payload ?? null));
+    const requestId = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await new Promise<unknown>((resolve, reject) => {
@@ -418,7 +426,7 @@ export class LocalSfnEngine {
           );
         }
         Promise.resolve()
-          .then(() => handler(payload))
+          .then(() => handler(payload, { awsRequestId: requestId, functionName: `pf-local-${meta.lambda}` }))
           .then(resolve, reject);
       });
       this.#assertRunning(exec);
@@ -436,7 +444,7 @@ export class LocalSfnEngine {
         ExecutedVersion: "$LATEST",
         Payload: JSON.parse(body),
         SdkHttpMetadata: { HttpStatusCode: 200 },
-        SdkResponseMetadata: { RequestId: randomBytes(16).toString("hex") },
+        SdkResponseMetadata: { RequestId: requestId },
         StatusCode: 200,
       };
       this.#event(exec, "TaskSucceeded", {

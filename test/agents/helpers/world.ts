@@ -5,12 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createProviderFactory } from "#agents/models/registry.ts";
 import type { Recording } from "#agents/models/replay.ts";
-import { envSecrets } from "#agents/models/secrets.ts";
+import { currentValues } from "#agents/models/secrets.ts";
 import type { AgentDeps } from "#agents/runtime/context.ts";
 import { agentSandbox } from "#agents/sandbox/local.ts";
 import type { EntryInput, ModelId } from "#core/contracts/entry-input.ts";
 import type { PolicyDocument } from "#core/contracts/policy.ts";
 import { newRunId } from "#core/ids.ts";
+import { envSource } from "#integrations/secrets/env-source.ts";
 import { parsePolicy } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
@@ -71,8 +72,10 @@ export async function makeWorld(
     testPolicyDoc(options.baseUrl, options.budgets, options.policyEdit),
     "test policy",
   );
-  const secrets = envSecrets(
-    Object.fromEntries(Object.entries(TEST_KEYS).map(([id, key]) => [`TEST_KEY_${id.toUpperCase()}`, key])),
+  const secrets = currentValues(
+    envSource(
+      Object.fromEntries(Object.entries(TEST_KEYS).map(([id, key]) => [`TEST_KEY_${id.toUpperCase()}`, key])),
+    ),
   );
   const workRoot = mkdtempSync(join(tmpdir(), "pf-agent-work-"));
   t.teardown(() => rmSync(workRoot, { recursive: true, force: true }));
