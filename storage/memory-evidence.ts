@@ -3,9 +3,9 @@
 // test/storage/contract.ts runs one suite against both.
 import { S3Ref, Sha256 } from "#core/contracts/ledger-event.ts";
 import { PermanentError, ValidationError } from "#core/errors.ts";
-import type { EvidenceStore, PutOptions } from "#core/evidence/types.ts";
+import { EvidenceIntegrityError, type EvidenceStore, type PutOptions } from "#core/evidence/types.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
-import { EVIDENCE_KEY_PREFIX, EvidenceIntegrityError, evidenceKey } from "./s3-evidence.ts";
+import { EVIDENCE_KEY_PREFIX, evidenceKey } from "./s3-evidence.ts";
 
 export class MemoryEvidenceStore implements EvidenceStore {
   readonly bucket: string;

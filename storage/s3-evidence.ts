@@ -11,9 +11,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { S3Ref, Sha256 } from "#core/contracts/ledger-event.ts";
 import { PermanentError, ValidationError } from "#core/errors.ts";
+import { EvidenceIntegrityError, type EvidenceStore, type PutOptions } from "#core/evidence/types.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
 import { classifyServiceError } from "#core/storage-errors.ts";
-import type { EvidenceStore, PutOptions } from "../core/evidence/types.ts";
 
 export interface S3EvidenceStoreOptions {
   client: S3Client;
@@ -24,8 +24,7 @@ export interface S3EvidenceStoreOptions {
 
 export const EVIDENCE_KEY_PREFIX = "sha256/";
 
-/** A stored object whose bytes do not hash to its key. */
-export class EvidenceIntegrityError extends PermanentError {}
+export { EvidenceIntegrityError };
 
 export function evidenceKey(sha256: string): string {
   return `${EVIDENCE_KEY_PREFIX}${sha256}`;

@@ -13,6 +13,7 @@ import type { Egress, SandboxIsolation } from "#agents/sandbox/types.ts";
 import { getVerifiedJson } from "#agents/snapshot.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import { EVENT } from "#core/contracts/ledger-event.ts";
+import { EvidenceIntegrityError } from "#core/evidence/types.ts";
 import { sha256Hex } from "#core/hash.ts";
 import { parseJunit, parseTap, type TestSummary } from "./results.ts";
 import { resolveNodeToolchain } from "./toolchain.ts";
@@ -145,7 +146,13 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
     const dir = join(ctx.workDir, input.repo.name);
     // The builder's commit comes as a git bundle from the evidence store: the verifier holds no
     // forge token (and no model key); its digest is checked like every stored input.
-    const bundle = await deps.evidence.get(build.bundle_ref);
+    const bundle = await deps.evidence.get(build.bundle_ref).catch((err: unknown) => {
+      if (!(err instanceof EvidenceIntegrityError)) throw err;
+      throw new AgentInfrastructureError(`git bundle ${build.bundle_ref.key} was altered`, {
+        cause: err,
+        context: { key: build.bundle_ref.key },
+      });
+    });
     if (sha256Hex(bundle) !== build.bundle_ref.sha256) {
       throw new AgentInfrastructureError(`git bundle ${build.bundle_ref.key} was altered`, {
         context: { key: build.bundle_ref.key },

@@ -1,4 +1,8 @@
 import type { S3Ref } from "../contracts/ledger-event.ts";
+import { PermanentError } from "../errors.ts";
+
+/** A stored object whose bytes do not hash to its key (replaced under its key, or not content-addressed). */
+export class EvidenceIntegrityError extends PermanentError {}
 
 export interface PutOptions {
   kind: string;
