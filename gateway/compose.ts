@@ -16,6 +16,7 @@ import type { JiraPort } from "#integrations/types.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
 export type Env = Record<string, string | undefined>;
@@ -123,6 +124,11 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
       ...(runtime.sfnSleep === undefined ? {} : { sleep: runtime.sfnSleep }),
     },
     dedupe: dedupeFactory({ client: dynamo, tableName: config.dedupeTable }),
+    runLock: new DynamoRunLock({
+      client: dynamo,
+      tableName: config.dedupeTable,
+      ...(runtime.clock === undefined ? {} : { clock: runtime.clock }),
+    }),
     ledger: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence }),
     evidence,
     forges: createForgeResolver(forgeConfigs(config)),

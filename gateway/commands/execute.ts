@@ -19,9 +19,10 @@ import type { CommentContext } from "#gateway/commands/context.ts";
 import { lineLedger } from "#gateway/commands/line-ledger.ts";
 import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
+import { lockedMessage } from "#gateway/lock-notice.ts";
 import { startRunOnce } from "#gateway/start-run.ts";
 
-export type LineStatus = "started" | "duplicate" | "done" | "refused" | "invalid";
+export type LineStatus = "started" | "duplicate" | "locked" | "done" | "refused" | "invalid";
 
 export interface LineResult {
   line: number;
@@ -127,7 +128,9 @@ async function startFromComment(
     message:
       outcome.status === "started"
         ? `Started run \`${outcome.run_id}\` for ${key} (risk: ${riskClass}).`
-        : `Run \`${outcome.run_id}\` was already started for this comment.`,
+        : outcome.status === "locked"
+          ? lockedMessage(deps.policy.commandPrefix, key, outcome.holder)
+          : `Run \`${outcome.run_id}\` was already started for this comment.`,
   };
 }
 
@@ -188,6 +191,8 @@ async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
   }
   const cause = `cancelled by ${ctx.principal} on ${formatMrRef(ctx.mr)}`;
   if (execution?.status !== "ABORTED") await deps.sfn.stop(arn, cause);
+  // The ABORTED status event releases it too; releasing now lets the next trigger start at once.
+  await deps.runLock.release(arn);
   const bundle = await writeFailureBundle(
     {
       runId: run.run_id,

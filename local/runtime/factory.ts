@@ -9,12 +9,14 @@ import { fileURLToPath } from "node:url";
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import { modelKeySecretNames } from "#agents/models/secrets.ts";
+import { releaseRunLock } from "#handlers/events/release-run-lock.ts";
 import { createTaskRegistry } from "#handlers/registry.ts";
 import { createForgeResolver } from "#integrations/forge-for-repo.ts";
 import { LocalForge } from "#integrations/local-forge.ts";
 import { Notifier } from "#integrations/notifier.ts";
 import type { Policy } from "#policies/engine/index.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { LocalJira, seedLocalJira } from "../fakes/local-jira.ts";
 import { startLocalSlack } from "../fakes/local-slack.ts";
@@ -46,7 +48,7 @@ import { StartupError } from "./errors.ts";
 import { buildLocalGateway } from "./gateway-wiring.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
-import { loadLocalDefinition } from "./sfn/placeholders.ts";
+import { loadLocalDefinition, localStateMachineArn } from "./sfn/placeholders.ts";
 import { type LocalSfn, startLocalSfn } from "./sfn/server.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -320,6 +322,7 @@ export async function startFactory(
       clock: () => new Date(),
     };
     const lambdas = createTaskRegistry(runtime);
+    const runLock = new DynamoRunLock({ client: dynamo, tableName: config.dedupeTable });
     const sfn: LocalSfn = await startEngine("local Step Functions", config.enginePorts.sfn, () =>
       startLocalSfn({
         dataDir: dataPath(config.dataDir, "sfn"),
@@ -328,6 +331,9 @@ export async function startFactory(
         agents: pool.launchers,
         host: "127.0.0.1",
         port: config.enginePorts.sfn,
+        // What the EventBridge rule does in AWS: an ended execution releases its run lock.
+        onStatusChange: (event) =>
+          releaseRunLock(event, { lock: runLock, stateMachineArn: localStateMachineArn() }),
       }),
     );
     cleanup.push(() => sfn.close());
