@@ -83,6 +83,8 @@ export const CreateWorkingBranchInput = z.strictObject({
   run_id: RunId,
   trigger_key: z.string(),
   repo: Repo,
+  /** The run's entry: a follow-up (`entry.follow_up`) names the existing branch to continue. */
+  entry: EntryInput.optional(),
 });
 export const CreateWorkingBranchOutput = WorkingBranch;
 
