@@ -3,7 +3,7 @@
 // Used by `npm run demo`, local/demo/record-demo.ts (which records its model calls) and the e2e tests.
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
 import { followExecution } from "../runtime/executions.ts";
-import { type HttpReply, type LocalMr, gitlabNoteHook, localMrFor, sendGitlabNote } from "./demo-client.ts";
+import { gitlabNoteHook, type HttpReply, type LocalMr, localMrFor, sendGitlabNote } from "./demo-client.ts";
 
 /** The instruction of the demo's iteration (its model responses are recorded for it). */
 export const DEMO_FIX_INSTRUCTION = "add a test for the empty case";
