@@ -62,7 +62,7 @@ export class RunLockRelease extends pulumi.ComponentResource {
       child,
     );
     this.function = new aws.lambda.Function(
-      `${name}-function`,
+      name,
       {
         name: args.functionName,
         description: "Protocol Factory: release the run lock of an ended execution",

@@ -8,7 +8,7 @@ import { runStack } from "./stack.ts";
 t.test("rule → Lambda with least privilege", async (t) => {
   const s = await runStack("dev");
   const of = (type: string) => s.resources.filter((r) => r.type === type);
-  const fn = of("aws:lambda/function:Function").find((r) => r.name.endsWith("run-lock-function"));
+  const fn = of("aws:lambda/function:Function").find((r) => r.name.endsWith("-run-lock"));
   t.ok(fn, "the ReleaseRunLock function exists");
   const env = (fn!.inputs.environment as { variables: Record<string, string> }).variables;
   const dedupe = of("aws:dynamodb/table:Table").find((r) => r.name.includes("dedupe"))!;
