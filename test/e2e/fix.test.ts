@@ -13,7 +13,7 @@ import {
   sendGitlabNote,
   sendJiraWebhook,
 } from "#local/demo/demo-client.ts";
-import { DEMO_FIX_INSTRUCTION, fixIteration, mrTarget } from "#local/demo/fix-iteration.ts";
+import { fixIteration, mrTarget } from "#local/demo/fix-iteration.ts";
 import { git } from "#local/fakes/sample-remote.ts";
 import { localDynamoClient } from "#local/runtime/engines.ts";
 import { followExecution } from "#local/runtime/executions.ts";
