@@ -34,6 +34,7 @@ import { startLocalSfn } from "#local/runtime/sfn/server.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
 const seconds = Number.parseInt(process.argv[2] ?? "10", 10);
@@ -148,6 +149,7 @@ function gatewayOver(dynamo: DynamoDBClient, sfnClient: SFNClient, stateMachineA
     redactorFactory: createRedactor,
     sfn: { client: sfnClient, stateMachineArn },
     dedupe: new DynamoDedupeStore({ client: dynamo, tableName: "pf-dedupe" }),
+    runLock: new DynamoRunLock({ client: dynamo, tableName: "pf-dedupe" }),
     ledger: new DynamoLedger({ client: dynamo, tableName: "pf-ledger" }),
     // Only `/pf cancel` writes evidence; the Jira path measured here never does.
     evidence: new S3EvidenceStore({ client: unusedS3, bucket: "pf-evidence" }),

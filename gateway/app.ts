@@ -29,6 +29,7 @@ import { createVerifiers, type GatewaySecrets } from "#gateway/verify/index.ts";
 import type { ForgeResolver } from "#integrations/forge-for-repo.ts";
 import type { JiraPort } from "#integrations/types.ts";
 import type { Policy } from "#policies/engine/index.ts";
+import type { RunLock } from "#storage/run-lock.ts";
 
 export interface GatewayOptions {
   secrets: GatewaySecrets;
@@ -42,6 +43,8 @@ export interface GatewayOptions {
     random?: () => number;
   };
   dedupe: DedupeStore;
+  /** One active run per (issue, repository): taken before StartExecution. */
+  runLock: RunLock;
   ledger: Ledger;
   /** Content-addressed evidence (S3): `/pf cancel` bundles the cancelled run there. */
   evidence: EvidenceStore;
@@ -168,6 +171,7 @@ export async function buildApp(options: GatewayOptions): Promise<FastifyInstance
       policy,
       sfn: new SfnGateway(options.sfn),
       dedupe: options.dedupe,
+      runLock: options.runLock,
       ledger: options.ledger,
       evidence: options.evidence,
       forges: options.forges,

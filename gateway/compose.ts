@@ -17,6 +17,7 @@ import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
 import { awsClientConfig } from "#storage/aws-config.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
 export type Env = Record<string, string | undefined>;
@@ -98,6 +99,11 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
       ...(runtime.sfnSleep === undefined ? {} : { sleep: runtime.sfnSleep }),
     },
     dedupe: dedupeFactory({ client: dynamo, tableName: config.dedupeTable }),
+    runLock: new DynamoRunLock({
+      client: dynamo,
+      tableName: config.dedupeTable,
+      ...(runtime.clock === undefined ? {} : { clock: runtime.clock }),
+    }),
     ledger: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence }),
     evidence,
     forges: createForgeResolver(forgeConfigs(config)),

@@ -8,12 +8,15 @@ import type { SfnGateway } from "#gateway/start-execution.ts";
 import type { ForgeResolver } from "#integrations/forge-for-repo.ts";
 import type { JiraPort } from "#integrations/types.ts";
 import type { Policy } from "#policies/engine/index.ts";
+import type { RunLock } from "#storage/run-lock.ts";
 
 /** Everything the routes and commands act through; built once by `buildApp`. */
 export interface GatewayDeps {
   policy: Policy;
   sfn: SfnGateway;
   dedupe: DedupeStore;
+  /** One active run per (issue, repository), in the dedupe table (storage/run-lock.ts). */
+  runLock: RunLock;
   ledger: Ledger;
   /** Where `/pf cancel` writes the cancellation evidence bundle. */
   evidence: EvidenceStore;

@@ -8,17 +8,25 @@ import type { DedupeStore } from "#gateway/dedupe.ts";
 import { GatewayError } from "#gateway/errors.ts";
 import type { Clock } from "#gateway/ports.ts";
 import { executionArnFor, executionName, type SfnGateway } from "#gateway/start-execution.ts";
+import type { LockHolder, RunLock } from "#storage/run-lock.ts";
 
 export interface RunStartDeps {
   dedupe: DedupeStore;
   sfn: SfnGateway;
   clock: Clock;
+  /** One active run per (issue, repository): taken before StartExecution (storage/run-lock.ts). */
+  runLock: RunLock;
 }
 
-export interface RunStartOutcome {
-  status: "started" | "duplicate";
-  run_id: string;
-  execution_arn: string;
+export type RunStartOutcome =
+  | { status: "started" | "duplicate"; run_id: string; execution_arn: string }
+  /** Another run of the issue holds a repository: nothing was started, the delivery left no trace. */
+  | { status: "locked"; run_id: string; execution_arn: string; holder: LockHolder };
+
+/** Whether an execution still runs; an unknown one (never started, expired) does not. */
+export async function executionIsActive(sfn: SfnGateway, executionArn: string): Promise<boolean> {
+  const out = await sfn.describe(executionArn);
+  return out !== undefined && out.status === "RUNNING";
 }
 
 /** Build and validate the entry input; a contract violation is a 400 naming the field. */
@@ -59,6 +67,26 @@ export async function startRunOnce(
   // The ARN is known before the call, so the run → execution record is written alongside it (it
   // is idempotent; a failed start leaves a record that GET /runs reports as not found in SFN).
   const expectedArn = executionArnFor(deps.sfn.stateMachineArn, execName);
+  const lock = await deps.runLock.acquire({
+    issueKey: input.trigger.key,
+    repos: input.repos.map((r) => r.name),
+    runId,
+    executionArn: expectedArn,
+    isActive: (arn) => executionIsActive(deps.sfn, arn),
+  });
+  if (!lock.acquired) {
+    // Nothing happened for this delivery: forget it, so sending it again once the run is over works.
+    await deps.dedupe.release(request.dedupeKey);
+    return {
+      status: "locked",
+      run_id: lock.holder.run_id,
+      execution_arn: lock.holder.execution_arn,
+      holder: lock.holder,
+    };
+  }
+  // A failed start keeps the lock: the call may have started the execution after all (a lost
+  // response). The sender's retry owns it already (same execution name); any other trigger finds
+  // no running owner once the start grace is over and takes it over.
   const [started] = await Promise.all([
     deps.sfn.start(execName, input),
     deps.dedupe.recordRun(runId, expectedArn),

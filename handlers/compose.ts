@@ -13,13 +13,14 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
-import type { z } from "zod";
+import { z } from "zod";
 import { type Clock, systemClock } from "#core/clock.ts";
-import { type Env, parseEnv } from "#core/config.ts";
+import { Arn, type Env, parseEnv, TableName } from "#core/config.ts";
 import { LAMBDA_TASK_OUTPUTS, type LambdaTask } from "#core/contracts/tasks.ts";
 import { PermanentError, TaskOutputError } from "#core/errors.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import { zodIssues } from "#core/validation.ts";
+import { releaseRunLock } from "#handlers/events/release-run-lock.ts";
 import { createWorkingBranch } from "#handlers/tasks/CreateWorkingBranch.ts";
 import type { TaskLogger } from "#handlers/tasks/deps.ts";
 import { failAndBundle } from "#handlers/tasks/FailAndBundle.ts";
@@ -39,6 +40,7 @@ import { loadPolicyFile, type Policy, parsePolicy } from "#policies/engine/index
 import bundledPolicy from "#policies/pf-policy-v1.json" with { type: "json" };
 import { awsClientConfig } from "#storage/aws-config.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import {
   FailAndBundleEnv,
@@ -425,6 +427,44 @@ export function taskEntry(task: LambdaTask): TaskEntry {
           throw err;
         }
       }
+      return composed(event, context);
+    },
+  };
+}
+
+/** The run lock's release (EventBridge "Execution Status Change" → handlers/events/release-run-lock.ts). */
+export const ReleaseRunLockEnv = z.object({
+  DEDUPE_TABLE: TableName,
+  STATE_MACHINE_ARN: Arn.stateMachine,
+  POWERTOOLS_LOG_LEVEL: z.string().optional(),
+  LOG_LEVEL: z.string().optional(),
+});
+
+export type EventHandler = ((event: unknown, context?: TaskContext) => Promise<unknown>) & { close(): void };
+
+/** Compose the run-lock release from an environment map (the AWS entry and the local factory). */
+export function composeReleaseRunLock(env: Env, options: { logger?: Logger } = {}): EventHandler {
+  const parsed = parseEnv(ReleaseRunLockEnv, env, "ReleaseRunLock environment");
+  const logger = options.logger ?? defaultLogger(env);
+  const client = new DynamoDBClient(awsClientConfig(env, "DYNAMODB"));
+  const lock = new DynamoRunLock({ client, tableName: parsed.DEDUPE_TABLE });
+  const handler = async (event: unknown, context?: TaskContext) => {
+    const log = logger.createChild();
+    if (context !== undefined) log.addContext(context as Parameters<Logger["addContext"]>[0]);
+    const out = await releaseRunLock(event, { lock, stateMachineArn: parsed.STATE_MACHINE_ARN });
+    log.info("run lock release", { ...out });
+    return out;
+  };
+  return Object.assign(handler, { close: () => client.destroy() });
+}
+
+/** The AWS entry: composed on the first event from process.env. */
+export function releaseRunLockEntry() {
+  let composed: EventHandler | undefined;
+  return {
+    compose: composeReleaseRunLock,
+    handler: async (event: unknown, context?: TaskContext) => {
+      composed ??= composeReleaseRunLock(process.env);
       return composed(event, context);
     },
   };

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { LambdaTask } from "#core/contracts/tasks.ts";
+import type { LambdaName } from "#core/contracts/tasks.ts";
 
 /**
  * Where `npm run build` (scripts/build.mjs) writes the Lambda bundles; `PF_LAMBDA_DIST` points
@@ -12,9 +12,9 @@ export function defaultLambdaDist(): string {
 }
 
 export class MissingBundleError extends Error {
-  readonly task: LambdaTask;
+  readonly task: LambdaName;
   readonly path: string;
-  constructor(task: LambdaTask, path: string) {
+  constructor(task: LambdaName, path: string) {
     super(
       `Lambda bundle for ${task} not found at ${path}: run \`npm run build\` before \`pulumi preview\` / \`pulumi up\``,
     );
@@ -27,7 +27,7 @@ export class MissingBundleError extends Error {
 /** Deployment package of a task: the bundle directory `dist/lambda/<Task>` (index.mjs + map). */
 export function lambdaBundles(
   distDir: string = defaultLambdaDist(),
-): (task: LambdaTask) => pulumi.asset.Archive {
+): (task: LambdaName) => pulumi.asset.Archive {
   return (task) => {
     const dir = join(distDir, task);
     if (!existsSync(join(dir, "index.mjs"))) throw new MissingBundleError(task, join(dir, "index.mjs"));

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { LambdaTask } from "#core/contracts/tasks.ts";
+import type { LambdaName } from "#core/contracts/tasks.ts";
 import { lambdaBundles } from "#infra/bundles.ts";
 import { Agents } from "#infra/components/agents.ts";
 import { Artifacts } from "#infra/components/artifacts.ts";
@@ -9,6 +9,7 @@ import { Functions } from "#infra/components/functions.ts";
 import { Gateway, WEBHOOK_SOURCES } from "#infra/components/gateway.ts";
 import { Network } from "#infra/components/network.ts";
 import { Notifications } from "#infra/components/notifications.ts";
+import { RunLockRelease } from "#infra/components/run-lock-release.ts";
 import { Secrets } from "#infra/components/secrets.ts";
 import { Security } from "#infra/components/security.ts";
 import { StateMachine, type SubstituteFn } from "#infra/components/state-machine.ts";
@@ -36,7 +37,7 @@ export interface FactoryDeps {
   /** Secrets Manager names of the allowed models' API keys (pf-policy-v1 `api_key_secret`). */
   modelSecretNames: string[];
   /** Lambda deployment packages; defaults to the `npm run build` bundles in dist/lambda. */
-  lambdaCode?: (task: LambdaTask) => pulumi.asset.Archive;
+  lambdaCode?: (name: LambdaName) => pulumi.asset.Archive;
 }
 
 export interface FactoryOutputs {
@@ -160,6 +161,17 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     topic: notifications.topic,
     accountId,
     kmsKeyArn,
+    tags,
+  });
+  const lambdaCode = deps.lambdaCode ?? lambdaBundles();
+  new RunLockRelease(n("run-lock"), {
+    code: lambdaCode("ReleaseRunLock"),
+    functionName: `${prefix}-release-run-lock`,
+    accountId,
+    kmsKeyArn,
+    dedupeTable: artifacts.dedupeTable,
+    stateMachineArn: stateMachine.stateMachine.arn,
+    logRetentionDays: config.logRetentionDays,
     tags,
   });
   const gateway = new Gateway(n("gateway"), {

@@ -10,6 +10,7 @@ import { AgentInfrastructureError, InvalidModelOutput } from "#agents/runtime/er
 import { getVerifiedJson, loadSnapshot } from "#agents/snapshot.ts";
 import { EVENT, S3Ref } from "#core/contracts/ledger-event.ts";
 import { applyChange, checkChange, ProposedChange } from "./change.ts";
+import { fetchDefaultBranch, renderFixContext, resetTreeTo } from "./follow-up.ts";
 import {
   type AutomationRules,
   DEFAULT_PATCH_LIMITS,
@@ -65,6 +66,12 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
     const dir = join(ctx.workDir, input.repo.name);
     const gitEnv = await ctx.gitEnv(input.repo);
     await cloneBranch({ url: input.repo.url, branch: input.branch.branch, dir, env: gitEnv });
+    // A follow-up continues the MR's branch (agents/builder/follow-up.ts): rerun starts again from
+    // the default branch's tree; fix works on the branch as it is.
+    const followUp = input.entry.follow_up;
+    const defaultCommit =
+      followUp === undefined ? undefined : await fetchDefaultBranch(dir, input.repo, gitEnv);
+    if (followUp?.mode === "rerun" && defaultCommit !== undefined) await resetTreeTo(dir, defaultCommit);
     const config = await loadRepoConfig(dir);
     const limits: PatchLimits = {
       ...baseLimits,
@@ -81,6 +88,18 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
       contextPaths: config.context_paths,
     });
     const steps = plan.plan.steps.filter((s) => s.repo === undefined || s.repo === input.repo.name);
+    const fixContext =
+      followUp?.mode === "fix" && followUp.instruction !== undefined && defaultCommit !== undefined
+        ? await renderFixContext({
+            deps,
+            entry: input.entry,
+            followUp: { ...followUp, instruction: followUp.instruction },
+            repo: input.repo,
+            dir,
+            defaultCommit,
+            redact: ctx.redact,
+          })
+        : undefined;
     const user = [
       `## Issue ${issue.key}: ${issue.summary}`,
       "",
@@ -96,6 +115,7 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
       "Acceptance checks:",
       ...plan.plan.acceptance_checks.map((c) => `- ${c}`),
       "",
+      ...(fixContext === undefined ? [] : [fixContext]),
       ...(config.guidance === undefined ? [] : ["## Repository guidance", config.guidance, ""]),
       renderContext(input.repo.name, context),
     ].join("\n");
@@ -167,7 +187,9 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
     }
 
     await git(["add", "-A"], { cwd: dir });
-    const finalDiff = await git(["diff", "--cached", "--binary", "--no-color"], { cwd: dir });
+    // A rerun's change is the whole new tree against the default branch (it replaces the branch's).
+    const against = followUp?.mode === "rerun" && defaultCommit !== undefined ? [defaultCommit] : [];
+    const finalDiff = await git(["diff", "--cached", "--binary", "--no-color", ...against], { cwd: dir });
     if (finalDiff.trim() === "")
       throw new InvalidModelOutput("the proposed change leaves the repository unchanged");
     let files: string[];
@@ -180,8 +202,12 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
       throw err;
     }
     const planSha = input.plan_ref.sha256;
-    const message = `${change.commit_title}\n\n${ctx.redact(change.summary)}\n\nRun-Id: ${input.run_id}\nPlan-Sha256: ${planSha}\n`;
-    await git(["commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, input: message });
+    const parent =
+      input.entry.parent_run_id === undefined ? "" : `Parent-Run-Id: ${input.entry.parent_run_id}\n`;
+    const message = `${change.commit_title}\n\n${ctx.redact(change.summary)}\n\nRun-Id: ${input.run_id}\nPlan-Sha256: ${planSha}\n${parent}`;
+    // A rerun that arrives at the branch's current tree still records its fresh start as a commit.
+    const allowEmpty = followUp?.mode === "rerun" ? ["--allow-empty"] : [];
+    await git(["commit", "--quiet", "--no-verify", ...allowEmpty, "-F", "-"], { cwd: dir, input: message });
     const head = await headCommit(dir);
     try {
       await git(["push", "--quiet", "origin", `HEAD:refs/heads/${input.branch.branch}`], {

@@ -55,6 +55,16 @@ export const planner: RoleHandler<"planner"> = async (ctx) => {
     "",
     issue.description,
     "",
+    // A `/pf fix` run: the branch already implements the issue; plan what the reviewer asks.
+    ...(input.entry.follow_up?.instruction === undefined
+      ? []
+      : [
+          "## Reviewer's fix instruction",
+          "The merge request's branch (shown below) already implements the issue. Plan only the change this instruction asks for.",
+          "",
+          input.entry.follow_up.instruction,
+          "",
+        ]),
     `## Repositories (${[...repoNames].join(", ")})`,
     "",
     ...blocks,

@@ -80,9 +80,34 @@ export const Trigger = z.strictObject({
   risk_class: RiskClass,
   /** Only for `mr_command`: the MR/PR the command was typed on, and the command itself. */
   mr: MrRef.optional(),
-  command: z.enum(["run", "rerun"]).optional(),
+  command: z.enum(["run", "rerun", "fix"]).optional(),
 });
 export type Trigger = z.infer<typeof Trigger>;
+
+/** The longest `/pf fix` instruction the execution input carries (characters, after redaction). */
+export const MAX_FIX_INSTRUCTION = 8000;
+
+/**
+ * A follow-up run continues the branch and MR/PR an earlier run (`parent_run_id`) opened:
+ * `fix` commits the reviewer's instruction on top of the branch; `rerun` starts again from the
+ * default branch but commits the new tree on the same branch, so the MR is reused.
+ */
+export const FollowUp = z.strictObject({
+  mode: z.enum(["fix", "rerun"]),
+  /** The existing branch per repository (the MR's source branch); other repositories get a new one. */
+  branches: z
+    .array(
+      z.strictObject({
+        repo: z.string().min(1).max(100),
+        branch: BranchName,
+      }),
+    )
+    .min(1)
+    .max(20),
+  /** `fix` only: the reviewer's instruction, redacted at the project's level before it gets here. */
+  instruction: z.string().min(1).max(MAX_FIX_INSTRUCTION).optional(),
+});
+export type FollowUp = z.infer<typeof FollowUp>;
 
 export const Repo = z.strictObject({
   name: z
@@ -111,6 +136,9 @@ export const EntryInput = z
     trigger: Trigger,
     repos: z.array(Repo).min(1).max(20),
     policy: EntryPolicy,
+    /** The run whose branch and MR this one continues (`follow_up`); both or neither. */
+    parent_run_id: RunId.optional(),
+    follow_up: FollowUp.optional(),
   })
   .superRefine((value, ctx) => {
     const names = new Set<string>();
@@ -144,6 +172,9 @@ export const EntryInput = z
         message: "only allowed when trigger.type is mr_command",
       });
     }
+    followUpProblems(value).forEach((issue) => {
+      ctx.addIssue({ code: "custom", ...issue });
+    });
     if (value.trigger.key.split("-")[0] !== value.trigger.project) {
       ctx.addIssue({
         code: "custom",
@@ -153,3 +184,40 @@ export const EntryInput = z
     }
   });
 export type EntryInput = z.infer<typeof EntryInput>;
+
+/** The follow-up rules: parent and follow-up together, on a matching MR command, on known repos. */
+function followUpProblems(value: {
+  trigger: Trigger;
+  repos: readonly Repo[];
+  parent_run_id?: string | undefined;
+  follow_up?: FollowUp | undefined;
+}): Array<{ path: Array<string | number>; message: string }> {
+  const out: Array<{ path: Array<string | number>; message: string }> = [];
+  const f = value.follow_up;
+  if ((value.parent_run_id === undefined) !== (f === undefined)) {
+    out.push({
+      path: [f === undefined ? "follow_up" : "parent_run_id"],
+      message: "parent_run_id and follow_up come together",
+    });
+  }
+  if (value.trigger.command === "fix" && f?.mode !== "fix") {
+    out.push({ path: ["follow_up"], message: 'required with mode "fix" when trigger.command is fix' });
+  }
+  if (f === undefined) return out;
+  if (value.trigger.type !== "mr_command" || value.trigger.command !== f.mode) {
+    out.push({
+      path: ["trigger", "command"],
+      message: `must be "${f.mode}" (an mr_command) when follow_up.mode is ${f.mode}`,
+    });
+  }
+  if ((f.mode === "fix") !== (f.instruction !== undefined)) {
+    out.push({ path: ["follow_up", "instruction"], message: "required for fix, and only for fix" });
+  }
+  const names = new Set(value.repos.map((r) => r.name));
+  f.branches.forEach((b, i) => {
+    if (!names.has(b.repo)) {
+      out.push({ path: ["follow_up", "branches", i, "repo"], message: `"${b.repo}" is not one of repos` });
+    }
+  });
+  return out;
+}

@@ -20,7 +20,7 @@ export const GATES = ["spec", "plan", "risk", "release"] as const;
 export const Gate = z.enum(GATES);
 export type Gate = z.infer<typeof Gate>;
 
-export const COMMANDS = ["help", "status", "run", "rerun", "cancel", "approve", "revoke"] as const;
+export const COMMANDS = ["help", "status", "run", "rerun", "fix", "cancel", "approve", "revoke"] as const;
 export const CommandName = z.enum(COMMANDS);
 export type CommandName = z.infer<typeof CommandName>;
 

@@ -22,6 +22,15 @@ export const LAMBDA_TASKS = [
 ] as const;
 export type LambdaTask = (typeof LAMBDA_TASKS)[number];
 
+/**
+ * Lambda functions outside the state machine, invoked by EventBridge: `ReleaseRunLock` frees the
+ * run lock when an execution ends (handlers/events/release-run-lock.ts).
+ */
+export const EVENT_LAMBDAS = ["ReleaseRunLock"] as const;
+export type EventLambda = (typeof EVENT_LAMBDAS)[number];
+/** Every Lambda bundle `npm run build` writes to dist/lambda. */
+export type LambdaName = LambdaTask | EventLambda;
+
 export const AGENT_ROLES = ["planner", "builder", "verifier"] as const;
 export const AgentRole = z.enum(AGENT_ROLES);
 export type AgentRole = z.infer<typeof AgentRole>;
@@ -83,6 +92,8 @@ export const CreateWorkingBranchInput = z.strictObject({
   run_id: RunId,
   trigger_key: z.string(),
   repo: Repo,
+  /** The run's entry: a follow-up (`entry.follow_up`) names the existing branch to continue. */
+  entry: EntryInput.optional(),
 });
 export const CreateWorkingBranchOutput = WorkingBranch;
 

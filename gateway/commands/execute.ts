@@ -16,12 +16,14 @@ import {
   standingApprovals,
 } from "#gateway/approvals/tally.ts";
 import type { CommentContext } from "#gateway/commands/context.ts";
+import { type FollowUpPlan, planFollowUp, runLink } from "#gateway/commands/follow-up.ts";
 import { lineLedger } from "#gateway/commands/line-ledger.ts";
 import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
+import { lockedMessage } from "#gateway/lock-notice.ts";
 import { startRunOnce } from "#gateway/start-run.ts";
 
-export type LineStatus = "started" | "duplicate" | "done" | "refused" | "invalid";
+export type LineStatus = "started" | "duplicate" | "locked" | "done" | "refused" | "invalid";
 
 export interface LineResult {
   line: number;
@@ -42,7 +44,8 @@ async function startFromComment(
   deps: GatewayDeps,
   ctx: CommentContext,
   line: number,
-  command: "run" | "rerun",
+  command: "run" | "rerun" | "fix",
+  instruction?: string,
 ): Promise<LineResult> {
   const base = { line, command };
   if (command === "rerun" && (await latestRun(deps, ctx.mr)) === undefined) {
@@ -97,6 +100,18 @@ async function startFromComment(
       return { ...base, status: "refused", message: `Jira issue ${key} cannot be read: ${err.message}` };
     }
   }
+  // rerun and fix on a merge request a run opened continue its branch and MR (follow-up.ts).
+  let followUp: FollowUpPlan | undefined;
+  if (command !== "run") {
+    const decision = await planFollowUp(deps, ctx, {
+      mode: command,
+      key,
+      route,
+      ...(instruction === undefined ? {} : { instruction }),
+    });
+    if ("refused" in decision) return { ...base, status: "refused", message: decision.refused };
+    if ("plan" in decision) followUp = decision.plan;
+  }
   const redactor = deps.redactor(route.redaction);
   const labels = redactor.redactValue(facts.labels).value;
   const riskClass = deps.policy.riskClass({ labels, priority: facts.priority, issueType: facts.issueType });
@@ -115,8 +130,11 @@ async function startFromComment(
         mr: ctx.mr,
         command,
       },
-      repos: route.repos,
+      repos: followUp?.repos ?? route.repos,
       policy: deps.policy.entryPolicy(project),
+      ...(followUp === undefined
+        ? {}
+        : { parent_run_id: followUp.parent_run_id, follow_up: followUp.follow_up }),
     }),
   });
   return {
@@ -126,9 +144,27 @@ async function startFromComment(
     execution_arn: outcome.execution_arn,
     message:
       outcome.status === "started"
-        ? `Started run \`${outcome.run_id}\` for ${key} (risk: ${riskClass}).`
-        : `Run \`${outcome.run_id}\` was already started for this comment.`,
+        ? startedMessage(deps, key, riskClass, outcome, followUp)
+        : outcome.status === "locked"
+          ? lockedMessage(deps.policy.commandPrefix, key, outcome.holder)
+          : `Run \`${outcome.run_id}\` was already started for this comment.`,
   };
+}
+
+function startedMessage(
+  deps: GatewayDeps,
+  key: string,
+  risk: string,
+  outcome: { run_id: string; execution_arn: string },
+  followUp: FollowUpPlan | undefined,
+): string {
+  const link = runLink(outcome.run_id, outcome.execution_arn);
+  const prefix = deps.policy.commandPrefix;
+  if (followUp === undefined) return `Started ${link} for ${key} (risk: ${risk}).`;
+  if (followUp.follow_up.mode === "fix") {
+    return `Started fix ${link} for ${key} (risk: ${risk}), continuing run \`${followUp.parent_run_id}\`: the builder commits your instruction on top of \`${followUp.branch}\`, the verifier runs, and this merge request gets the new evidence bundle and description. The new commit voids the approvals given so far. \`${prefix} cancel\` stops it.`;
+  }
+  return `Started ${link} for ${key} (risk: ${risk}) from the default branch. It reuses this merge request: its commit replaces the tree on \`${followUp.branch}\` (the branch history stays), and no second merge request is opened.`;
 }
 
 async function status(deps: GatewayDeps, ctx: CommentContext, line: number): Promise<LineResult> {
@@ -188,6 +224,8 @@ async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
   }
   const cause = `cancelled by ${ctx.principal} on ${formatMrRef(ctx.mr)}`;
   if (execution?.status !== "ABORTED") await deps.sfn.stop(arn, cause);
+  // The ABORTED status event releases it too; releasing now lets the next trigger start at once.
+  await deps.runLock.release(arn);
   const bundle = await writeFailureBundle(
     {
       runId: run.run_id,
@@ -338,6 +376,8 @@ async function runLine(
     case "run":
     case "rerun":
       return startFromComment(deps, ctx, c.line, c.name);
+    case "fix":
+      return startFromComment(deps, ctx, c.line, "fix", c.instruction);
     case "cancel":
       return cancel(deps, ctx, c.line);
     case "approve":
@@ -360,7 +400,7 @@ export async function executeCommands(
   const prefix = deps.policy.commandPrefix;
   const results: LineResult[] = [];
   for (const c of commands) {
-    if (c.kind === "command" && (c.name === "run" || c.name === "rerun")) {
+    if (c.kind === "command" && (c.name === "run" || c.name === "rerun" || c.name === "fix")) {
       results.push(await runLine(deps, ctx, c, prefix));
       continue;
     }

@@ -16,7 +16,7 @@ export interface CommentOutcome {
      * was refused or invalid. Both answer 200 with the reply posted: GitLab disables a hook after
      * four failing responses, so a refusal must never look like a failed delivery.
      */
-    status: "ignored" | "started" | "duplicate" | "done" | "denied" | "refused";
+    status: "ignored" | "started" | "duplicate" | "locked" | "done" | "denied" | "refused";
     reason?: string;
     run_id?: string;
     execution_arn?: string;
@@ -77,14 +77,17 @@ export async function handleComment(
     await publishGates(deps, ctx.mr, log);
   }
   const started = results.find((r) => r.status === "started");
-  const firstRun = started ?? results.find((r) => r.run_id !== undefined);
+  const locked = results.find((r) => r.status === "locked");
+  const firstRun = started ?? locked ?? results.find((r) => r.run_id !== undefined);
   const status = started
     ? "started"
-    : results.every((r) => r.status === "duplicate")
-      ? "duplicate"
-      : fresh.every((r) => r.status === "refused" || r.status === "invalid")
-        ? "refused"
-        : "done";
+    : locked !== undefined
+      ? "locked"
+      : results.every((r) => r.status === "duplicate")
+        ? "duplicate"
+        : fresh.every((r) => r.status === "refused" || r.status === "invalid")
+          ? "refused"
+          : "done";
   log.info(
     { principal: ctx.principal, results: results.map((r) => `${r.command}:${r.status}`) },
     "commands handled",

@@ -1,11 +1,14 @@
 // The MR/PR comment command grammar (DESIGN.md §5): one command per line, each line starting with
 // the policy's prefix (default `/pf`):
 //   <prefix> help | status | run | rerun | cancel | approve <gate> | revoke <gate>
+//   <prefix> fix <instruction…>   (the instruction runs to the next command line or the end)
 // Lines without the prefix are ordinary discussion and ignored.
+import { MAX_FIX_INSTRUCTION } from "#core/contracts/entry-input.ts";
 import { COMMANDS, type CommandName, GATES, type Gate } from "#core/contracts/policy.ts";
 
 export type ParsedCommand =
-  | { kind: "command"; line: number; name: Exclude<CommandName, "approve" | "revoke"> }
+  | { kind: "command"; line: number; name: Exclude<CommandName, "approve" | "revoke" | "fix"> }
+  | { kind: "command"; line: number; name: "fix"; instruction: string }
   | { kind: "command"; line: number; name: "approve" | "revoke"; gate: Gate }
   | { kind: "invalid"; line: number; text: string; problem: string };
 
@@ -32,6 +35,34 @@ export function parseCommands(body: string, prefix: string): ParsedCommand[] {
       continue;
     }
     const name = verb.toLowerCase();
+    if (name === "fix") {
+      // The rest of the line and the following lines, up to the next command line.
+      const first = lines[i]!.trim().slice(prefix.length).trimStart().slice(verb.length);
+      const rest: string[] = [first];
+      let j = i + 1;
+      for (; j < lines.length && lines[j]!.trim().split(/\s+/)[0] !== prefix; j++) rest.push(lines[j]!);
+      const instruction = rest.join("\n").trim();
+      const line = i + 1;
+      i = j - 1;
+      if (instruction === "") {
+        out.push({
+          kind: "invalid",
+          line,
+          text,
+          problem: `\`${prefix} fix\` needs an instruction: what to change`,
+        });
+      } else if (instruction.length > MAX_FIX_INSTRUCTION) {
+        out.push({
+          kind: "invalid",
+          line,
+          text,
+          problem: `the \`${prefix} fix\` instruction is ${instruction.length} characters; the limit is ${MAX_FIX_INSTRUCTION}`,
+        });
+      } else {
+        out.push({ kind: "command", line, name: "fix", instruction });
+      }
+      continue;
+    }
     if (!(COMMANDS as readonly string[]).includes(name)) {
       out.push({ kind: "invalid", line: i + 1, text, problem: `unknown command "${shown}"` });
       continue;
@@ -54,7 +85,11 @@ export function parseCommands(body: string, prefix: string): ParsedCommand[] {
       out.push({ kind: "invalid", line: i + 1, text, problem: `\`${prefix} ${name}\` takes no arguments` });
       continue;
     }
-    out.push({ kind: "command", line: i + 1, name: name as Exclude<CommandName, "approve" | "revoke"> });
+    out.push({
+      kind: "command",
+      line: i + 1,
+      name: name as Exclude<CommandName, "approve" | "revoke" | "fix">,
+    });
   }
   return out;
 }
@@ -65,8 +100,11 @@ export function helpText(prefix: string): string {
     `- \`${prefix} help\`: this list`,
     `- \`${prefix} status\`: state of the latest run for this merge request`,
     `- \`${prefix} run\`: start a new run for the issue named in the title, branch or description`,
-    `- \`${prefix} rerun\`: repeat the latest run`,
-    `- \`${prefix} cancel\`: stop the running run`,
+    `- \`${prefix} rerun\`: start again from the default branch; the new commit lands on this merge request's branch (no second merge request)`,
+    `- \`${prefix} fix <what to change>\`: a follow-up run on this merge request: the builder commits your instruction (the rest of the comment) on top of its branch, the verifier runs, the evidence and description are renewed and earlier approvals are void`,
+    `- \`${prefix} cancel\`: stop the running run (and free the issue for a new one)`,
+    "One run per issue and repository at a time: a trigger while one is running is answered with its id.",
+    "Review comments (and review summaries) that start with the prefix work too.",
     `- \`${prefix} approve spec|plan|risk|release\`: approve a gate for the current head commit`,
     `- \`${prefix} revoke spec|plan|risk|release\`: withdraw your approval`,
   ].join("\n");

@@ -1,5 +1,6 @@
-// POST /webhooks/github: X-Hub-Signature-256 on the raw bytes, then `ping`, PR comment commands,
-// and `pull_request.synchronize` (a push voids earlier approvals).
+// POST /webhooks/github: X-Hub-Signature-256 on the raw bytes, then `ping`, PR comment commands
+// (issue comments, review comments and review bodies), and `pull_request.synchronize` (a push
+// voids earlier approvals).
 import { emitterEventNames } from "@octokit/webhooks";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -8,6 +9,7 @@ import { handleComment, isLoopComment } from "#gateway/commands/handle-comment.t
 import { GatewayError, invalidPayload } from "#gateway/errors.ts";
 import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
 import { authenticateHeadersFirst } from "#gateway/plugins/preflight.ts";
+import { REVIEW_EVENTS, type ReviewEvent, reviewComment } from "#gateway/routes/github-review.ts";
 
 /**
  * Sized to the events this route consumes, not GitHub's 25 MB cap on any event: the largest
@@ -98,6 +100,23 @@ export async function githubRoutes(app: FastifyInstance) {
         request.log,
       );
       return reply.status(200).send(pushBody(outcome));
+    }
+    if ((REVIEW_EVENTS as readonly string[]).includes(event)) {
+      const review = reviewComment(event as ReviewEvent, body);
+      if ("ignored" in review) return reply.status(200).send({ status: "ignored", reason: review.ignored });
+      const author = review.author;
+      if (
+        isLoopComment(
+          review.context.body,
+          author.type === "Bot" || app.botLogins.has(`github:${author.login}`),
+        )
+      ) {
+        return reply
+          .status(200)
+          .send({ status: "ignored", reason: "comment by a bot or the factory itself" });
+      }
+      const outcome = await handleComment(app.deps, { ...review.context, dedupeKey }, request.log);
+      return reply.status(outcome.statusCode).send(outcome.body);
     }
     if (event !== "issue_comment") {
       return reply.status(200).send({ status: "ignored", reason: `event "${event}" carries no commands` });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { sha256Hex } from "#core/hash.ts";
 import { parseJiraDelivery, signedJiraTimestamp } from "#gateway/jira/payload.ts";
 import { header, parseJsonBody, requireRaw } from "#gateway/json.ts";
+import { noteLockedOnJira } from "#gateway/lock-notice.ts";
 import { authenticateHeadersFirst } from "#gateway/plugins/preflight.ts";
 import { startRunOnce } from "#gateway/start-run.ts";
 import { jiraAuthHeaders } from "#gateway/verify/index.ts";
@@ -93,6 +94,8 @@ export async function jiraRoutes(app: FastifyInstance) {
       },
       "jira delivery handled",
     );
+    if (outcome.status === "locked")
+      await noteLockedOnJira(app.deps, delivery.key, outcome.holder, request.log);
     return reply
       .status(outcome.status === "started" ? 202 : 200)
       .send({ status: outcome.status, run_id: outcome.run_id, execution_arn: outcome.execution_arn });

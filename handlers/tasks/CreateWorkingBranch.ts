@@ -34,7 +34,9 @@ export async function createWorkingBranch(
   deps: CreateWorkingBranchDeps,
 ): Promise<WorkingBranch> {
   const input = parseOrThrow(CreateWorkingBranchInput, payload, `${TASK} input`);
-  const branch = workingBranchName(input.trigger_key, input.run_id);
+  // A follow-up run (`/pf fix`, `/pf rerun` on a factory MR) continues the MR's branch.
+  const continued = input.entry?.follow_up?.branches.find((b) => b.repo === input.repo.name)?.branch;
+  const branch = continued ?? workingBranchName(input.trigger_key, input.run_id);
   const key = idempotencyKey(TASK, { repo: input.repo.name, url: input.repo.url, branch });
 
   const recorded = await findByKey(deps.ledger, input.run_id, key);
@@ -69,7 +71,12 @@ export async function createWorkingBranch(
       input_sha256: sha256OfJson(input),
       output_sha256: sha256OfJson(output),
       git_refs: { repo: input.repo.name, branch, base_commit: output.base_commit },
-      detail: { tool: "forge.ensureBranch", forge: deps.forges.kind(input.repo), created: output.created },
+      detail: {
+        tool: "forge.ensureBranch",
+        forge: deps.forges.kind(input.repo),
+        created: output.created,
+        ...(continued === undefined ? {} : { continued: true }),
+      },
     },
     key,
   );

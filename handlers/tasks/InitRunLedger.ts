@@ -66,6 +66,9 @@ export async function initRunLedger(
           policy_version: entry.policy.policy_version,
           model_routing: entry.policy.model_routing,
           ...(entry.trigger.command === undefined ? {} : { command: entry.trigger.command }),
+          // A follow-up names the run whose branch and MR it continues.
+          ...(entry.parent_run_id === undefined ? {} : { parent_run_id: entry.parent_run_id }),
+          ...(entry.follow_up === undefined ? {} : { follow_up: entry.follow_up.mode }),
         },
       },
       { trigger_key: entry.trigger.key, ...(mrRef === undefined ? {} : { mr_ref: mrRef }) },

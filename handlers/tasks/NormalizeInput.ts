@@ -7,6 +7,7 @@ import {
   BranchName,
   EntryInput,
   EntryPolicy,
+  FollowUp,
   HttpUrl,
   IssueKey,
   Label,
@@ -35,7 +36,7 @@ export const NormalizeInputPayload = z.strictObject({
     labels: z.array(Label).max(100).optional(),
     risk_class: RiskClass.optional(),
     mr: MrRef.optional(),
-    command: z.enum(["run", "rerun"]).optional(),
+    command: z.enum(["run", "rerun", "fix"]).optional(),
   }),
   repos: z
     .array(
@@ -49,6 +50,8 @@ export const NormalizeInputPayload = z.strictObject({
     .min(1)
     .max(20),
   policy: EntryPolicy.optional(),
+  parent_run_id: RunId.optional(),
+  follow_up: FollowUp.optional(),
 });
 
 /** Fallback when no policy document is loaded: the most restrictive redaction, every seed model. */
@@ -107,6 +110,8 @@ export async function normalizeInput(
       trigger,
       repos: raw.repos.map((r) => ({ ...r, default_branch: r.default_branch ?? "main" })),
       policy: raw.policy ?? deps.policy?.entryPolicy(project) ?? DEFAULT_ENTRY_POLICY,
+      ...(raw.parent_run_id === undefined ? {} : { parent_run_id: raw.parent_run_id }),
+      ...(raw.follow_up === undefined ? {} : { follow_up: raw.follow_up }),
     },
     TASK,
   );

@@ -127,6 +127,18 @@ export async function openPullRequest(
     verification,
     evidence,
     bundle_sha256: input.bundle.bundle_sha256,
+    ...(entry.follow_up === undefined || entry.parent_run_id === undefined
+      ? {}
+      : {
+          follow_up: {
+            mode: entry.follow_up.mode,
+            parent_run_id: entry.parent_run_id,
+            // Redacted by the gateway; again here like every other free text bound for a forge.
+            ...(entry.follow_up.instruction === undefined
+              ? {}
+              : { instruction: redactor.redactText(entry.follow_up.instruction).text }),
+          },
+        }),
   });
   const bodySha = sha256Hex(body);
   const key = idempotencyKey(TASK, { repo: repo.name, branch, body: bodySha });
@@ -196,6 +208,8 @@ export async function openPullRequest(
         // What approvals of this PR/MR are checked against (the gateway reads them from here).
         risk_class: riskClass,
         required_gates: requiredGates,
+        // A follow-up updates the MR its parent opened: this run's bundle supersedes the parent's.
+        ...(entry.parent_run_id === undefined ? {} : { supersedes_run_id: entry.parent_run_id }),
       },
     },
     key,

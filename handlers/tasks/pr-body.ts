@@ -35,6 +35,8 @@ export interface PrBodyInput {
   verification: readonly VerificationStep[];
   evidence: readonly EvidenceLink[];
   bundle_sha256: string;
+  /** A follow-up run (`/pf fix`, `/pf rerun` on this MR): what it continued and why. */
+  follow_up?: { mode: "fix" | "rerun"; parent_run_id: string; instruction?: string };
 }
 
 /** GitHub caps PR bodies at 65,536 characters; stay well below on every forge. */
@@ -81,7 +83,24 @@ export function renderPrBody(input: PrBodyInput): string {
   lines.push(
     `Approve by commenting the command on this PR/MR. Approvals bind to the evidence bundle \`sha256:${input.bundle_sha256}\` and the head commit; a new commit voids them.`,
   );
+  lines.push(
+    `To change something, comment \`${input.command_prefix} fix <what to change>\` (or start a review comment with it): a follow-up run commits it on this branch, verifies it and renews this description and the evidence. \`${input.command_prefix} rerun\` starts again from the default branch on this same PR/MR.`,
+  );
   lines.push("");
+  if (input.follow_up !== undefined) {
+    lines.push("### Iteration");
+    lines.push("");
+    lines.push(
+      input.follow_up.mode === "fix"
+        ? `Fix run continuing run \`${input.follow_up.parent_run_id}\`; this bundle supersedes that run's. Instruction:`
+        : `Rerun from the default branch, replacing the tree of run \`${input.follow_up.parent_run_id}\` on this branch; this bundle supersedes that run's.`,
+    );
+    if (input.follow_up.instruction !== undefined) {
+      lines.push("");
+      for (const l of clip(input.follow_up.instruction, 4000).split(/\r?\n/)) lines.push(`> ${l}`);
+    }
+    lines.push("");
+  }
   lines.push("### Spec");
   lines.push("");
   lines.push(`Jira [${input.issue.key}](${input.issue.url}): ${cell(input.issue.summary)}`);

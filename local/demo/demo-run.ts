@@ -1,6 +1,6 @@
 // The demo's narrated walk through one run (used by `npm run demo`, the e2e tests and the e2e
 // benchmark): signed webhook → live states → branch/commit → verifier → MR → evidence → ledger
-// verify → `/pf approve spec` and the recorded approval.
+// verify → `/pf approve spec` and the recorded approval → one `/pf fix` iteration on the same MR.
 
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -21,6 +21,7 @@ import {
   sendGitlabNote,
   sendJiraWebhook,
 } from "./demo-client.ts";
+import { DEMO_FIX_INSTRUCTION, fixIteration, mrTarget } from "./fix-iteration.ts";
 import { withCurrentTimestamp } from "./webhooks.ts";
 
 const exec = promisify(execFile);
@@ -175,6 +176,51 @@ export async function runDemo(o: DemoOptions, out?: (line: string) => void): Pro
     for (const c of after?.comments.slice(-1) ?? []) {
       const lines = c.body.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("<!--"));
       say(`  MR reply: ${lines.slice(0, 3).join(" / ")}`);
+    }
+  }
+
+  if (mr !== undefined && ok) {
+    const branch = mr.source_branch;
+    const before = await git(["rev-parse", `refs/heads/${branch}`], remote).catch(() => "");
+    step(`Reviewer asks for a change: "/pf fix ${DEMO_FIX_INSTRUCTION}" on !${mr.number}`);
+    const fix = await fixIteration({
+      gatewayUrl: o.gatewayUrl,
+      gitlabToken: o.secrets.GITLAB_WEBHOOK_TOKEN!,
+      dataDir: o.dataDir,
+      sfn: o.sfn,
+      project: SAMPLE_REPO_NAME,
+      mr,
+      onState: (name) => say(`  ${name}`),
+    });
+    say(`  ${fix.reply.status} ${JSON.stringify(fix.reply.body)}`);
+    say(`  ${fix.final?.status ?? "not started"}`);
+    if (fix.final?.status !== "SUCCEEDED" || fix.mr === undefined) {
+      ok = false;
+    } else {
+      const log = await git(["log", "--format=%h %s", `${before}..${branch}`], remote).catch(() => "");
+      say(`  same MR: !${fix.mr.number}${fix.mr.number === mr.number ? "" : " (a different one!)"}`);
+      say(`  new commit on ${branch} (on top of ${before.slice(0, 12)}):`);
+      for (const line of log.split("\n").filter(Boolean)) say(`    ${line}`);
+      const iteration = fix.mr.body.split("\n").filter((l) => /Iteration|continuing run|^> /.test(l));
+      for (const line of iteration) say(`  MR body: ${line}`);
+      const reply = fix.mr.comments.find((c) => c.body.includes("Started fix run"))?.body ?? "";
+      say(`  MR reply: ${reply.split("\n").find((l) => l.startsWith("Started")) ?? "(none)"}`);
+      const evidence = await pf(["evidence", fix.runId!], o.dataDir);
+      say(evidence.stdout.trimEnd().split("\n").slice(0, 3).join("\n").replace(/^/gm, "  "));
+      if (fix.mr.number !== mr.number || log === "" || evidence.code !== 0) ok = false;
+      const status = await sendGitlabNote(
+        `${o.gatewayUrl}/webhooks/gitlab`,
+        gitlabNoteHook(mrTarget(o.gatewayUrl, SAMPLE_REPO_NAME, fix.mr), "/pf status"),
+        o.secrets.GITLAB_WEBHOOK_TOKEN!,
+      );
+      const after = await localMrFor(o.dataDir, SAMPLE_REPO_NAME, branch);
+      const last =
+        after?.comments
+          .at(-1)
+          ?.body.split("\n")
+          .find((l) => l.startsWith("Run ")) ?? "";
+      say(`  /pf status → ${status.status}: ${last}`);
+      say("  (the spec approval was for the old head: it no longer stands; approve again)");
     }
   }
 

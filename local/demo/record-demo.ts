@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { buildScriptedModel, loadScripts } from "../fakes/scripted-model.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { localSfnClient } from "../runtime/engines.ts";
-import { followExecution } from "../runtime/executions.ts";
-import { REPO_ROOT, startFactory } from "../runtime/factory.ts";
-import { sendJiraWebhook } from "./demo-client.ts";
+import { executionHistory, followExecution } from "../runtime/executions.ts";
+import { REPO_ROOT, SAMPLE_REPO_NAME, startFactory } from "../runtime/factory.ts";
+import { localMrFor, runArtifacts, sendJiraWebhook } from "./demo-client.ts";
+import { fixIteration } from "./fix-iteration.ts";
 import { withCurrentTimestamp } from "./webhooks.ts";
 
 const recordings = join(REPO_ROOT, "examples", "recordings");
@@ -64,6 +65,28 @@ try {
     if (final.status !== "SUCCEEDED" && !file.includes("124")) failures += 1;
     process.stdout.write(
       `${file}: ${final.status}${final.error === undefined ? "" : ` (${final.error}: ${final.cause})`}\n`,
+    );
+    // The demo's `/pf fix` iteration (scripts `<KEY>.fix.<phase>.json`) on the MR this run opened.
+    const fixScripted = scripts.has(`${file.replace(/\.json$/, "")}:fix.builder`);
+    if (final.status !== "SUCCEEDED" || !fixScripted) continue;
+    const branch = runArtifacts(await executionHistory(sfn, arn)).branches[0];
+    const mr = branch === undefined ? undefined : await localMrFor(dataDir, SAMPLE_REPO_NAME, branch.branch);
+    if (mr === undefined) {
+      process.stderr.write(`${file}: no MR to iterate on\n`);
+      failures += 1;
+      continue;
+    }
+    const fix = await fixIteration({
+      gatewayUrl: factory.urls.gateway,
+      gitlabToken: factory.secrets.values.GITLAB_WEBHOOK_TOKEN!,
+      dataDir,
+      sfn,
+      project: SAMPLE_REPO_NAME,
+      mr,
+    });
+    if (fix.final?.status !== "SUCCEEDED") failures += 1;
+    process.stdout.write(
+      `${file} /pf fix: ${fix.final?.status ?? `${fix.reply.status} ${JSON.stringify(fix.reply.body)}`}${fix.final?.error === undefined ? "" : ` (${fix.final.error}: ${fix.final.cause})`}\n`,
     );
   }
 } finally {

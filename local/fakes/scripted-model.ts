@@ -19,14 +19,20 @@ export function phaseOf(system: string): "planner" | "builder" | undefined {
   return undefined;
 }
 
-/** Scripts are `<KEY>.<phase>.json` files holding the JSON object the model should answer. */
+/** The heading a `/pf fix` run's prompts carry (agents/planner, agents/builder/follow-up.ts). */
+export const FIX_MARKER = "## Reviewer's fix instruction";
+
+/**
+ * Scripts are `<KEY>.<phase>.json` files holding the JSON object the model should answer;
+ * `<KEY>.fix.<phase>.json` answers the prompts of a `/pf fix` run of that issue.
+ */
 export function loadScripts(dir: string): Map<string, string> {
   const scripts = new Map<string, string>();
   for (const name of readdirSync(dir)) {
-    const m = /^([A-Z][A-Z0-9_]*-[1-9][0-9]*)\.(planner|builder)\.json$/.exec(name);
+    const m = /^([A-Z][A-Z0-9_]*-[1-9][0-9]*)\.(fix\.)?(planner|builder)\.json$/.exec(name);
     if (m === null) continue;
     const value: unknown = JSON.parse(readFileSync(join(dir, name), "utf8"));
-    scripts.set(`${m[1]}:${m[2]}`, JSON.stringify(value));
+    scripts.set(`${m[1]}:${m[2] ?? ""}${m[3]}`, JSON.stringify(value));
   }
   return scripts;
 }
@@ -48,7 +54,9 @@ export function buildScriptedModel(scripts: Map<string, string>): FastifyInstanc
       .map((m) => m.content)
       .join("\n");
     const key = /## Issue ([A-Z][A-Z0-9_]*-[1-9][0-9]*)/.exec(user)?.[1];
-    const content = phase === undefined || key === undefined ? undefined : scripts.get(`${key}:${phase}`);
+    const fix = user.includes(FIX_MARKER) ? "fix." : "";
+    const content =
+      phase === undefined || key === undefined ? undefined : scripts.get(`${key}:${fix}${phase}`);
     if (content === undefined) {
       return reply.status(404).send({
         error: {
@@ -57,7 +65,7 @@ export function buildScriptedModel(scripts: Map<string, string>): FastifyInstanc
         },
       });
     }
-    app.calls.push(`${key}:${phase}`);
+    app.calls.push(`${key}:${fix}${phase}`);
     const promptTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
     const completionTokens = Math.ceil(content.length / 4);
     return {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { SendTaskFailureCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import { modelKeySecretNames } from "#agents/models/secrets.ts";
+import * as ReleaseRunLock from "#handlers/lambda/ReleaseRunLock.ts";
 import { envSource } from "#integrations/secrets/env-source.ts";
 import type { Policy } from "#policies/engine/index.ts";
 import { seedLocalJira, startLocalJira } from "../fakes/local-jira.ts";
@@ -44,7 +45,7 @@ import { buildLocalGateway } from "./gateway-wiring.ts";
 import { composeLocalTasks } from "./lambdas.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
-import { loadLocalDefinition } from "./sfn/placeholders.ts";
+import { loadLocalDefinition, localStateMachineArn } from "./sfn/placeholders.ts";
 import { type LocalSfn, startLocalSfn } from "./sfn/server.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -327,6 +328,13 @@ export async function startFactory(
     );
     cleanup.push(() => tasks.close());
     const lambdas = tasks.lambdas;
+    // The run lock's release through its Lambda entry's composition, as EventBridge invokes it.
+    const releaseLock = ReleaseRunLock.compose({
+      ...childEnv,
+      STATE_MACHINE_ARN: localStateMachineArn(),
+      POWERTOOLS_LOG_LEVEL: POWERTOOLS_LEVEL[config.logLevel],
+    });
+    cleanup.push(() => releaseLock.close());
     const sfn: LocalSfn = await startEngine("local Step Functions", config.enginePorts.sfn, () =>
       startLocalSfn({
         dataDir: dataPath(config.dataDir, "sfn"),
@@ -335,6 +343,8 @@ export async function startFactory(
         agents: pool.launchers,
         host: "127.0.0.1",
         port: config.enginePorts.sfn,
+        // What the EventBridge rule does in AWS: an ended execution releases its run lock.
+        onStatusChange: (event) => releaseLock(event),
       }),
     );
     cleanup.push(() => sfn.close());

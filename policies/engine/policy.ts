@@ -124,7 +124,10 @@ export class Policy {
 
   /** Deny by default: a command absent from `commands.permissions` is refused to everyone. */
   canRunCommand(command: CommandName, actor: Actor): boolean {
-    const rule = this.doc.commands.permissions[command];
+    // `fix` starts a run like `run`: without a rule of its own it follows run's.
+    const rule =
+      this.doc.commands.permissions[command] ??
+      (command === "fix" ? this.doc.commands.permissions.run : undefined);
     if (rule === undefined) return false;
     if (rule.anyone) return true;
     return rule.users.includes(actor.principal) || actor.roles.some((r) => rule.roles.includes(r));

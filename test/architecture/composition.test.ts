@@ -3,6 +3,7 @@
 // the runtime's composition file, and each entry point is a thin call of it.
 import { readdirSync, readFileSync } from "node:fs";
 import t from "tap";
+import { EVENT_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { COMPOSITION_FILES, compositionViolations, sourceFiles } from "./composition-rules.ts";
 
 t.test("dependencies are constructed only in the composition files", async (t) => {
@@ -11,14 +12,18 @@ t.test("dependencies are constructed only in the composition files", async (t) =
 
 t.test("every entry point is a call of its runtime's composition", async (t) => {
   const entries = readdirSync("handlers/lambda").filter((f) => /^[A-Z][A-Za-z]*\.ts$/.test(f));
-  t.equal(entries.length, 8, "one entry per Lambda task");
-  for (const f of entries) {
-    t.match(
-      readFileSync(`handlers/lambda/${f}`, "utf8"),
-      new RegExp(`taskEntry\\("${f.slice(0, -3)}"\\)`),
-      f,
-    );
-  }
+  t.same(
+    entries.map((f) => f.slice(0, -3)).sort(),
+    [...LAMBDA_TASKS, ...EVENT_LAMBDAS].sort(),
+    "one entry per Lambda task and per event Lambda",
+  );
+  for (const task of LAMBDA_TASKS)
+    t.match(readFileSync(`handlers/lambda/${task}.ts`, "utf8"), new RegExp(`taskEntry\\("${task}"\\)`), task);
+  t.match(
+    readFileSync("handlers/lambda/ReleaseRunLock.ts", "utf8"),
+    /releaseRunLockEntry\(\)/,
+    "the run-lock release entry is its composition's",
+  );
   t.match(readFileSync("agents/main.ts", "utf8"), /composeAgent\(/);
   t.match(readFileSync("gateway/main.ts", "utf8"), /composeGateway\(/);
   t.match(

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import t from "tap";
-import { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { EVENT_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 
 const run = promisify(execFile);
 const root = new URL("../../", import.meta.url).pathname;
@@ -31,23 +31,30 @@ t.before(async () => {
   symlinkSync(join(root, "node_modules"), join(out, "cli/node_modules"));
 });
 
-t.test("one Lambda bundle per state-machine task, each with the policy document", async (t) => {
-  t.same(readdirSync(join(out, "lambda")).sort(), [...LAMBDA_TASKS].sort(), "exactly the tasks");
-  const policy = readFileSync(join(root, "policies/pf-policy-v1.json"), "utf8");
-  for (const task of LAMBDA_TASKS) {
-    const dir = join(out, "lambda", task);
-    const code = readFileSync(join(dir, "index.mjs"), "utf8");
-    t.ok(statSync(join(dir, "index.mjs.map")).size > 0, `${task}: source map`);
-    t.equal(readFileSync(join(dir, "policies/pf-policy-v1.json"), "utf8"), policy, `${task}: policy copy`);
-    t.notMatch(code, /node_modules\/@aws-sdk\//, `${task}: the AWS SDK is not bundled`);
-  }
-});
+t.test(
+  "one Lambda bundle per state-machine task (and event handler), each with the policy document",
+  async (t) => {
+    t.same(
+      readdirSync(join(out, "lambda")).sort(),
+      [...LAMBDA_TASKS, ...EVENT_LAMBDAS].sort(),
+      "exactly the tasks and the event handlers",
+    );
+    const policy = readFileSync(join(root, "policies/pf-policy-v1.json"), "utf8");
+    for (const task of LAMBDA_TASKS) {
+      const dir = join(out, "lambda", task);
+      const code = readFileSync(join(dir, "index.mjs"), "utf8");
+      t.ok(statSync(join(dir, "index.mjs.map")).size > 0, `${task}: source map`);
+      t.equal(readFileSync(join(dir, "policies/pf-policy-v1.json"), "utf8"), policy, `${task}: policy copy`);
+      t.notMatch(code, /node_modules\/@aws-sdk\//, `${task}: the AWS SDK is not bundled`);
+    }
+  },
+);
 
 t.test("every Lambda bundle loads from its own directory and exports a handler", async (t) => {
   // One child: chdir into each bundle (Lambda's /var/task) and import it like the runtime does.
   const probe = `
     const out = {};
-    for (const task of ${JSON.stringify(LAMBDA_TASKS)}) {
+    for (const task of ${JSON.stringify([...LAMBDA_TASKS, ...EVENT_LAMBDAS])}) {
       const dir = ${JSON.stringify(join(out, "lambda"))} + "/" + task;
       process.chdir(dir);
       try {
@@ -69,6 +76,9 @@ t.test("every Lambda bundle loads from its own directory and exports a handler",
       LEDGER_TABLE: "pf-test-ledger",
       EVIDENCE_BUCKET: "pf-test-evidence",
       FACTORY_POLICY: "policies/pf-policy-v1.json",
+      // What infra/components/run-lock-release.ts sets for ReleaseRunLock.
+      DEDUPE_TABLE: "pf-test-dedupe",
+      STATE_MACHINE_ARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:pf-test",
       AWS_EC2_METADATA_DISABLED: "true",
     },
   });
@@ -76,7 +86,11 @@ t.test("every Lambda bundle loads from its own directory and exports a handler",
     string,
     string
   >;
-  t.same(result, Object.fromEntries(LAMBDA_TASKS.map((task) => [task, "function"])), "handler exported");
+  t.same(
+    result,
+    Object.fromEntries([...LAMBDA_TASKS, ...EVENT_LAMBDAS].map((task) => [task, "function"])),
+    "handler exported",
+  );
 });
 
 t.test("the gateway and agent bundles start and reach their configuration check", async (t) => {

@@ -7,8 +7,10 @@ import {
   sendGitlabNote,
   sendJiraWebhook,
 } from "#local/demo/demo-client.ts";
+import { localDynamoClient } from "#local/runtime/engines.ts";
 import { followExecution } from "#local/runtime/executions.ts";
 import { SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
+import { DynamoRunLock } from "#storage/run-lock.ts";
 import { historyOf, issueBody, startE2E } from "./helpers.ts";
 
 t.test("/pf cancel on a running run → ABORTED, recorded in an intact ledger", async (t) => {
@@ -92,6 +94,10 @@ t.test("/pf cancel on a running run → ABORTED, recorded in an intact ledger", 
     "the cancellation bundle is stored and intact",
   );
   t.ok((await e.ledger.verify(runId!)).ok, "ledger intact");
+  const dynamo = localDynamoClient(factory.urls.dynamodb);
+  t.teardown(() => dynamo.destroy());
+  const lock = new DynamoRunLock({ client: dynamo, tableName: factory.config.dedupeTable });
+  t.equal(await lock.holder("LOCATE-123", SAMPLE_REPO_NAME), undefined, "cancel released the run lock");
   const again = await sendGitlabNote(
     factory.urls.webhooks.gitlab,
     gitlabNoteHook(target, "/pf cancel"),

@@ -118,3 +118,22 @@ export function filesContaining(dir: string, needle: string, skip: readonly stri
   walk(dir);
   return hits;
 }
+
+/**
+ * The run lock's holder once the execution status change event has been handled: like
+ * EventBridge, the local endpoint delivers it asynchronously after the execution closed, so a
+ * test waits for it (bounded) instead of racing it.
+ */
+export async function holderAfterRelease(
+  lock: { holder(issue: string, repo: string): Promise<unknown> },
+  issue: string,
+  repo: string,
+  timeoutMs = 10_000,
+): Promise<unknown> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const held = await lock.holder(issue, repo);
+    if (held === undefined || Date.now() > deadline) return held;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -6,6 +6,7 @@ import t from "tap";
 import { DEDUPE_RETENTION_SECONDS, DynamoDedupeStore } from "#gateway/dedupe.ts";
 import { withCurrentTimestamp } from "#local/demo/webhooks.ts";
 import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
+import { endExecution } from "#test/gateway/helpers/end-execution.ts";
 import { gitlabNoteBody, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
 import { makeHarness, openGitlabMr, POLICY_PATH } from "#test/gateway/helpers/harness.ts";
 import {
@@ -38,7 +39,9 @@ t.test("a signed Jira replay with a fresh identifier starts no second execution"
   t.equal(replay.json().status, "duplicate");
   t.equal(replay.json().run_id, first.json().run_id);
   t.equal(h.sfn.executions.length, 1);
-  // A new delivery (Jira stamps a new timestamp) is a new run.
+  // A new delivery (Jira stamps a new timestamp) is a new run, once the first one has ended (one
+  // active run per issue and repository).
+  await endExecution(h, first.json().execution_arn);
   const next = withCurrentTimestamp(body, Date.now() + 1);
   const other = await h.app.inject({
     method: "POST",
@@ -63,11 +66,17 @@ t.test("Jira Automation keeps its identifier and falls back to the body hash", a
       },
       payload: body,
     });
-  t.equal((await send("auto-1")).statusCode, 202);
+  // Each run ends before the next delivery: one active run per issue and repository.
+  const startedThenEnded = async (identifier?: string) => {
+    const res = await send(identifier);
+    if (res.statusCode === 202) await endExecution(h, res.json().execution_arn);
+    return res;
+  };
+  t.equal((await startedThenEnded("auto-1")).statusCode, 202);
   t.equal((await send("auto-1")).statusCode, 200);
-  t.equal((await send("auto-2")).statusCode, 202, "another identifier is another delivery");
-  t.equal((await send()).statusCode, 202, "no identifier: the body hash is the key");
-  t.equal((await send()).statusCode, 200);
+  t.equal((await startedThenEnded("auto-2")).statusCode, 202, "another identifier is another delivery");
+  t.equal((await startedThenEnded()).statusCode, 202, "no identifier: the body hash is the key");
+  t.match((await send()).json(), { status: "duplicate" });
   t.equal(h.sfn.executions.length, 3);
 });
 
@@ -150,6 +159,7 @@ t.test("a signed GitLab delivery dedupes on webhook-id, not on Idempotency-Key",
   t.equal(replay.statusCode, 200);
   t.equal(replay.json().status, "duplicate");
   t.equal(h.sfn.executions.length, 1);
+  await endExecution(h, first.json().execution_arn);
   // The same Idempotency-Key on a differently signed message (new webhook-id) is a new delivery.
   const ts = Math.floor(Date.now() / 1000);
   const again = await h.app.inject({

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import t from "tap";
 import { sha256Hex } from "#core/hash.ts";
 import { formatMrRef } from "#core/ledger/refs.ts";
+import { endExecution } from "#test/gateway/helpers/end-execution.ts";
 import { gitlabCommenter, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
 import { makeHarness, openGitlabMr } from "#test/gateway/helpers/harness.ts";
 import { automationHeaders, jiraHeaders, jiraWebhookBody, SECRETS } from "#test/gateway/helpers/sign.ts";
@@ -54,6 +55,8 @@ t.test("seeded secrets stay out of inputs, logs, ledger and replies", async (t) 
     payload: adfBody,
   });
   t.equal(res2.statusCode, 202);
+  // One active run per issue and repository: the Jira run of LOCATE-123 ends before the comment's.
+  await endExecution(h, res.json().execution_arn);
 
   // GitLab: a run, then an approval and an unknown command carrying secrets.
   const mr = await openGitlabMr(

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import type { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import type { LambdaName } from "#core/contracts/tasks.ts";
 import { modelSecretNames as modelSecretNamesOf } from "#infra/factory.ts";
 import { ASL_TEMPLATE_PATH } from "#infra/stepfunctions/substitute.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
@@ -187,7 +187,7 @@ export function modelSecretNames(): string[] {
 }
 
 /** Inline archives stand in for dist/lambda bundles (the build is not part of these tests). */
-export const fakeCode = (task: (typeof LAMBDA_TASKS)[number]) =>
+export const fakeCode = (task: LambdaName) =>
   new pulumi.asset.AssetArchive({
     "index.mjs": new pulumi.asset.StringAsset(`export const handler = async () => "${task}";`),
   });

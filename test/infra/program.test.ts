@@ -1,5 +1,5 @@
 import t from "tap";
-import { AGENT_CONTAINER_NAME, AGENT_ROLES, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { AGENT_CONTAINER_NAME, AGENT_ROLES, EVENT_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { ecrRepositoryArn } from "#infra/ecs.ts";
 import { STAR_RESOURCE_ACTIONS } from "#policies/crossguard/iam-exceptions.ts";
 import {
@@ -66,10 +66,18 @@ t.test("inventory: every service the design names exists in dev and prod", async
     t.equal(count("aws:s3/bucket:Bucket"), 2, `${run.stack}: S3 (evidence, sandbox exchange)`);
     t.equal(count("aws:dynamodb/table:Table"), 2, `${run.stack}: DynamoDB ledger + dedupe`);
     t.equal(count("aws:kms/key:Key"), 1, `${run.stack}: KMS`);
-    t.equal(count("aws:cloudwatch/eventRule:EventRule"), 2, `${run.stack}: EventBridge rules`);
+    t.equal(
+      count("aws:cloudwatch/eventRule:EventRule"),
+      3,
+      `${run.stack}: EventBridge rules (status → topic, triggers, ended → run lock release)`,
+    );
     t.equal(count("aws:cloudwatch/eventBus:EventBus"), 1, `${run.stack}: EventBridge bus`);
     t.equal(count("aws:sns/topic:Topic"), 1, `${run.stack}: SNS`);
-    t.equal(count("aws:lambda/function:Function"), LAMBDA_TASKS.length, `${run.stack}: one Lambda per task`);
+    t.equal(
+      count("aws:lambda/function:Function"),
+      LAMBDA_TASKS.length + EVENT_LAMBDAS.length,
+      `${run.stack}: one Lambda per task, plus the run lock's release`,
+    );
     t.ok(count("aws:secretsmanager/secret:Secret") >= 10, `${run.stack}: Secrets Manager entries`);
     for (const token of [
       "pf:security:Security",
@@ -175,7 +183,11 @@ t.test("state machine role allows exactly its integrations", async (t) => {
   for (const run of runs) {
     const st = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "-runs-policy");
     const bySid = (sid: string) => st.find((s) => s.Sid === sid)!;
-    const fnArns = run.of("aws:lambda/function:Function").map((f) => f.state.arn as string);
+    // The task functions; the run lock's release is invoked by EventBridge, not the state machine.
+    const fnArns = run
+      .of("aws:lambda/function:Function")
+      .filter((f) => f.name.includes("-functions-"))
+      .map((f) => f.state.arn as string);
     t.same(
       [...resourcesOf(bySid("InvokeTaskFunctions"))].sort(),
       [...fnArns, ...fnArns.map((a) => `${a}:*`)].sort(),
@@ -345,8 +357,8 @@ t.test("encryption, retention and data protection flags", async (t) => {
     const groups = run.of("aws:cloudwatch/logGroup:LogGroup");
     t.equal(
       groups.length,
-      LAMBDA_TASKS.length + AGENT_ROLES.length + 3,
-      "log groups: lambdas, agents, sandbox, gateway, state machine",
+      LAMBDA_TASKS.length + EVENT_LAMBDAS.length + AGENT_ROLES.length + 3,
+      "log groups: lambdas (tasks and the run lock's release), agents, sandbox, gateway, state machine",
     );
     for (const g of groups) {
       t.equal(g.inputs.kmsKeyId, keyArn, `${g.name} encrypted`);

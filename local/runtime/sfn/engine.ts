@@ -9,6 +9,7 @@ import { AGENT_CONTAINER_NAME, AgentRole, type LambdaTask } from "#core/contract
 import { canonicalJson } from "#core/hash.ts";
 import { type PreparedDefinition, prepareDefinition, type TaskMeta } from "./definition.ts";
 import { SfnApiError } from "./errors.ts";
+import { type StatusChangeListener, StatusEmitter } from "./status-events.ts";
 import { type ExecutionRecord, ExecutionStore } from "./store.ts";
 
 /**
@@ -48,6 +49,8 @@ export interface EngineOptions {
   roleArn: string;
   timeScale?: number;
   minTaskTimeoutMs?: number;
+  /** Receives EventBridge-shaped status change events of executions that end (status-events.ts). */
+  onStatusChange?: StatusChangeListener;
 }
 
 interface Outcome {
@@ -112,9 +115,11 @@ export class LocalSfnEngine {
   readonly #pending = new Map<string, PendingTask>();
   readonly #closedTokens = new Set<string>();
   #closed = false;
+  readonly #events: StatusEmitter;
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.#events = new StatusEmitter({ listener: options.onStatusChange, region: options.region });
     this.#prepared = prepareDefinition(options.definition, {
       timeScale: options.timeScale,
       minTaskTimeoutMs: options.minTaskTimeoutMs,
@@ -263,6 +268,7 @@ export class LocalSfnEngine {
     const last = this.store.history(record.name).at(-1)?.type;
     Object.assign(record, outcome, { stopDate: Date.now() });
     this.store.save(record);
+    this.#events.emit(record);
     // The library logs its own terminal events; an interruption has none, so add it.
     if (outcome.status === "FAILED" && (last === undefined || !TERMINAL_EVENTS.has(last))) {
       this.store.appendEvent(record.name, "ExecutionFailed", {
@@ -279,6 +285,7 @@ export class LocalSfnEngine {
     exec.stopping = true;
     Object.assign(record, { status: "ABORTED", stopDate: Date.now(), error, cause });
     this.store.save(record);
+    this.#events.emit(record);
     this.#cancelPending(exec, () => true, "the execution was stopped");
     exec.abort();
     this.store.appendEvent(name, "ExecutionAborted", { executionAbortedEventDetails: { error, cause } });
@@ -309,6 +316,8 @@ export class LocalSfnEngine {
       await exec.done;
       this.#running.delete(name);
     }
+    // The status events of what just ended (and of anything ended earlier) are delivered first.
+    await this.#events.drain();
   }
 
   // ---- history -------------------------------------------------------------------------

@@ -5,6 +5,12 @@ import { loadDefinition } from "#infra/stepfunctions/substitute.ts";
 
 export const LOCAL_ACCOUNT_ID = "000000000000";
 export const LOCAL_SFN_REGION = "us-east-1";
+export const LOCAL_STATE_MACHINE_NAME = "protocol-factory-mvp";
+
+/** The ARN the local endpoint gives its state machine. */
+export function localStateMachineArn(name: string = LOCAL_STATE_MACHINE_NAME): string {
+  return `arn:aws:states:${LOCAL_SFN_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${name}`;
+}
 
 export function localPlaceholderValues(prefix = "pf-local"): Record<AslPlaceholder, string> {
   const arn = (service: string, resource: string) =>

@@ -10,7 +10,13 @@ import { formatPath } from "#core/validation.ts";
 import { listenOn } from "#local/runtime/listen.ts";
 import { type AgentLauncher, type LambdaHandler, LocalSfnEngine } from "./engine.ts";
 import { SfnApiError } from "./errors.ts";
-import { LOCAL_ACCOUNT_ID, LOCAL_SFN_REGION } from "./placeholders.ts";
+import {
+  LOCAL_ACCOUNT_ID,
+  LOCAL_SFN_REGION,
+  LOCAL_STATE_MACHINE_NAME,
+  localStateMachineArn,
+} from "./placeholders.ts";
+import type { StatusChangeListener } from "./status-events.ts";
 import type { ExecutionRecord, ExecutionStatus, StoredEvent } from "./store.ts";
 
 export type { AgentLaunchContext, AgentLauncher, LambdaHandler } from "./engine.ts";
@@ -33,6 +39,11 @@ export interface StartLocalSfnOptions {
   timeScale?: number;
   /** Floor of scaled task timeouts (default 15000 ms); only tests of timeouts lower it. */
   minTaskTimeoutMs?: number;
+  /**
+   * Receives the EventBridge "Execution Status Change" event of every execution that ends
+   * (SUCCEEDED, FAILED, TIMED_OUT, ABORTED), as the AWS rule delivers it (the run lock's release).
+   */
+  onStatusChange?: StatusChangeListener;
 }
 
 export interface LocalSfn {
@@ -118,8 +129,8 @@ function page<T>(
 
 export async function startLocalSfn(options: StartLocalSfnOptions): Promise<LocalSfn> {
   const region = LOCAL_SFN_REGION;
-  const machineName = options.stateMachineName ?? "protocol-factory-mvp";
-  const stateMachineArn = `arn:aws:states:${region}:${LOCAL_ACCOUNT_ID}:stateMachine:${machineName}`;
+  const machineName = options.stateMachineName ?? LOCAL_STATE_MACHINE_NAME;
+  const stateMachineArn = localStateMachineArn(machineName);
   const roleArn = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${machineName}-local`;
   const createdAt = Date.now();
   const engine = new LocalSfnEngine({
@@ -132,6 +143,7 @@ export async function startLocalSfn(options: StartLocalSfnOptions): Promise<Loca
     roleArn,
     timeScale: options.timeScale,
     minTaskTimeoutMs: options.minTaskTimeoutMs,
+    onStatusChange: options.onStatusChange,
   });
   const executionPrefix = engine.executionArn("");
 
