@@ -11,6 +11,7 @@ import { getVerifiedJson, loadSnapshot } from "#agents/snapshot.ts";
 import { EVENT, S3Ref } from "#core/contracts/ledger-event.ts";
 import { applyChange, checkChange, ProposedChange } from "./change.ts";
 import { fetchDefaultBranch, renderFixContext, resetTreeTo } from "./follow-up.ts";
+import { buildWithLoop } from "./loop/build.ts";
 import {
   type AutomationRules,
   DEFAULT_PATCH_LIMITS,
@@ -81,12 +82,17 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
       ),
     };
     const mine = plan.plan.files_to_touch.filter((f) => f.repo === input.repo.name);
-    const context = await gatherRepoContext({
-      dir,
-      query: `${issue.summary}\n${plan.plan.summary}\n${mine.map((f) => f.path).join(" ")}`,
-      mustInclude: mine.map((f) => f.path),
-      contextPaths: config.context_paths,
-    });
+    // With the policy's builder_loop the model explores the tree itself: no keyword-picked files.
+    const loopPolicy = deps.policy.doc.builder_loop;
+    const context =
+      loopPolicy !== undefined
+        ? undefined
+        : await gatherRepoContext({
+            dir,
+            query: `${issue.summary}\n${plan.plan.summary}\n${mine.map((f) => f.path).join(" ")}`,
+            mustInclude: mine.map((f) => f.path),
+            contextPaths: config.context_paths,
+          });
     const steps = plan.plan.steps.filter((s) => s.repo === undefined || s.repo === input.repo.name);
     const fixContext =
       followUp?.mode === "fix" && followUp.instruction !== undefined && defaultCommit !== undefined
@@ -117,31 +123,42 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
       "",
       ...(fixContext === undefined ? [] : [fixContext]),
       ...(config.guidance === undefined ? [] : ["## Repository guidance", config.guidance, ""]),
-      renderContext(input.repo.name, context),
+      context === undefined ? "" : renderContext(input.repo.name, context),
     ].join("\n");
 
-    const generated = await ctx.router.generate({
-      phase: "builder",
-      signal: ctx.signal,
-      messages: [
-        { role: "system", content: BUILDER_SYSTEM_PROMPT },
-        { role: "user", content: user },
-      ],
-      schema: ProposedChange,
-      // Applied as the model wrote it; the ledger and evidence keep the redacted copy.
-      parse: "as_written",
-      check: async (change) => {
-        try {
-          await checkChange(dir, change, limits);
-          return undefined;
-        } catch (err) {
-          if (err instanceof PatchRejected) return err.message;
-          throw err;
-        }
-      },
-    });
+    const generated =
+      loopPolicy !== undefined
+        ? await buildWithLoop(ctx, { dir, limits, task: user, loop: loopPolicy }).then((r) => ({
+            value: { ...r.finish },
+            model_id: r.model_id,
+            attempts: r.turns,
+          }))
+        : await singleShot();
+    async function singleShot() {
+      const result = await ctx.router.generate({
+        phase: "builder",
+        signal: ctx.signal,
+        messages: [
+          { role: "system", content: BUILDER_SYSTEM_PROMPT },
+          { role: "user", content: user },
+        ],
+        schema: ProposedChange,
+        // Applied as the model wrote it; the ledger and evidence keep the redacted copy.
+        parse: "as_written",
+        check: async (change) => {
+          try {
+            await checkChange(dir, change, limits);
+            return undefined;
+          } catch (err) {
+            if (err instanceof PatchRejected) return err.message;
+            throw err;
+          }
+        },
+      });
+      await applyChange(dir, result.value);
+      return result;
+    }
     const change = generated.value;
-    await applyChange(dir, change);
 
     if (config.formatter !== undefined) {
       // The repository's formatter is untrusted code: it runs on a sandbox copy, and only regular

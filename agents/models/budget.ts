@@ -68,3 +68,14 @@ export function costUsd(
     1_000_000
   );
 }
+
+/**
+ * Tokens of a response whose provider reported no usage: about four characters per token of
+ * the prompt sent and the answer received. Counting 0 would let such a provider spend without limit.
+ */
+export function estimateUsage(
+  promptJson: string,
+  answer: string,
+): { input_tokens: number; output_tokens: number } {
+  return { input_tokens: Math.ceil(promptJson.length / 4), output_tokens: Math.ceil(answer.length / 4) };
+}

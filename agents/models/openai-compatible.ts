@@ -1,7 +1,35 @@
 import OpenAI from "openai";
 import type { ModelId } from "#core/contracts/entry-input.ts";
 import { ProviderError } from "./provider-error.ts";
-import type { ChatRequest, ChatResult, ModelConfigValue, ModelProvider } from "./types.ts";
+import type {
+  ChatMessage,
+  ChatRequest,
+  ChatResult,
+  ModelConfigValue,
+  ModelProvider,
+  ToolCall,
+} from "./types.ts";
+
+type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/** Our messages in the chat-completions wire shape (tool calls and tool results included). */
+export function toWireMessages(messages: readonly ChatMessage[]): WireMessage[] {
+  return messages.map((m): WireMessage => {
+    if (m.role === "tool") return { role: "tool", tool_call_id: m.tool_call_id ?? "", content: m.content };
+    if (m.role === "assistant" && m.tool_calls !== undefined && m.tool_calls.length > 0) {
+      return {
+        role: "assistant",
+        content: m.content === "" ? null : m.content,
+        tool_calls: m.tool_calls.map((c) => ({
+          id: c.id,
+          type: "function" as const,
+          function: { name: c.name, arguments: c.arguments },
+        })),
+      };
+    }
+    return { role: m.role, content: m.content } as WireMessage;
+  });
+}
 
 /**
  * Default endpoints per wire API. All four speak the OpenAI chat-completions protocol, so one
@@ -53,9 +81,19 @@ export class OpenAICompatibleProvider implements ModelProvider {
       completion = await this.#client.chat.completions.create(
         {
           model: this.model,
-          messages: request.messages,
+          messages: toWireMessages(request.messages),
           max_tokens: request.maxOutputTokens,
-          ...(request.json && JSON_MODE.has(this.api) ? { response_format: { type: "json_object" } } : {}),
+          ...(request.tools === undefined || request.tools.length === 0
+            ? {}
+            : {
+                tools: request.tools.map((t) => ({
+                  type: "function" as const,
+                  function: { name: t.name, description: t.description, parameters: t.parameters },
+                })),
+              }),
+          ...(request.json && request.tools === undefined && JSON_MODE.has(this.api)
+            ? { response_format: { type: "json_object" } }
+            : {}),
         },
         { signal: request.signal },
       );
@@ -69,7 +107,11 @@ export class OpenAICompatibleProvider implements ModelProvider {
         context: { model_id: this.id, status },
       });
     }
-    const text = completion.choices[0]?.message?.content;
+    const message = completion.choices[0]?.message;
+    const tool_calls: ToolCall[] = (message?.tool_calls ?? []).flatMap((c) =>
+      c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
+    );
+    const text = message?.content ?? (tool_calls.length > 0 ? "" : undefined);
     if (typeof text !== "string") {
       throw new ProviderError(`${this.id} (${this.model}) returned no message content`, {
         context: { model_id: this.id },
@@ -78,10 +120,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return {
       text,
       model: completion.model ?? this.model,
-      usage: {
-        input_tokens: completion.usage?.prompt_tokens ?? 0,
-        output_tokens: completion.usage?.completion_tokens ?? 0,
-      },
+      // No usage reported is not "free": the router counts an estimate instead.
+      usage:
+        completion.usage === undefined || completion.usage === null
+          ? undefined
+          : {
+              input_tokens: completion.usage.prompt_tokens ?? 0,
+              output_tokens: completion.usage.completion_tokens ?? 0,
+            },
+      ...(tool_calls.length === 0 ? {} : { tool_calls }),
     };
   }
 }

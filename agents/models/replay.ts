@@ -13,12 +13,17 @@ export const Recording = z.strictObject({
   /** Optional: restrict the recording to one model id (otherwise any replay model serves it). */
   model_id: z.string().optional(),
   response: z.string(),
+  /** Tool calls of a recorded tool-loop turn (the conversation so far is the key). */
+  tool_calls: z
+    .array(z.strictObject({ id: z.string().min(1), name: z.string().min(1), arguments: z.string() }))
+    .optional(),
   usage: z
     .strictObject({
       input_tokens: z.number().int().nonnegative(),
       output_tokens: z.number().int().nonnegative(),
     })
-    .default({ input_tokens: 0, output_tokens: 0 }),
+    // Absent: the router counts an estimate (as for a live response without usage).
+    .optional(),
 });
 export type Recording = z.infer<typeof Recording>;
 
@@ -65,7 +70,12 @@ export class ReplayProvider implements ModelProvider {
         context: { model_id: this.id, prompt_sha256: request.promptSha256 },
       });
     }
-    return { text: hit.response, model: `replay:${this.model}`, usage: hit.usage };
+    return {
+      text: hit.response,
+      model: `replay:${this.model}`,
+      usage: hit.usage,
+      ...(hit.tool_calls === undefined ? {} : { tool_calls: hit.tool_calls }),
+    };
   }
 }
 
@@ -91,7 +101,8 @@ export class RecordingProvider implements ModelProvider {
       prompt_sha256: request.promptSha256,
       model_id: this.id,
       response: result.text,
-      usage: result.usage,
+      ...(result.tool_calls === undefined ? {} : { tool_calls: result.tool_calls }),
+      ...(result.usage === undefined ? {} : { usage: result.usage }),
     };
     await mkdir(this.dir, { recursive: true });
     await writeFile(

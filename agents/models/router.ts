@@ -8,9 +8,17 @@ import type { EvidenceStore } from "#core/evidence/types.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { zodIssues } from "#core/validation.ts";
-import { assertWithinBudget, costUsd, runUsage } from "./budget.ts";
+import { assertWithinBudget, costUsd, estimateUsage, runUsage } from "./budget.ts";
 import type { ProviderFactory } from "./registry.ts";
-import type { AgentPolicy, ChatMessage, ChatResult, ModelProvider, Redactor } from "./types.ts";
+import type {
+  AgentPolicy,
+  ChatMessage,
+  ChatResult,
+  ModelProvider,
+  Redactor,
+  ToolCall,
+  ToolSpec,
+} from "./types.ts";
 
 export interface ModelRouterOptions {
   policy: AgentPolicy;
@@ -50,6 +58,25 @@ export interface GenerateResult<T> {
   value: T;
   model_id: ModelId;
   attempts: number;
+  prompt_ref: S3Ref;
+  response_ref: S3Ref;
+}
+
+export interface TurnRequest {
+  phase: Phase;
+  messages: readonly ChatMessage[];
+  tools: readonly ToolSpec[];
+  /** Which turn of the loop this is (recorded as the model_output event's `attempt`). */
+  turn: number;
+  signal?: AbortSignal;
+}
+
+export interface TurnResult {
+  /** The model's text as written (may be empty when it only called tools). */
+  text: string;
+  /** The calls as written: their arguments are applied (file contents), so never redacted here. */
+  tool_calls: ToolCall[];
+  model_id: ModelId;
   prompt_ref: S3Ref;
   response_ref: S3Ref;
 }
@@ -116,6 +143,28 @@ export class ModelRouter {
     );
   }
 
+  /**
+   * One turn of a tool-using loop: the same door as `generate` (redaction, budget, route chain,
+   * content-addressed prompt and response, one `model_output` event), but the answer is the
+   * model's text and tool calls, which the caller's dispatcher validates per call.
+   */
+  async turn(request: TurnRequest): Promise<TurnResult> {
+    const call = await this.#call(
+      request.phase,
+      request.messages,
+      request.turn,
+      request.signal,
+      request.tools,
+    );
+    return {
+      text: call.rawText,
+      tool_calls: call.toolCalls,
+      model_id: call.model_id,
+      prompt_ref: call.prompt_ref,
+      response_ref: call.response_ref,
+    };
+  }
+
   async #validate<T>(
     text: string,
     request: GenerateRequest<T>,
@@ -137,14 +186,29 @@ export class ModelRouter {
     return reason === undefined ? { ok: true, value: parsed.data } : { ok: false, reason };
   }
 
-  async #call(phase: Phase, messages: readonly ChatMessage[], attempt: number, signal?: AbortSignal) {
+  async #call(
+    phase: Phase,
+    messages: readonly ChatMessage[],
+    attempt: number,
+    signal?: AbortSignal,
+    tools?: readonly ToolSpec[],
+  ) {
     const { policy, ledger, evidence, runId, entryPolicy, actor, redactor } = this.#o;
     let redactions = 0;
-    const redacted = messages.map((m) => {
-      const r = redactor.redactText(m.content);
+    const scrub = (text: string) => {
+      const r = redactor.redactText(text);
       redactions += r.report.total;
-      return { role: m.role, content: r.text };
-    });
+      return r.text;
+    };
+    // Plain messages keep exactly { role, content }, so single-shot replay keys do not change.
+    const redacted: ChatMessage[] = messages.map((m) => ({
+      role: m.role,
+      content: scrub(m.content),
+      ...(m.tool_calls === undefined
+        ? {}
+        : { tool_calls: m.tool_calls.map((c) => ({ ...c, arguments: scrub(c.arguments) })) }),
+      ...(m.tool_call_id === undefined ? {} : { tool_call_id: m.tool_call_id }),
+    }));
     const promptJson = canonicalJson(redacted);
     const promptSha256 = sha256Hex(promptJson);
 
@@ -166,6 +230,7 @@ export class ModelRouter {
           maxOutputTokens: policy.modelConfig(modelId).max_output_tokens,
           json: true,
           promptSha256,
+          ...(tools === undefined ? {} : { tools }),
           signal,
         });
       } catch (err) {
@@ -185,12 +250,22 @@ export class ModelRouter {
         continue;
       }
       const responseText = redactor.redactText(result.text).text;
-      const response_ref = await evidence.put(responseText, {
-        kind: "model_response",
-        contentType: "text/plain",
-      });
+      const toolCalls = result.tool_calls ?? [];
+      const redactedCalls = toolCalls.map((c) => ({
+        ...c,
+        arguments: redactor.redactText(c.arguments).text,
+      }));
+      // A tool turn is stored as JSON (text and calls); a plain answer as the text it is.
+      const response_ref =
+        toolCalls.length === 0
+          ? await evidence.put(responseText, { kind: "model_response", contentType: "text/plain" })
+          : await evidence.putJson(
+              { content: responseText, tool_calls: redactedCalls },
+              { kind: "model_response", contentType: "application/json" },
+            );
       const config = policy.modelConfig(modelId);
-      const cost = costUsd(result.usage, config);
+      const usage = result.usage ?? estimateUsage(promptJson, `${result.text}${canonicalJson(toolCalls)}`);
+      const cost = costUsd(usage, config);
       await ledger.append({
         run_id: runId,
         event_type: EVENT.model_output,
@@ -206,16 +281,25 @@ export class ModelRouter {
           attempt,
           fallback_from: failed.map((f) => f.model_id),
           usage: {
-            input_tokens: result.usage.input_tokens,
-            output_tokens: result.usage.output_tokens,
-            total_tokens: result.usage.input_tokens + result.usage.output_tokens,
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            total_tokens: usage.input_tokens + usage.output_tokens,
           },
+          ...(result.usage === undefined ? { usage_estimated: true } : {}),
+          ...(toolCalls.length === 0 ? {} : { tool_calls: toolCalls.map((c) => c.name) }),
           cost_usd: cost,
           duration_ms: this.#clock().getTime() - started,
           prompt_redactions: redactions,
         },
       });
-      return { text: responseText, rawText: result.text, model_id: modelId, prompt_ref, response_ref };
+      return {
+        text: responseText,
+        rawText: result.text,
+        toolCalls,
+        model_id: modelId,
+        prompt_ref,
+        response_ref,
+      };
     }
     if (chain.length === 0) {
       throw new AgentInfrastructureError(`no model allowed for phase ${phase}`, { context: { phase } });

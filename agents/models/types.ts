@@ -5,8 +5,26 @@ import type { Redactor } from "#policies/redaction/index.ts";
 
 /** One chat message; content is plain text (already redacted when it reaches a provider). */
 export interface ChatMessage {
-  role: "system" | "user" | "assistant";
+  role: "system" | "user" | "assistant" | "tool";
   content: string;
+  /** Assistant turns of a tool-using loop: the calls the model asked for. */
+  tool_calls?: ToolCall[];
+  /** Tool messages: which call this is the result of. */
+  tool_call_id?: string;
+}
+
+/** One function call the model asked for (OpenAI tool-calling shape, arguments as JSON text). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A function the model may call: name, description and the JSON Schema of its arguments. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
 }
 
 export interface ChatRequest {
@@ -16,6 +34,8 @@ export interface ChatRequest {
   json: boolean;
   /** SHA-256 of the canonical JSON of `messages` (the replay key). */
   promptSha256: string;
+  /** Tools the model may call (tool-using loops); absent for single-shot JSON answers. */
+  tools?: readonly ToolSpec[];
   signal?: AbortSignal;
 }
 
@@ -28,7 +48,10 @@ export interface ChatResult {
   text: string;
   /** The provider's own model name as it answered (e.g. `gpt-4.1-2025-04-14`). */
   model: string;
-  usage: TokenUsage;
+  /** Undefined when the provider reported none: the router then counts an estimate, never 0. */
+  usage: TokenUsage | undefined;
+  /** Calls the model asked for (when the request offered tools). */
+  tool_calls?: ToolCall[];
 }
 
 /** One model behind pf-policy-v1's model id; every provider speaks this and nothing else. */

@@ -69,8 +69,9 @@ function notRun(step: VerifyStep, verdict: "fail" | "skipped", reason: string): 
   };
 }
 
-async function runStep(
-  ctx: AgentContext<{ role: "verifier" } & AgentContext["input"]>,
+/** One verify step behind the sandbox (the verifier's steps and the builder's run_checks). */
+export async function runStep(
+  ctx: Pick<AgentContext, "deps" | "signal" | "redact">,
   dir: string,
   step: VerifyStep,
   toolchainsDir: string | undefined,
@@ -193,7 +194,7 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
         const failedBefore = report.steps.some((s) => s.verdict === "fail");
         const stepReport: StepReport = failedBefore
           ? notRun(step, "skipped", "an earlier step failed")
-          : await runStep(ctx as never, dir, step, toolchainsDir, egress, granted);
+          : await runStep(ctx, dir, step, toolchainsDir, egress, granted);
         report.steps.push(stepReport);
         await deps.ledger.append({
           run_id: input.run_id,

@@ -312,6 +312,24 @@ export const Budgets = z.strictObject({
   max_model_attempts: z.number().int().min(1).max(10).default(3),
 });
 
+/**
+ * The builder's tool-using loop (DESIGN.md §9, docs/agents.md "The builder loop"). Optional:
+ * absent, the builder answers in one shot as before. Tokens and cost stay under `budgets`.
+ */
+export const BuilderLoop = z.strictObject({
+  /** Model turns (one chat completion each). */
+  max_turns: z.number().int().min(1).max(200).default(40),
+  /** Tool calls over the whole loop (a turn may ask for several). */
+  max_tool_calls: z.number().int().min(1).max(1000).default(120),
+  /** Wall clock of the loop itself (checks included); the run's budget still applies. */
+  max_wall_clock_seconds: z.number().int().min(1).max(7200).default(1200),
+  /** Most bytes of one tool result the model sees (longer results are cut, saying so). */
+  max_tool_result_bytes: z.number().int().min(256).max(1_048_576).default(16_384),
+  /** Most bytes of repository instructions (AGENTS.md, …) put in the system context. */
+  max_instruction_bytes: z.number().int().min(0).max(262_144).default(16_384),
+});
+export type BuilderLoop = z.infer<typeof BuilderLoop>;
+
 /** DESIGN.md §4.3 — the shape of `policies/pf-policy-v1.json`. Cross-field rules are in the engine. */
 export const PolicyDocument = z.strictObject({
   policy_version: z.literal("pf-policy-v1"),
@@ -324,6 +342,7 @@ export const PolicyDocument = z.strictObject({
     levels: z.strictObject({ strict: RedactionLevelConfig, standard: RedactionLevelConfig }),
   }),
   budgets: Budgets,
+  builder_loop: BuilderLoop.optional(),
   projects: z.record(ProjectKey, ProjectRoute),
   triggers: TriggerRules,
   risk: z.strictObject({ default: RiskClass, rules: z.array(RiskRule) }),

@@ -6,7 +6,7 @@ import { runAgent } from "#agents/runtime/run-agent.ts";
 import type { PolicyDocument } from "#core/contracts/policy.ts";
 import type { TestEngines } from "#test/helpers/engines.ts";
 import { withCallbacks } from "./callbacks.ts";
-import { startFakeModel } from "./fake-model.ts";
+import { type ModelScript, startFakeModel } from "./fake-model.ts";
 import { createRemote } from "./git-fixtures.ts";
 import { entryFor, makeWorld, snapshotFor } from "./world.ts";
 
@@ -41,9 +41,15 @@ export async function builderSetup(
     policyEdit?: (doc: PolicyDocument) => void;
     /** Extra files of the target repository. */
     files?: Record<string, string>;
+    /** Replace the default files (and the formatter config) entirely. */
+    onlyFiles?: Record<string, string>;
+    /** A full model script (tool-calling turns) instead of `replies`. */
+    script?: ModelScript;
   },
 ) {
-  const fake = await startFakeModel((_req, i) => ({ content: replies[Math.min(i, replies.length - 1)] }));
+  const fake = await startFakeModel(
+    options.script ?? ((_req, i) => ({ content: replies[Math.min(i, replies.length - 1)] })),
+  );
   tt.teardown(() => fake.close());
   const world = await makeWorld(tt, {
     engines: await options.engines,
@@ -53,7 +59,7 @@ export async function builderSetup(
   });
   const remote = createRemote(tt, {
     branch: BRANCH,
-    files: {
+    files: options.onlyFiles ?? {
       "README.md": "# svc\n",
       "src/greeting.ts": "export const hello = 'hi';\n",
       "scripts/fmt.mjs": FORMATTER,

@@ -6,9 +6,15 @@ export interface RecordedModelRequest {
   authorization: string | undefined;
   body: {
     model: string;
-    messages: Array<{ role: string; content: string }>;
+    messages: Array<{
+      role: string;
+      content: string | null;
+      tool_call_id?: string;
+      tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+    }>;
     max_tokens?: number;
     response_format?: unknown;
+    tools?: Array<{ type: string; function: { name: string; parameters: unknown } }>;
   };
   raw: string;
 }
@@ -17,7 +23,12 @@ export interface ModelReply {
   status?: number;
   /** Assistant message content (status 200). */
   content?: string;
-  usage?: { prompt_tokens: number; completion_tokens: number };
+  /** Function calls (the chat-completions tool-calling shape); arguments objects are JSON-encoded. */
+  tool_calls?: Array<{ id?: string; name: string; arguments: string | object }>;
+  /** null: the response carries no usage at all (as some providers do). */
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  /** Answer only after this many milliseconds. */
+  delayMs?: number;
 }
 
 export type ModelScript = (req: RecordedModelRequest, index: number) => ModelReply;
@@ -50,7 +61,17 @@ export async function startFakeModel(script: ModelScript): Promise<FakeModelServ
         .code(status)
         .send({ error: { message: `fake failure ${status}`, type: "server_error", code: null } });
     }
-    const usage = answer.usage ?? { prompt_tokens: 100, completion_tokens: 50 };
+    if (answer.delayMs !== undefined) await new Promise((r) => setTimeout(r, answer.delayMs));
+    const usage =
+      answer.usage === null ? undefined : (answer.usage ?? { prompt_tokens: 100, completion_tokens: 50 });
+    const calls = (answer.tool_calls ?? []).map((c, i) => ({
+      id: c.id ?? `call_${requests.length}_${i}`,
+      type: "function",
+      function: {
+        name: c.name,
+        arguments: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments),
+      },
+    }));
     return {
       id: `chatcmpl-${requests.length}`,
       object: "chat.completion",
@@ -59,11 +80,18 @@ export async function startFakeModel(script: ModelScript): Promise<FakeModelServ
       choices: [
         {
           index: 0,
-          finish_reason: "stop",
-          message: { role: "assistant", content: answer.content ?? "", refusal: null },
+          finish_reason: calls.length > 0 ? "tool_calls" : "stop",
+          message: {
+            role: "assistant",
+            content: calls.length > 0 ? (answer.content ?? null) : (answer.content ?? ""),
+            refusal: null,
+            ...(calls.length > 0 ? { tool_calls: calls } : {}),
+          },
         },
       ],
-      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      ...(usage === undefined
+        ? {}
+        : { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
     };
   });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
