@@ -4,6 +4,7 @@
 // tests). Values are read per request through the one secrets provider (integrations/secrets/,
 // cached ≤ 60 s), so a rotation applies without a restart; where a value is verified, the current
 // and the previous one are accepted. Errors name the secret and how to set it, never a value.
+import { SOURCES, type Source } from "#core/contracts/sources.ts";
 import { GatewayError } from "#gateway/errors.ts";
 import { accepted, type SecretsSource } from "#integrations/secrets/source.ts";
 
@@ -37,9 +38,7 @@ export const GATEWAY_SECRET_SPECS = {
 export type GatewaySecretName = keyof typeof GATEWAY_SECRET_SPECS;
 export const GATEWAY_SECRET_NAMES = Object.keys(GATEWAY_SECRET_SPECS) as GatewaySecretName[];
 
-/** The webhook sources a deployment may enable (`PF_SOURCES`). */
-export const SOURCES = ["jira-webhook", "jira-automation", "github", "gitlab"] as const;
-export type Source = (typeof SOURCES)[number];
+export { SOURCES, type Source };
 
 /** Route and the secrets each source verifies with (GitLab's signing key only when referenced). */
 export const SOURCE_SPECS: Record<Source, { route: string; label: string; secrets: GatewaySecretName[] }> = {

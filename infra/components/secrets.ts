@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { Source } from "#core/contracts/sources.ts";
 
 /**
  * Every secret the factory reads. Entries are created empty: values are put out of band
@@ -40,12 +41,30 @@ export const SECRET_SPECS = {
 } as const;
 export type SecretId = keyof typeof SECRET_SPECS;
 
+/**
+ * The source a secret belongs to: created only when that source is enabled (stack config
+ * `sources`). Unlisted secrets (Jira API token, operator token, Slack) always exist.
+ */
+export const SECRET_SOURCE: Partial<Record<SecretId, readonly Source[]>> = {
+  "jira-webhook-secret": ["jira-webhook"],
+  "jira-automation-token": ["jira-automation"],
+  "github-webhook-secret": ["github"],
+  "github-token": ["github"],
+  "github-read-token": ["github"],
+  "gitlab-webhook-token": ["gitlab"],
+  "gitlab-token": ["gitlab"],
+  "gitlab-read-token": ["gitlab"],
+  "gitlab-signing-token": ["gitlab"],
+};
+
 export interface SecretsArgs {
   kmsKeyArn: pulumi.Input<string>;
   /** Secret name prefix, e.g. `pf/dev`. */
   prefix: string;
   recoveryWindowInDays: number;
   gitlabSigning: boolean;
+  /** Enabled webhook sources: a source's secrets exist only when it is enabled. */
+  sources: readonly Source[];
   /**
    * Model API-key secrets, named exactly as pf-policy-v1 names them (`models.*.api_key_secret`):
    * the agents resolve them by that name at runtime.
@@ -62,6 +81,8 @@ export class Secrets extends pulumi.ComponentResource {
     super("pf:secrets:Secrets", name, {}, opts);
     for (const [id, spec] of Object.entries(SECRET_SPECS) as [SecretId, (typeof SECRET_SPECS)[SecretId]][]) {
       if (id === "gitlab-signing-token" && !args.gitlabSigning) continue;
+      const owners = SECRET_SOURCE[id];
+      if (owners !== undefined && !owners.some((s) => args.sources.includes(s))) continue;
       this.secrets[id] = new aws.secretsmanager.Secret(
         `${name}-${id}`,
         {

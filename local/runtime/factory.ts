@@ -46,6 +46,7 @@ import { StartupError } from "./errors.ts";
 import { buildLocalGateway } from "./gateway-wiring.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
+import { startLocalSecretsManager } from "./secrets-manager/server.ts";
 import { loadLocalDefinition } from "./sfn/placeholders.ts";
 import { type LocalSfn, startLocalSfn } from "./sfn/server.ts";
 
@@ -232,7 +233,11 @@ export async function startFactory(
     await ensureLedgerTable(dynamo, config.ledgerTable);
     await ensureDedupeTable(dynamo, config.dedupeTable);
     await ensureBucket(s3, config.bucket);
-    log(`dynalite ${ddb.endpoint}, s3rver ${s3e.endpoint}`);
+    const secretsManager = await startEngine("local Secrets Manager", 0, () =>
+      startLocalSecretsManager({ file: join(dataPath(config.dataDir, "secretsmanager"), "secrets.json") }),
+    );
+    cleanup.push(() => secretsManager.close());
+    log(`dynalite ${ddb.endpoint}, s3rver ${s3e.endpoint}, secrets manager ${secretsManager.endpoint}`);
 
     // 3. The sample remote, the local Jira, and the policy routing LOCATE to the remote.
     const remote = await ensureSampleRemote(config.sampleRepoDir, dataPath(config.dataDir, "remotes"), {
@@ -346,6 +351,7 @@ export async function startFactory(
     const gatewayRuntime = await buildLocalGateway({
       engineEnv: childEnv,
       secrets,
+      secretsManagerEndpoint: secretsManager.endpoint,
       stateMachineArn: sfn.stateMachineArn,
       sfnEndpoint: sfn.endpoint,
       dataDir: config.dataDir,
@@ -374,6 +380,7 @@ export async function startFactory(
       sfn: sfn.endpoint,
       dynamodb: ddb.endpoint,
       s3: s3e.endpoint,
+      secrets_manager: secretsManager.endpoint,
       state_machine_arn: sfn.stateMachineArn,
       ledger_table: config.ledgerTable,
       dedupe_table: config.dedupeTable,

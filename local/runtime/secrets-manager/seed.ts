@@ -46,6 +46,13 @@ export async function putValue(client: SecretsManagerClient, id: string, value: 
   return true;
 }
 
+export interface SeedValue {
+  current: string;
+  previous?: string;
+  /** Only when the secret has no value yet (the local factory's secrets.json on a restart). */
+  ifUnset?: boolean;
+}
+
 /**
  * Seed each secret that has a value: previous first (it becomes AWSPREVIOUS), then current.
  * Secrets without a value are left out, so the gateway does not reference them.
@@ -53,21 +60,20 @@ export async function putValue(client: SecretsManagerClient, id: string, value: 
 export async function seedGatewaySecrets(
   client: SecretsManagerClient,
   prefix: string,
-  values: Partial<Record<GatewaySecretName, { current: string; previous?: string }>>,
+  values: Partial<Record<GatewaySecretName, SeedValue>>,
 ): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values) as [
-    GatewaySecretName,
-    { current: string; previous?: string },
-  ][]) {
+  for (const [name, value] of Object.entries(values) as [GatewaySecretName, SeedValue][]) {
     const id = secretName(prefix, name);
     await ensureSecret(client, id, `${name} of the Protocol Factory gateway`);
+    env[`${name}_SECRET_ID`] = id;
     const now = await currentValue(client, id);
+    // A value set since (`pf secrets set`, a rotation) is not undone by a restart.
+    if (value.ifUnset === true && now !== undefined) continue;
     if (value.previous !== undefined && now !== value.current && now !== value.previous) {
       await putValue(client, id, value.previous);
     }
     await putValue(client, id, value.current);
-    env[`${name}_SECRET_ID`] = id;
   }
   return env;
 }
