@@ -10,11 +10,10 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { Command } from "commander";
 import { GATEWAY_SECRET_SPECS, type GatewaySecretName } from "#gateway/secrets.ts";
-import { SECRET_SPECS, type SecretId } from "#infra/components/secrets.ts";
+import { SECRET_SPECS, type SecretId } from "#infra/secret-specs.ts";
 import { readEndpoints } from "#local/runtime/data-dir.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/runtime/engines.ts";
-import { LOCAL_SECRET_PREFIX } from "#local/runtime/gateway-wiring.ts";
-import { ensureSecret, putValue } from "#local/runtime/secrets-manager/seed.ts";
+import { ensureSecret, LOCAL_SECRET_PREFIX, putValue } from "#local/runtime/secrets-manager/seed.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 import type { CommandModule } from "./types.ts";
 

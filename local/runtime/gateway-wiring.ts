@@ -13,7 +13,7 @@ import { LOCAL_OPERATOR } from "../demo/demo-client.ts";
 import type { SecretName } from "./config.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./engines.ts";
 import type { FactorySecrets } from "./secrets.ts";
-import { type SeedValue, seedGatewaySecrets } from "./secrets-manager/seed.ts";
+import { LOCAL_SECRET_PREFIX, type SeedValue, seedGatewaySecrets } from "./secrets-manager/seed.ts";
 
 /** `<data dir>/roles.json` with the local operator as maintainer, unless the file exists. */
 export function seedLocalRoles(dataDir: string): string {
@@ -23,9 +23,6 @@ export function seedLocalRoles(dataDir: string): string {
   }
   return file;
 }
-
-/** The prefix of the local factory's secrets in its Secrets Manager endpoint. */
-export const LOCAL_SECRET_PREFIX = "pf/local";
 
 /**
  * The secrets file's values (and `<NAME>_PREVIOUS` from the environment) as Secrets Manager

@@ -12,6 +12,9 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { GATEWAY_SECRET_SPECS, type GatewaySecretName } from "#gateway/secrets.ts";
 
+/** The prefix of the local factory's secrets in its Secrets Manager endpoint. */
+export const LOCAL_SECRET_PREFIX = "pf/local";
+
 /** The Secrets Manager name of a gateway secret: `<prefix>/<key>` (`pf/<stack>/github-webhook-secret`). */
 export function secretName(prefix: string, name: GatewaySecretName): string {
   return `${prefix}/${GATEWAY_SECRET_SPECS[name].key}`;
