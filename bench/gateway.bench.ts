@@ -21,7 +21,9 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { buildApp } from "#gateway/app.ts";
 import { DynamoDedupeStore } from "#gateway/dedupe.ts";
+import { GatewaySecrets } from "#gateway/secrets.ts";
 import { createForgeResolver } from "#integrations/forge-for-repo.ts";
+import { envSource } from "#integrations/secrets/env-source.ts";
 import {
   ensureDedupeTable,
   ensureLedgerTable,
@@ -137,14 +139,12 @@ const policy = loadPolicyFile("policies/pf-policy-v1.json");
 /** The same gateway as production (`buildApp`), over the given SDK clients. */
 function gatewayOver(dynamo: DynamoDBClient, sfnClient: SFNClient, stateMachineArn: string) {
   return buildApp({
-    secrets: {
-      githubWebhook: [],
-      gitlabWebhook: [],
-      gitlabSigning: [],
-      jiraWebhook: [SECRET],
-      jiraAutomation: [],
-      operator: [],
-    },
+    secrets: new GatewaySecrets({
+      refs: { JIRA_WEBHOOK_SECRET: { kind: "env" } },
+      secretsManager: undefined,
+      env: envSource({ JIRA_WEBHOOK_SECRET: SECRET }),
+      sources: new Set(["jira-webhook"]),
+    }),
     policy,
     redactorFactory: createRedactor,
     sfn: { client: sfnClient, stateMachineArn },

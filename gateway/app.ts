@@ -24,14 +24,16 @@ import { gitlabRoutes } from "#gateway/routes/gitlab.ts";
 import { healthRoutes } from "#gateway/routes/health.ts";
 import { jiraRoutes } from "#gateway/routes/jira.ts";
 import { runRoutes } from "#gateway/routes/runs.ts";
+import type { GatewaySecrets } from "#gateway/secrets.ts";
 import { type RetryPolicy, SfnGateway } from "#gateway/start-execution.ts";
-import { createVerifiers, type GatewaySecrets } from "#gateway/verify/index.ts";
+import { createVerifiers } from "#gateway/verify/index.ts";
 import type { ForgeResolver } from "#integrations/forge-for-repo.ts";
 import type { JiraPort } from "#integrations/types.ts";
 import type { Policy } from "#policies/engine/index.ts";
 import type { RunLock } from "#storage/run-lock.ts";
 
 export interface GatewayOptions {
+  /** Run-time secrets and enabled sources (gateway/secrets.ts). */
   secrets: GatewaySecrets;
   policy: Policy;
   redactorFactory: RedactorFactory;
@@ -186,6 +188,7 @@ export async function buildApp(options: GatewayOptions): Promise<FastifyInstance
       redactor: redactorCache(policy, options.redactorFactory),
     },
     verifiers: createVerifiers(options.secrets, clock),
+    secrets: options.secrets,
     botLogins,
   });
   await app.register(healthRoutes);

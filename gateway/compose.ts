@@ -1,18 +1,27 @@
 // The one place the gateway's dependencies are assembled: from an environment map (the variables
 // of docs/gateway.md) to a ready Fastify app. gateway/main.ts (ECS) calls it with process.env, the
 // local factory with the local engines' endpoints and its secrets file, the tests with their
-// engines and forge fakes: what differs is endpoints and secret values, not the wiring.
+// engines and forge fakes: what differs is endpoints and secret values, not the wiring. Secrets are
+// read at run time: `<NAME>_SECRET_ID` from Secrets Manager (AWS_ENDPOINT_URL_SECRETS_MANAGER
+// locally), plain `<NAME>` values for dev (gateway/secrets.ts).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
 import { buildApp, type GatewayOptions } from "#gateway/app.ts";
 import { type GatewayConfig, loadConfig } from "#gateway/config.ts";
 import { type DedupeStore, type DynamoDedupeOptions, DynamoDedupeStore } from "#gateway/dedupe.ts";
-import { createForgeResolver, type ForgeConfigs } from "#integrations/forge-for-repo.ts";
+import { runtimeForge, runtimeJira } from "#gateway/runtime-credentials.ts";
+import { GatewaySecrets } from "#gateway/secrets.ts";
+import { createForgeResolver, type ForgeResolver } from "#integrations/forge-for-repo.ts";
+import { GitHubForge } from "#integrations/github.ts";
+import { GitLabForge } from "#integrations/gitlab.ts";
 import { JiraClient, jiraAuthFromSecret } from "#integrations/jira.ts";
-import type { JiraPort } from "#integrations/types.ts";
+import { envSource } from "#integrations/secrets/env-source.ts";
+import { secretsManagerSource } from "#integrations/secrets/secrets-manager-source.ts";
+import type { ForgePort, JiraPort } from "#integrations/types.ts";
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
 import { awsClientConfig } from "#storage/aws-config.ts";
@@ -37,7 +46,11 @@ export interface ComposeOptions {
    * Fault injection for tests (a replica that dies between two writes): wraps the dedupe store
    * built from the same options. Production never sets it.
    */
-  faults?: { dedupe?: (options: DynamoDedupeOptions) => DedupeStore };
+  faults?: {
+    dedupe?: (options: DynamoDedupeOptions) => DedupeStore;
+    /** Wraps the Secrets Manager client (throttling / 5xx injection). */
+    secretsManager?: (client: SecretsManagerClient) => SecretsManagerClient;
+  };
 }
 
 export interface ComposedGateway {
@@ -47,26 +60,33 @@ export interface ComposedGateway {
   close(): Promise<void>;
 }
 
-export function forgeConfigs(config: GatewayConfig): ForgeConfigs {
-  return {
-    ...(config.github === undefined
-      ? {}
-      : {
-          github: {
-            token: config.github.token,
-            ...(config.github.baseUrl === undefined ? {} : { baseUrl: config.github.baseUrl }),
-          },
-        }),
-    ...(config.gitlab === undefined
-      ? {}
-      : {
-          gitlab: {
-            token: config.gitlab.token,
-            ...(config.gitlab.host === undefined ? {} : { host: config.gitlab.host }),
-          },
-        }),
-    ...(config.localForgeDir === undefined ? {} : { local: { dataDir: config.localForgeDir } }),
-  };
+/**
+ * The forges the gateway replies, reads roles and sets statuses through: a provider whose token is
+ * referenced gets an adapter that reads the token at run time; the local forge serves file://.
+ */
+export function gatewayForges(config: GatewayConfig, secrets: GatewaySecrets): ForgeResolver {
+  const prebuilt: { github?: ForgePort; gitlab?: ForgePort } = {};
+  const githubUrl = config.github.baseUrl;
+  const gitlabHost = config.gitlab.host;
+  if (secrets.referenced("GITHUB_TOKEN")) {
+    prebuilt.github = runtimeForge(
+      secrets,
+      "GITHUB_TOKEN",
+      (token) => new GitHubForge({ token, ...(githubUrl === undefined ? {} : { baseUrl: githubUrl }) }),
+    );
+  }
+  if (secrets.referenced("GITLAB_TOKEN")) {
+    prebuilt.gitlab = runtimeForge(
+      secrets,
+      "GITLAB_TOKEN",
+      (token) => new GitLabForge({ token, ...(gitlabHost === undefined ? {} : { host: gitlabHost }) }),
+    );
+  }
+  return createForgeResolver(
+    config.localForgeDir === undefined ? {} : { local: { dataDir: config.localForgeDir } },
+    prebuilt,
+    gitlabHost === undefined ? {} : { gitlabHost },
+  );
 }
 
 /** Throws ConfigError / PolicyLoadError naming what is wrong; main.ts prints them and exits. */
@@ -82,15 +102,37 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
     bucket: config.evidenceBucket,
     ...(config.evidenceKmsKeyId === undefined ? {} : { kmsKeyId: config.evidenceKmsKeyId }),
   });
+  const refs = Object.values(config.secretRefs);
+  const sm = refs.some((r) => r.kind === "secrets-manager")
+    ? new SecretsManagerClient({ ...awsClientConfig(env, "SECRETS_MANAGER"), maxAttempts: 3 })
+    : undefined;
+  const secrets = new GatewaySecrets({
+    refs: config.secretRefs,
+    secretsManager:
+      sm === undefined
+        ? undefined
+        : secretsManagerSource({
+            client: options.faults?.secretsManager?.(sm) ?? sm,
+            maxAgeSeconds: config.secretsMaxAgeSeconds,
+          }),
+    env: envSource(env),
+    sources: new Set(config.sources),
+  });
+  const jiraSite = config.jira;
+  // Without a value for JIRA_API_TOKEN a comment-started run is refused ("the issue's risk cannot
+  // be read"), never started on a default risk.
   const jira =
     options.jira ??
-    (config.jira === undefined
+    (jiraSite === undefined
       ? undefined
-      : new JiraClient({ baseUrl: config.jira.baseUrl, auth: jiraAuthFromSecret(config.jira.token) }));
+      : runtimeJira(
+          secrets,
+          (token) => new JiraClient({ baseUrl: jiraSite.baseUrl, auth: jiraAuthFromSecret(token) }),
+        ));
   const runtime = options.runtime ?? {};
   const dedupeFactory = options.faults?.dedupe ?? ((o: DynamoDedupeOptions) => new DynamoDedupeStore(o));
   const app = await buildApp({
-    secrets: config.secrets,
+    secrets,
     policy,
     redactorFactory: createRedactor,
     sfn: {
@@ -106,7 +148,7 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
     }),
     ledger: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence }),
     evidence,
-    forges: createForgeResolver(forgeConfigs(config)),
+    forges: gatewayForges(config, secrets),
     ...(jira === undefined ? {} : { jira }),
     botLogins: config.botLogins,
     logger: {
@@ -127,6 +169,7 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
       sfnClient.destroy();
       dynamo.destroy();
       s3.destroy();
+      sm?.destroy();
     },
   };
 }

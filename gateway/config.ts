@@ -1,7 +1,13 @@
 // Gateway configuration from the environment (DESIGN.md §5 names are a contract). Every problem is
 // reported at once, each naming its variable, and stops start-up.
 import { z } from "zod";
-import type { GatewaySecrets } from "#gateway/verify/index.ts";
+import {
+  GATEWAY_SECRET_NAMES,
+  type GatewaySecretName,
+  type SecretRef,
+  SOURCES,
+  type Source,
+} from "#gateway/secrets.ts";
 import { DEFAULT_POLICY_PATH } from "#policies/engine/index.ts";
 
 export class ConfigError extends Error {
@@ -15,6 +21,17 @@ export class ConfigError extends Error {
 
 const secret = z.string().min(16, { message: "must be at least 16 characters" }).optional();
 const optionalText = z.string().min(1).optional();
+/** A Secrets Manager secret name or ARN (`<NAME>_SECRET_ID`): the value is read at run time. */
+const secretId = z
+  .string()
+  .regex(/^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/, {
+    message: "must be a Secrets Manager secret name or ARN",
+  })
+  .optional();
+const secretIds = Object.fromEntries(GATEWAY_SECRET_NAMES.map((n) => [`${n}_SECRET_ID`, secretId])) as Record<
+  `${GatewaySecretName}_SECRET_ID`,
+  typeof secretId
+>;
 const commaList = z
   .string()
   .optional()
@@ -65,9 +82,41 @@ const Env = z.object({
     .string()
     .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, { message: "must be whsec_<base64 key>" })
     .optional(),
-  OPERATOR_TOKEN: z.string({ message: "is required" }).min(16, { message: "must be at least 16 characters" }),
+  OPERATOR_TOKEN: secret,
   OPERATOR_TOKEN_PREVIOUS: secret,
-  /** Forge tokens for command replies and head-commit reads (Secrets Manager → env in ECS). */
+  ...secretIds,
+  /** How long a secret read from Secrets Manager is reused (0-60 s; a rotation applies within it). */
+  SECRETS_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60, { message: "must be 0-60 seconds" })
+    .default(60),
+  /**
+   * Enabled webhook sources (jira-webhook, jira-automation, github, gitlab); default all. A
+   * disabled source's route answers 404 and needs no secret.
+   */
+  PF_SOURCES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return [...SOURCES];
+      if (v.trim() === "none") return [];
+      const list = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      for (const s of list) {
+        if (!(SOURCES as readonly string[]).includes(s)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `"${s.slice(0, 32)}" is not a source: use a comma list of ${SOURCES.join(", ")} (or "none")`,
+          });
+        }
+      }
+      return list.filter((s): s is Source => (SOURCES as readonly string[]).includes(s));
+    }),
+  /** Forge tokens for command replies and head-commit reads (plain values; or *_SECRET_ID). */
   GITHUB_TOKEN: optionalText,
   GITHUB_API_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
   GITLAB_TOKEN: optionalText,
@@ -104,27 +153,21 @@ const Env = z.object({
 /** Cross-variable rules, checked on presence so they are reported alongside the per-field ones. */
 function crossProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  if (env.JIRA_WEBHOOK_SECRET === undefined && env.JIRA_AUTOMATION_TOKEN === undefined) {
+  const referenced = (n: string) => env[n] !== undefined || env[`${n}_SECRET_ID`] !== undefined;
+  if (referenced("JIRA_API_TOKEN") && env.JIRA_BASE_URL === undefined) {
     problems.push(
-      "JIRA_WEBHOOK_SECRET: set JIRA_WEBHOOK_SECRET and/or JIRA_AUTOMATION_TOKEN: without them no Jira delivery can be verified",
+      "JIRA_BASE_URL: is required with JIRA_API_TOKEN / JIRA_API_TOKEN_SECRET_ID (comment-started runs read the issue's risk from Jira)",
     );
   }
-  if ((env.JIRA_BASE_URL === undefined) !== (env.JIRA_API_TOKEN === undefined)) {
-    problems.push(
-      `${env.JIRA_BASE_URL === undefined ? "JIRA_BASE_URL" : "JIRA_API_TOKEN"}: set JIRA_BASE_URL and JIRA_API_TOKEN together (comment-started runs read the issue's risk from Jira)`,
-    );
-  }
-  if (env.GITLAB_SIGNING_TOKEN !== undefined && env.GITLAB_WEBHOOK_TOKEN === undefined) {
+  if (env.GITLAB_SIGNING_TOKEN !== undefined && !referenced("GITLAB_WEBHOOK_TOKEN")) {
     problems.push("GITLAB_WEBHOOK_TOKEN: is required when GITLAB_SIGNING_TOKEN is set");
   }
-  for (const name of [
-    "JIRA_WEBHOOK_SECRET",
-    "JIRA_AUTOMATION_TOKEN",
-    "GITHUB_WEBHOOK_SECRET",
-    "GITLAB_WEBHOOK_TOKEN",
-    "GITLAB_SIGNING_TOKEN",
-    "OPERATOR_TOKEN",
-  ]) {
+  for (const name of GATEWAY_SECRET_NAMES) {
+    if (env[name] !== undefined && env[`${name}_SECRET_ID`] !== undefined) {
+      problems.push(
+        `${name}_SECRET_ID: set either ${name} (a plain value) or ${name}_SECRET_ID (read from Secrets Manager), not both`,
+      );
+    }
     if (env[`${name}_PREVIOUS`] !== undefined && env[name] === undefined) {
       problems.push(`${name}_PREVIOUS: is only valid together with ${name}`);
     }
@@ -142,10 +185,15 @@ export interface GatewayConfig {
   dedupeTable: string;
   evidenceBucket: string;
   evidenceKmsKeyId: string | undefined;
-  secrets: GatewaySecrets;
-  github: { token: string; baseUrl: string | undefined } | undefined;
-  gitlab: { token: string; host: string | undefined } | undefined;
-  jira: { baseUrl: string; token: string } | undefined;
+  /** Where each referenced secret's value comes from; read at run time (gateway/secrets.ts). */
+  secretRefs: Partial<Record<GatewaySecretName, SecretRef>>;
+  secretsMaxAgeSeconds: number;
+  /** Enabled webhook sources. */
+  sources: Source[];
+  github: { baseUrl: string | undefined };
+  gitlab: { host: string | undefined };
+  /** Jira for comment-started runs; the token (JIRA_API_TOKEN) may still have no value. */
+  jira: { baseUrl: string } | undefined;
   localForgeDir: string | undefined;
   botLogins: string[];
   logLevel: string;
@@ -154,8 +202,14 @@ export interface GatewayConfig {
   trustProxy: number;
 }
 
-function pair(current: string | undefined, previous: string | undefined): string[] {
-  return [current, previous].filter((s): s is string => s !== undefined);
+function secretRefs(env: Record<string, string | undefined>): GatewayConfig["secretRefs"] {
+  const refs: GatewayConfig["secretRefs"] = {};
+  for (const name of GATEWAY_SECRET_NAMES) {
+    const id = env[`${name}_SECRET_ID`];
+    if (id !== undefined) refs[name] = { kind: "secrets-manager", id };
+    else if (env[name] !== undefined) refs[name] = { kind: "env" };
+  }
+  return refs;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): GatewayConfig {
@@ -178,20 +232,12 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
     dedupeTable: e.DEDUPE_TABLE ?? `${e.LEDGER_TABLE}-dedupe`,
     evidenceBucket: e.EVIDENCE_BUCKET,
     evidenceKmsKeyId: e.EVIDENCE_KMS_KEY_ID,
-    secrets: {
-      jiraWebhook: pair(e.JIRA_WEBHOOK_SECRET, e.JIRA_WEBHOOK_SECRET_PREVIOUS),
-      jiraAutomation: pair(e.JIRA_AUTOMATION_TOKEN, e.JIRA_AUTOMATION_TOKEN_PREVIOUS),
-      githubWebhook: pair(e.GITHUB_WEBHOOK_SECRET, e.GITHUB_WEBHOOK_SECRET_PREVIOUS),
-      gitlabWebhook: pair(e.GITLAB_WEBHOOK_TOKEN, e.GITLAB_WEBHOOK_TOKEN_PREVIOUS),
-      gitlabSigning: pair(e.GITLAB_SIGNING_TOKEN, e.GITLAB_SIGNING_TOKEN_PREVIOUS),
-      operator: pair(e.OPERATOR_TOKEN, e.OPERATOR_TOKEN_PREVIOUS),
-    },
-    github: e.GITHUB_TOKEN === undefined ? undefined : { token: e.GITHUB_TOKEN, baseUrl: e.GITHUB_API_URL },
-    gitlab: e.GITLAB_TOKEN === undefined ? undefined : { token: e.GITLAB_TOKEN, host: e.GITLAB_URL },
-    jira:
-      e.JIRA_BASE_URL === undefined || e.JIRA_API_TOKEN === undefined
-        ? undefined
-        : { baseUrl: e.JIRA_BASE_URL, token: e.JIRA_API_TOKEN },
+    secretRefs: secretRefs(cleaned),
+    secretsMaxAgeSeconds: e.SECRETS_MAX_AGE_SECONDS,
+    sources: e.PF_SOURCES,
+    github: { baseUrl: e.GITHUB_API_URL },
+    gitlab: { host: e.GITLAB_URL },
+    jira: e.JIRA_BASE_URL === undefined ? undefined : { baseUrl: e.JIRA_BASE_URL },
     localForgeDir: e.LOCAL_FORGE_DIR,
     botLogins: e.FACTORY_BOT_LOGINS,
     logLevel: e.LOG_LEVEL,

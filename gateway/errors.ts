@@ -13,6 +13,8 @@ export const GATEWAY_ERRORS = {
   stale_signature: 401,
   unauthorized: 401,
   not_found: 404,
+  /** The webhook source is not enabled on this gateway (PF_SOURCES). */
+  source_disabled: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -20,6 +22,8 @@ export const GATEWAY_ERRORS = {
   start_failed: 502,
   upstream_error: 502,
   dependency_unavailable: 503,
+  /** The source is enabled but a secret it verifies with has no value yet. */
+  source_not_configured: 503,
 } as const;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;

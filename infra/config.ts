@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SOURCES } from "#core/contracts/sources.ts";
 import { ValidationError } from "#core/errors.ts";
 import { zodIssues } from "#core/validation.ts";
 
@@ -111,6 +112,15 @@ export const StackConfig = z
     agentMemory: z.number().int().default(4096),
     lambdaMemoryMb: z.number().int().min(128).max(10240).default(512),
     lambdaTimeoutSeconds: z.number().int().min(1).max(900).default(120),
+    /**
+     * Enabled webhook sources (jira-webhook, jira-automation, github, gitlab): only their secrets
+     * are created, the gateway answers 404 on the others (PF_SOURCES). A forge's tokens come with
+     * its source (approvals and commands arrive through its webhook).
+     */
+    sources: z
+      .array(z.enum(SOURCES, { error: `must be one of ${SOURCES.join(", ")}` }))
+      .refine((l) => new Set(l).size === l.length, { message: "lists a source twice" })
+      .default([...SOURCES]),
     /** Create the GitLab Standard-Webhooks signing secret and pass it to the gateway. */
     gitlabSigning: z.boolean().default(false),
     alarmEmails: z.array(z.email("must be an e-mail address")).default([]),
@@ -180,6 +190,7 @@ const NON_STRING_KEYS = new Set<string>([
   "lambdaMemoryMb",
   "lambdaTimeoutSeconds",
   "gitlabSigning",
+  "sources",
   "alarmEmails",
 ]);
 

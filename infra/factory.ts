@@ -86,6 +86,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     prefix: `pf/${deps.stack}`,
     recoveryWindowInDays: isDev ? 7 : 30,
     gitlabSigning: config.gitlabSigning,
+    sources: config.sources,
     modelSecretNames: deps.modelSecretNames,
     tags,
   });
@@ -202,6 +203,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     deletionProtection: config.deletionProtection,
     factoryPolicyPath: FACTORY_POLICY_PATH,
     jiraBaseUrl: config.jiraBaseUrl,
+    sources: config.sources,
     tags,
   });
 

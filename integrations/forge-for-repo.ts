@@ -43,10 +43,15 @@ export interface ForgeResolver {
   projectOf(repo: Pick<Repo, "name" | "provider" | "url">): string;
 }
 
-/** Build a resolver; pre-built ports (tests, local factory) may be passed instead of configs. */
+/**
+ * Build a resolver; pre-built ports (tests, local factory, the gateway's run-time-token adapters)
+ * may be passed instead of configs. `gitlabHost` names a self-managed GitLab's base URL when its
+ * port is pre-built (projectOf strips a relative root with it).
+ */
 export function createForgeResolver(
   configs: ForgeConfigs,
   prebuilt: Partial<Record<ForgeKind, ForgePort>> = {},
+  options: { gitlabHost?: string } = {},
 ): ForgeResolver {
   const cache = new Map<ForgeKind, ForgePort>(Object.entries(prebuilt) as Array<[ForgeKind, ForgePort]>);
   const hasLocal = configs.local !== undefined || prebuilt.local !== undefined;
@@ -85,7 +90,7 @@ export function createForgeResolver(
         const c = githubCoords(repo.url);
         return `${c.owner}/${c.repo}`;
       }
-      return gitlabProject(repo.url, configs.gitlab?.host).path;
+      return gitlabProject(repo.url, configs.gitlab?.host ?? options.gitlabHost).path;
     },
   };
 }

@@ -2,6 +2,7 @@
 // bundled CLI in dist/cli contains them; add yours with one import and one entry.
 import { factoryCommands } from "./factory.ts";
 import { ledgerCommands } from "./ledger.ts";
+import { secretsCommands } from "./secrets.ts";
 import type { CommandModule } from "./types.ts";
 
-export const COMMAND_MODULES: readonly CommandModule[] = [ledgerCommands, factoryCommands];
+export const COMMAND_MODULES: readonly CommandModule[] = [ledgerCommands, factoryCommands, secretsCommands];

@@ -4,10 +4,12 @@
 // connection is closed after the answer, so the unread rest of the upload is not drained either.
 import type { FastifyReply, FastifyRequest } from "fastify";
 
-export function authenticateHeadersFirst(check: (headers: FastifyRequest["headers"]) => void) {
+export function authenticateHeadersFirst(
+  check: (headers: FastifyRequest["headers"]) => Promise<void> | void,
+) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     try {
-      check(request.headers);
+      await check(request.headers);
     } catch (err) {
       void reply.header("connection", "close");
       throw err;

@@ -103,7 +103,7 @@ export async function gitlabRoutes(app: FastifyInstance) {
   app.post("/webhooks/gitlab", route, async (request, reply) => {
     const raw = requireRaw(request.body);
     const h = request.headers;
-    const signedId = app.verifiers.gitlab(raw, gitlabAuthHeaders(h));
+    const signedId = await app.verifiers.gitlab(raw, gitlabAuthHeaders(h));
     const event = header(h, "x-gitlab-event");
     if (event === undefined) throw new GatewayError("missing_header", "X-Gitlab-Event header is required");
     if (!KNOWN_EVENTS.has(event)) {

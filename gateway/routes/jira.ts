@@ -24,7 +24,7 @@ export async function jiraRoutes(app: FastifyInstance) {
   };
   app.post("/webhooks/jira", route, async (request, reply) => {
     const raw = requireRaw(request.body);
-    const auth = app.verifiers.jira(raw, jiraAuthHeaders(request.headers));
+    const auth = await app.verifiers.jira(raw, jiraAuthHeaders(request.headers));
     const body = parseJsonBody(raw);
     const signed = auth === "signature";
     if (signed) {

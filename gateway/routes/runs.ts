@@ -10,7 +10,7 @@ export async function runRoutes(app: FastifyInstance) {
     const token = auth?.startsWith("Bearer ") ? auth.slice("Bearer ".length) : undefined;
     if (token === undefined)
       throw new GatewayError("unauthorized", "Authorization: Bearer <OPERATOR_TOKEN> is required");
-    if (!app.verifiers.operator(token))
+    if (!(await app.verifiers.operator(token)))
       throw new GatewayError("unauthorized", "the operator token is not valid");
     const { runId } = request.params;
     if (!isRunId(runId)) {

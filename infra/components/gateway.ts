@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import type { Source } from "#core/contracts/sources.ts";
 import { containerDefinitions, executionRole } from "#infra/ecs.ts";
 import {
   EVIDENCE_READ_ACTIONS,
@@ -19,6 +20,9 @@ export const GATEWAY_CONTAINER_NAME = "gateway";
 export const WEBHOOK_SOURCES = ["jira", "github", "gitlab"] as const;
 
 /**
+ * Read by the gateway at run time (never injected by ECS): the task env names each secret's ARN
+ * (`<NAME>_SECRET_ID`) and the task role may read exactly these, so a rotation needs no restart
+ * and a secret without a value only makes its source answer 503 `source_not_configured`.
  * Webhook verification secrets plus forge tokens (replies, repository roles, gates statuses) and
  * the Jira token comment-started runs read the issue's risk with.
  */
@@ -63,6 +67,8 @@ export interface GatewayArgs {
   factoryPolicyPath: string;
   /** Jira site for comment-started runs (with the `jira-api-token` secret). */
   jiraBaseUrl: string;
+  /** Enabled webhook sources (PF_SOURCES). */
+  sources: readonly Source[];
   tags: Record<string, string>;
 }
 
@@ -95,7 +101,8 @@ export class Gateway extends pulumi.ComponentResource {
         accountId: args.accountId,
         image: args.image,
         logGroupArn: logGroup.arn,
-        secretArns: secretIds.map((id) => args.secrets.get(id).arn),
+        // Nothing injected at start: the gateway reads its secrets itself (task role below).
+        secretArns: [],
         kmsKeyArn: args.kmsKeyArn,
         tags: args.tags,
       },
@@ -147,6 +154,16 @@ export class Gateway extends pulumi.ComponentResource {
             Resource: [pulumi.interpolate`${args.bucket.arn}/*`],
           },
           { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
+          ...(secretIds.length === 0
+            ? []
+            : [
+                {
+                  Sid: "ReadOwnSecrets",
+                  Effect: "Allow" as const,
+                  Action: ["secretsmanager:GetSecretValue"],
+                  Resource: secretIds.map((id) => args.secrets.get(id).arn),
+                },
+              ]),
         ]),
       },
       child,
@@ -178,13 +195,15 @@ export class Gateway extends pulumi.ComponentResource {
             FACTORY_POLICY: args.factoryPolicyPath,
             AWS_REGION: args.region,
             ...(secretIds.includes("jira-api-token") ? { JIRA_BASE_URL: args.jiraBaseUrl } : {}),
+            PF_SOURCES: args.sources.length === 0 ? "none" : args.sources.join(","),
+            ...Object.fromEntries(
+              secretIds.map((id) => [`${SECRET_SPECS[id].env}_SECRET_ID`, args.secrets.get(id).arn]),
+            ),
             // One hop (the ALB): the client address is the entry the ALB appended to
             // X-Forwarded-For, not one the client wrote (rate limiting, logs).
             TRUST_PROXY: "1",
           },
-          secrets: Object.fromEntries(
-            secretIds.map((id) => [SECRET_SPECS[id].env, args.secrets.get(id).arn]),
-          ),
+          secrets: {},
           logGroupName: logGroup.name,
           region: args.region,
           streamPrefix: "gateway",

@@ -1,44 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { Source } from "#core/contracts/sources.ts";
+import { SECRET_SOURCE, SECRET_SPECS, type SecretId } from "#infra/secret-specs.ts";
 
-/**
- * Every secret the factory reads. Entries are created empty: values are put out of band
- * (`aws secretsmanager put-secret-value`, see docs/deploy.md) so they never pass through code,
- * stack files or Pulumi state. `env` is the variable name the consumer sees.
- */
-export const SECRET_SPECS = {
-  "jira-api-token": { env: "JIRA_API_TOKEN", description: "Jira API token (email:token) for reading issues" },
-  "jira-webhook-secret": { env: "JIRA_WEBHOOK_SECRET", description: "Jira admin webhook HMAC secret" },
-  "jira-automation-token": {
-    env: "JIRA_AUTOMATION_TOKEN",
-    description: "Bearer token Jira Automation 'Send web request' presents",
-  },
-  "github-token": {
-    env: "GITHUB_TOKEN",
-    description: "GitHub token: branches, draft PRs, comments (no merge)",
-  },
-  "github-read-token": {
-    env: "GITHUB_READ_TOKEN",
-    description: "GitHub token, contents:read only: the planner reads repositories (never pushes)",
-  },
-  "github-webhook-secret": { env: "GITHUB_WEBHOOK_SECRET", description: "GitHub webhook secret" },
-  "gitlab-token": { env: "GITLAB_TOKEN", description: "GitLab token: branches, draft MRs, notes (no merge)" },
-  "gitlab-read-token": {
-    env: "GITLAB_READ_TOKEN",
-    description: "GitLab token, read_repository only: the planner reads repositories (never pushes)",
-  },
-  "gitlab-webhook-token": { env: "GITLAB_WEBHOOK_TOKEN", description: "GitLab webhook secret token" },
-  "gitlab-signing-token": {
-    env: "GITLAB_SIGNING_TOKEN",
-    description: "GitLab Standard-Webhooks signing token (only with gitlabSigning)",
-  },
-  "operator-token": { env: "OPERATOR_TOKEN", description: "Bearer token for GET /runs/:runId" },
-  "slack-webhook-url": {
-    env: "SLACK_WEBHOOK_URL",
-    description: "Slack incoming-webhook URL for approver notices",
-  },
-} as const;
-export type SecretId = keyof typeof SECRET_SPECS;
+export { SECRET_SOURCE, SECRET_SPECS, type SecretId } from "#infra/secret-specs.ts";
 
 export interface SecretsArgs {
   kmsKeyArn: pulumi.Input<string>;
@@ -46,6 +11,8 @@ export interface SecretsArgs {
   prefix: string;
   recoveryWindowInDays: number;
   gitlabSigning: boolean;
+  /** Enabled webhook sources: a source's secrets exist only when it is enabled. */
+  sources: readonly Source[];
   /**
    * Model API-key secrets, named exactly as pf-policy-v1 names them (`models.*.api_key_secret`):
    * the agents resolve them by that name at runtime.
@@ -62,6 +29,8 @@ export class Secrets extends pulumi.ComponentResource {
     super("pf:secrets:Secrets", name, {}, opts);
     for (const [id, spec] of Object.entries(SECRET_SPECS) as [SecretId, (typeof SECRET_SPECS)[SecretId]][]) {
       if (id === "gitlab-signing-token" && !args.gitlabSigning) continue;
+      const owners = SECRET_SOURCE[id];
+      if (owners !== undefined && !owners.some((s) => args.sources.includes(s))) continue;
       this.secrets[id] = new aws.secretsmanager.Secret(
         `${name}-${id}`,
         {

@@ -9,6 +9,7 @@ export const DATA_LAYOUT = {
   dynamodb: "dynamodb",
   s3: "s3",
   sfn: "sfn",
+  secretsmanager: "secretsmanager",
   remotes: "remotes",
   work: "work",
   logs: "logs",
@@ -25,7 +26,7 @@ export function dataPath(dataDir: string, entry: keyof typeof DATA_LAYOUT): stri
 export function prepareDataDir(dataDir: string): void {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    for (const sub of ["dynamodb", "s3", "sfn", "remotes", "work", "logs"] as const) {
+    for (const sub of ["dynamodb", "s3", "sfn", "secretsmanager", "remotes", "work", "logs"] as const) {
       mkdirSync(dataPath(dataDir, sub), { recursive: true });
     }
     accessSync(dataDir, constants.W_OK | constants.R_OK);
@@ -98,6 +99,8 @@ export const Endpoints = z.strictObject({
   sfn: z.string(),
   dynamodb: z.string(),
   s3: z.string(),
+  /** The local Secrets Manager endpoint (`pf secrets set` / `status`). */
+  secrets_manager: z.string().optional(),
   state_machine_arn: z.string(),
   ledger_table: z.string(),
   dedupe_table: z.string(),

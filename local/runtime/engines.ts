@@ -10,6 +10,7 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
@@ -74,6 +75,11 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 3,
   });
+}
+
+/** A Secrets Manager client of the local endpoint (local/runtime/secrets-manager/server.ts). */
+export function localSecretsManagerClient(endpoint: string): SecretsManagerClient {
+  return new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
 /** A Step Functions client of the local endpoint (local/runtime/sfn/server.ts). */

@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { SendTaskFailureCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import type { FastifyInstance } from "fastify";
 import { modelKeySecretNames } from "#agents/models/secrets.ts";
+import { lambdaSecrets } from "#handlers/compose.ts";
 import * as ReleaseRunLock from "#handlers/lambda/ReleaseRunLock.ts";
-import { envSource } from "#integrations/secrets/env-source.ts";
 import type { Policy } from "#policies/engine/index.ts";
 import { seedLocalJira, startLocalJira } from "../fakes/local-jira.ts";
 import { startLocalSlack } from "../fakes/local-slack.ts";
@@ -34,6 +34,7 @@ import {
   LOCAL_REGION,
   localDynamoClient,
   localS3Client,
+  localSecretsManagerClient,
   localSfnClient,
   type RunningEngine,
   S3RVER_CREDENTIALS,
@@ -45,6 +46,8 @@ import { buildLocalGateway } from "./gateway-wiring.ts";
 import { composeLocalTasks } from "./lambdas.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
+import { ensureSecret, putValue } from "./secrets-manager/seed.ts";
+import { startLocalSecretsManager } from "./secrets-manager/server.ts";
 import { loadLocalDefinition, localStateMachineArn } from "./sfn/placeholders.ts";
 import { type LocalSfn, startLocalSfn } from "./sfn/server.ts";
 
@@ -87,7 +90,10 @@ export interface StartFactoryOptions {
 }
 
 /** Ids of the local tasks' secrets in the local secrets source (names, as locally everywhere). */
-const LOCAL_SECRET_IDS = { jira: "LOCAL_JIRA_API_TOKEN", slack: "LOCAL_SLACK_WEBHOOK_URL" } as const;
+const LOCAL_SECRET_IDS = {
+  jira: "pf/local/lambda/jira-api-token",
+  slack: "pf/local/lambda/slack-webhook-url",
+} as const;
 
 /** LOG_LEVEL (pino's names) as Powertools names it. */
 const POWERTOOLS_LEVEL: Record<FactoryConfig["logLevel"], string> = {
@@ -245,7 +251,11 @@ export async function startFactory(
     await ensureLedgerTable(dynamo, config.ledgerTable);
     await ensureDedupeTable(dynamo, config.dedupeTable);
     await ensureBucket(s3, config.bucket);
-    log(`dynalite ${ddb.endpoint}, s3rver ${s3e.endpoint}`);
+    const secretsManager = await startEngine("local Secrets Manager", 0, () =>
+      startLocalSecretsManager({ file: join(dataPath(config.dataDir, "secretsmanager"), "secrets.json") }),
+    );
+    cleanup.push(() => secretsManager.close());
+    log(`dynalite ${ddb.endpoint}, s3rver ${s3e.endpoint}, secrets manager ${secretsManager.endpoint}`);
 
     // 3. The sample remote, the local Jira, and the policy routing LOCATE to the remote.
     const remote = await ensureSampleRemote(config.sampleRepoDir, dataPath(config.dataDir, "remotes"), {
@@ -315,17 +325,28 @@ export async function startFactory(
     cleanup.push(() => jira.close());
     const slack = await startLocalSlack({ file: join(config.dataDir, "notifications.jsonl") });
     cleanup.push(() => slack.close());
-    const localSecrets = { [LOCAL_SECRET_IDS.jira]: jiraToken, [LOCAL_SECRET_IDS.slack]: slack.webhookUrl };
-    const tasks = composeLocalTasks(
-      {
-        ...childEnv,
-        JIRA_BASE_URL: jira.url,
-        JIRA_API_TOKEN_SECRET_ARN: LOCAL_SECRET_IDS.jira,
-        SLACK_WEBHOOK_URL_SECRET_ARN: LOCAL_SECRET_IDS.slack,
-        POWERTOOLS_LOG_LEVEL: POWERTOOLS_LEVEL[config.logLevel],
-      },
-      { secrets: envSource(localSecrets) },
-    );
+    // The tasks read them from the local Secrets Manager endpoint, as the Lambdas read AWS's.
+    const seeder = localSecretsManagerClient(secretsManager.endpoint);
+    try {
+      for (const [id, value] of [
+        [LOCAL_SECRET_IDS.jira, jiraToken],
+        [LOCAL_SECRET_IDS.slack, slack.webhookUrl],
+      ] as const) {
+        await ensureSecret(seeder, id, "local factory: a Lambda task's secret");
+        await putValue(seeder, id, value);
+      }
+    } finally {
+      seeder.destroy();
+    }
+    const taskEnv = {
+      ...childEnv,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      JIRA_BASE_URL: jira.url,
+      JIRA_API_TOKEN_SECRET_ARN: LOCAL_SECRET_IDS.jira,
+      SLACK_WEBHOOK_URL_SECRET_ARN: LOCAL_SECRET_IDS.slack,
+      POWERTOOLS_LOG_LEVEL: POWERTOOLS_LEVEL[config.logLevel],
+    };
+    const tasks = composeLocalTasks(taskEnv, { secrets: lambdaSecrets(taskEnv) });
     cleanup.push(() => tasks.close());
     const lambdas = tasks.lambdas;
     // The run lock's release through its Lambda entry's composition, as EventBridge invokes it.
@@ -359,6 +380,7 @@ export async function startFactory(
     const gatewayRuntime = await buildLocalGateway({
       engineEnv: childEnv,
       secrets,
+      secretsManagerEndpoint: secretsManager.endpoint,
       stateMachineArn: sfn.stateMachineArn,
       sfnEndpoint: sfn.endpoint,
       dataDir: config.dataDir,
@@ -387,6 +409,7 @@ export async function startFactory(
       sfn: sfn.endpoint,
       dynamodb: ddb.endpoint,
       s3: s3e.endpoint,
+      secrets_manager: secretsManager.endpoint,
       state_machine_arn: sfn.stateMachineArn,
       ledger_table: config.ledgerTable,
       dedupe_table: config.dedupeTable,

@@ -4,12 +4,19 @@
 import { resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
 import { Arn, BucketName, type Env, PathValue, parseEnv, TableName } from "#core/config.ts";
 import { ConfigError } from "#core/errors.ts";
 import { readEndpoints } from "#local/runtime/data-dir.ts";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/runtime/engines.ts";
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localSecretsManagerClient,
+  S3RVER_CREDENTIALS,
+} from "#local/runtime/engines.ts";
+import { LOCAL_SECRET_PREFIX } from "#local/runtime/secrets-manager/seed.ts";
 import { awsClientConfig } from "#storage/aws-config.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
@@ -124,4 +131,32 @@ export function openLedger(env: Env, withEvidence: boolean): DynamoLedger {
         })
       : undefined;
   return new DynamoLedger({ client: dynamo, tableName: cfg.LEDGER_TABLE, ...(evidence ? { evidence } : {}) });
+}
+
+/** Where `pf secrets` reads and writes: the local factory's Secrets Manager endpoint, or AWS. */
+export interface SecretsTarget {
+  client: SecretsManagerClient;
+  prefix: string;
+  mode: "local" | "aws";
+}
+
+export function resolveSecretsTarget(env: NodeJS.ProcessEnv, prefix: string | undefined): SecretsTarget {
+  const local = readEndpoints(env.FACTORY_DATA_DIR ?? ".factory");
+  if (prefix === undefined && local?.secrets_manager !== undefined) {
+    return {
+      mode: "local",
+      prefix: LOCAL_SECRET_PREFIX,
+      client: localSecretsManagerClient(local.secrets_manager),
+    };
+  }
+  if (prefix === undefined) {
+    throw new CliError(
+      "no local factory runs on FACTORY_DATA_DIR: start it (`npm start`), or pass --prefix pf/<stack> to use AWS Secrets Manager",
+      EXIT.USAGE,
+    );
+  }
+  if (!/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(prefix)) {
+    throw new CliError("--prefix must be a Secrets Manager name prefix such as pf/prod", EXIT.USAGE);
+  }
+  return { mode: "aws", prefix: prefix.replace(/\/+$/, ""), client: new SecretsManagerClient({}) };
 }

@@ -329,20 +329,28 @@ t.test("GitLab Standard Webhooks signature when a signing token is configured", 
 });
 
 t.test("JIRA_AUTOMATION_TOKEN unset: bearer requests are refused", async (t) => {
+  // Enabled (the default) but without a value: 503 naming the secret, whatever the bearer says.
   const h = await makeHarness(t, {}, { env: { JIRA_AUTOMATION_TOKEN: undefined } });
-  const res = await h.app.inject({
+  for (const token of ["", "x", SECRETS.jiraAutomation]) {
+    const res = await h.app.inject({
+      method: "POST",
+      url: "/webhooks/jira",
+      headers: automationHeaders(token),
+      payload: jiraBody,
+    });
+    t.equal(res.statusCode, 503, `bearer ${JSON.stringify(token.slice(0, 4))}`);
+    t.equal(res.json().code, "source_not_configured");
+    t.match(res.json().message, /JIRA_AUTOMATION_TOKEN has no value yet/);
+  }
+  // Disabled: 404, and admin-webhook deliveries still pass.
+  const off = await makeHarness(t, {}, { env: { PF_SOURCES: "jira-webhook,github,gitlab" } });
+  const res = await off.app.inject({
     method: "POST",
     url: "/webhooks/jira",
-    headers: automationHeaders(""),
+    headers: automationHeaders(SECRETS.jiraAutomation),
     payload: jiraBody,
   });
-  t.equal(res.statusCode, 401);
-  const res2 = await h.app.inject({
-    method: "POST",
-    url: "/webhooks/jira",
-    headers: automationHeaders("x"),
-    payload: jiraBody,
-  });
-  t.equal(res2.json().code, "bad_signature");
-  t.equal(h.sfn.startCalls, 0);
+  t.equal(res.statusCode, 404);
+  t.equal(res.json().code, "source_disabled");
+  t.equal(h.sfn.startCalls + off.sfn.startCalls, 0);
 });

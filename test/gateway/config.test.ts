@@ -23,8 +23,10 @@ t.test("defaults and secret lists", async (t) => {
   t.equal(c.policyPath, "policies/pf-policy-v1.json");
   t.equal(c.dataDir, ".factory");
   t.equal(c.dedupeTable, "pf-ledger-dedupe");
-  t.same(c.secrets.jiraWebhook, ["jira-secret-0123456789", "jira-secret-previous-0"]);
-  t.same(c.secrets.githubWebhook, [], "empty variable = unset");
+  t.same(c.secretRefs.JIRA_WEBHOOK_SECRET, { kind: "env" });
+  t.equal(c.secretRefs.GITHUB_WEBHOOK_SECRET, undefined, "empty variable = unset");
+  t.same(c.sources, ["jira-webhook", "jira-automation", "github", "gitlab"], "default: every source");
+  t.equal(c.secretsMaxAgeSeconds, 60);
   t.same(c.botLogins, ["github:pf-bot", "gitlab:pf-bot"]);
   t.equal(loadConfig({ ...base, PORT: "9000", HOST: "0.0.0.0" }).port, 9000);
 });
@@ -48,7 +50,6 @@ t.test("every problem names its variable", async (t) => {
     "EVIDENCE_BUCKET",
     "GITLAB_SIGNING_TOKEN",
     "OPERATOR_TOKEN",
-    "JIRA_WEBHOOK_SECRET",
     "GITHUB_WEBHOOK_SECRET_PREVIOUS",
   ]) {
     t.ok(names.includes(n), `names ${n}`);
@@ -64,4 +65,55 @@ t.test("TRUST_PROXY is a number of hops, never true", async (t) => {
     const err = t.throws(() => loadConfig({ ...base, TRUST_PROXY: v })) as ConfigError;
     t.match(err.problems, [/^TRUST_PROXY: must be the number of proxy hops/], v);
   }
+});
+
+t.test("secrets by id, optional providers, PF_SOURCES", async (t) => {
+  const minimal = {
+    STATE_MACHINE_ARN: base.STATE_MACHINE_ARN,
+    LEDGER_TABLE: base.LEDGER_TABLE,
+    EVIDENCE_BUCKET: base.EVIDENCE_BUCKET,
+  };
+  const c = loadConfig({
+    ...minimal,
+    PF_SOURCES: "github",
+    GITHUB_WEBHOOK_SECRET_SECRET_ID: "pf/prod/github-webhook-secret",
+    GITHUB_TOKEN_SECRET_ID:
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pf/prod/github-token-AbCdEf",
+  });
+  t.same(c.sources, ["github"]);
+  t.same(c.secretRefs, {
+    GITHUB_WEBHOOK_SECRET: { kind: "secrets-manager", id: "pf/prod/github-webhook-secret" },
+    GITHUB_TOKEN: {
+      kind: "secrets-manager",
+      id: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pf/prod/github-token-AbCdEf",
+    },
+  });
+  t.equal(c.jira, undefined, "no Jira needed for a GitHub-only gateway");
+  t.same(loadConfig({ ...minimal, PF_SOURCES: "none" }).sources, [], "none: no webhook source");
+  t.same(
+    loadConfig({ ...minimal, JIRA_BASE_URL: "https://acme.atlassian.net" }).jira,
+    {
+      baseUrl: "https://acme.atlassian.net",
+    },
+    "Jira site without its token: starts (runs are refused until the token has a value)",
+  );
+
+  const err = t.throws(() =>
+    loadConfig({
+      ...minimal,
+      PF_SOURCES: "github,bitbucket",
+      OPERATOR_TOKEN: "operator-token-0123456789",
+      OPERATOR_TOKEN_SECRET_ID: "pf/prod/operator-token",
+      JIRA_API_TOKEN_SECRET_ID: "pf/prod/jira-api-token",
+      GITLAB_TOKEN_SECRET_ID: "not a name!",
+      SECRETS_MAX_AGE_SECONDS: "3600",
+    }),
+  ) as ConfigError;
+  const text = err.problems.join("\n");
+  t.match(text, /PF_SOURCES: "bitbucket" is not a source/);
+  t.match(text, /OPERATOR_TOKEN_SECRET_ID: set either OPERATOR_TOKEN .* not both/);
+  t.match(text, /JIRA_BASE_URL: is required with JIRA_API_TOKEN/);
+  t.match(text, /GITLAB_TOKEN_SECRET_ID: must be a Secrets Manager secret name or ARN/);
+  t.match(text, /SECRETS_MAX_AGE_SECONDS: must be 0-60 seconds/);
+  t.notMatch(text, /operator-token-0123456789/, "values are never echoed");
 });

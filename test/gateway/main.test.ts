@@ -27,7 +27,9 @@ async function collect(child: ChildProcess): Promise<{ code: number | null; out:
 }
 
 t.test("invalid configuration stops start-up naming each variable", async (t) => {
-  const res = await collect(run({ STATE_MACHINE_ARN: "nope", OPERATOR_TOKEN: "short", PORT: "http" }));
+  const res = await collect(
+    run({ STATE_MACHINE_ARN: "nope", OPERATOR_TOKEN: "short", PORT: "http", PF_SOURCES: "svn" }),
+  );
   t.equal(res.code, 1);
   for (const name of [
     "STATE_MACHINE_ARN",
@@ -35,7 +37,7 @@ t.test("invalid configuration stops start-up naming each variable", async (t) =>
     "EVIDENCE_BUCKET",
     "OPERATOR_TOKEN",
     "PORT",
-    "JIRA_WEBHOOK_SECRET",
+    "PF_SOURCES",
   ]) {
     t.match(res.err, new RegExp(`${name}: `), `names ${name}`);
   }

@@ -58,7 +58,17 @@ t.test("health and readiness", async (t) => {
   t.same((await h.app.inject({ method: "GET", url: "/healthz" })).json(), { status: "ok" });
   const ready = await h.app.inject({ method: "GET", url: "/readyz" });
   t.equal(ready.statusCode, 200);
-  t.same(ready.json(), { status: "ready", checks: { dynamodb: "ok", sfn: "ok" } });
+  const configured = { enabled: true, configured: true, missing: [] };
+  t.same(ready.json(), {
+    status: "ready",
+    checks: { dynamodb: "ok", sfn: "ok" },
+    sources: {
+      "jira-webhook": configured,
+      "jira-automation": configured,
+      github: configured,
+      gitlab: configured,
+    },
+  });
   h.sfn.inject("DescribeStateMachine", "5xx", 1);
   const notReady = await h.app.inject({ method: "GET", url: "/readyz" });
   t.equal(notReady.statusCode, 503);

@@ -410,17 +410,28 @@ t.test("containers: images by digest, secrets injected by ARN, contract env name
         ]) {
           t.ok(envNames.includes(name), `gateway env ${name}`);
         }
-        const secretNames = (c!.secrets as Array<{ name: string }>).map((s) => s.name);
+        t.same(c!.secrets, [], "gateway: no secret injected by ECS (read at run time)");
+        const env = new Map(
+          (c!.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]),
+        );
         for (const name of [
           "JIRA_WEBHOOK_SECRET",
           "JIRA_AUTOMATION_TOKEN",
           "GITHUB_WEBHOOK_SECRET",
           "GITLAB_WEBHOOK_TOKEN",
           "OPERATOR_TOKEN",
+          "GITHUB_TOKEN",
+          "GITLAB_TOKEN",
+          "JIRA_API_TOKEN",
         ]) {
-          t.ok(secretNames.includes(name), `gateway secret ${name}`);
+          t.ok(
+            secretArns.has(env.get(`${name}_SECRET_ID`)),
+            `gateway env ${name}_SECRET_ID is a secret's ARN`,
+          );
+          t.notOk(env.has(name), `no plain ${name}`);
         }
-        t.equal(secretNames.includes("GITLAB_SIGNING_TOKEN"), run.config.gitlabSigning);
+        t.equal(env.has("GITLAB_SIGNING_TOKEN_SECRET_ID"), run.config.gitlabSigning);
+        t.equal(env.get("PF_SOURCES"), "jira-webhook,jira-automation,github,gitlab");
       } else if (td.name.endsWith("-sandbox")) {
         t.same(c!.secrets, [], "the sandbox gets no secret");
         t.same(c!.environment, [], "the sandbox gets no environment");
@@ -693,3 +704,70 @@ t.test(
     }
   },
 );
+
+t.test("gateway: reads exactly its own secrets at run time; nothing injected at start", async (t) => {
+  for (const run of runs) {
+    const td = run.of("aws:ecs/taskDefinition:TaskDefinition").find((x) => x.name.includes("gateway"))!;
+    const [c] = JSON.parse(td.inputs.containerDefinitions as string) as Array<Doc>;
+    const ids = (c!.environment as Array<{ name: string; value: string }>)
+      .filter((e) => e.name.endsWith("_SECRET_ID"))
+      .map((e) => e.value)
+      .sort();
+    const task = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "gateway-task-policy");
+    const reads = task.filter((s) => actionsOf(s).some((a) => a.startsWith("secretsmanager:")));
+    t.equal(reads.length, 1, `${run.stack}: one statement reads secrets`);
+    t.same(actionsOf(reads[0]!), ["secretsmanager:GetSecretValue"], "GetSecretValue only, no wildcard");
+    t.same(resourcesOf(reads[0]!).sort(), ids, "exactly the secrets the env names");
+    const decrypt = task.find((s) => actionsOf(s).includes("kms:Decrypt"));
+    t.same(resourcesOf(decrypt!), [run.outputs.kmsKeyArn], "kms:Decrypt on the factory key only");
+    const exec = statementsOf(run, "aws:iam/rolePolicy:RolePolicy", "gateway-exec-policy");
+    t.notOk(
+      exec.some((s) => actionsOf(s).includes("secretsmanager:GetSecretValue")),
+      "the execution role reads no secret (no ECS injection)",
+    );
+  }
+});
+
+t.test("sources: a GitHub-only stack creates no GitLab or Jira webhook secrets", async (t) => {
+  const run = await runStack("dev", (raw) => {
+    raw.sources = ["github"];
+  });
+  const names = run.of("aws:secretsmanager/secret:Secret").map((s) => s.inputs.name as string);
+  for (const id of [
+    "gitlab-webhook-token",
+    "gitlab-token",
+    "gitlab-read-token",
+    "jira-webhook-secret",
+    "jira-automation-token",
+  ])
+    t.notOk(names.includes(`pf/dev/${id}`), `no ${id}`);
+  for (const id of [
+    "github-webhook-secret",
+    "github-token",
+    "github-read-token",
+    "operator-token",
+    "jira-api-token",
+  ])
+    t.ok(names.includes(`pf/dev/${id}`), `${id}`);
+  const td = run.of("aws:ecs/taskDefinition:TaskDefinition").find((x) => x.name.includes("gateway"))!;
+  const [c] = JSON.parse(td.inputs.containerDefinitions as string) as Array<Doc>;
+  const env = new Map(
+    (c!.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]),
+  );
+  t.equal(env.get("PF_SOURCES"), "github");
+  t.notOk(
+    [...env.keys()].some((k) => /^(GITLAB|JIRA_WEBHOOK|JIRA_AUTOMATION)/.test(k)),
+    "no GitLab/Jira webhook ids",
+  );
+});
+
+t.test("the program's gateway secrets are the ones the gateway reads, under the same keys", async (t) => {
+  const { GATEWAY_SECRETS } = await import("#infra/components/gateway.ts");
+  const { SECRET_SPECS } = await import("#infra/components/secrets.ts");
+  const { GATEWAY_SECRET_SPECS } = await import("#gateway/secrets.ts");
+  for (const id of GATEWAY_SECRETS) {
+    const env = SECRET_SPECS[id].env as keyof typeof GATEWAY_SECRET_SPECS;
+    t.equal(GATEWAY_SECRET_SPECS[env]?.key, id, `${env} ↔ ${id}`);
+  }
+  t.equal(GATEWAY_SECRETS.length, Object.keys(GATEWAY_SECRET_SPECS).length, "none missing on either side");
+});

@@ -7,11 +7,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { FastifyInstance } from "fastify";
 import type { Repo } from "#core/contracts/entry-input.ts";
 import { type ComposeOptions, composeGateway, type Env } from "#gateway/compose.ts";
+import { GATEWAY_SECRET_NAMES, type GatewaySecretName } from "#gateway/secrets.ts";
 import { GitHubForge } from "#integrations/github.ts";
 import { GitLabForge } from "#integrations/gitlab.ts";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/runtime/engines.ts";
+import { seedGatewaySecrets } from "#local/runtime/secrets-manager/seed.ts";
+import { startLocalSecretsManager } from "#local/runtime/secrets-manager/server.ts";
 import { loadPolicyFile, type Policy } from "#policies/engine/index.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
@@ -42,6 +47,8 @@ export interface Harness {
   env: Env;
   /** Every log line the app wrote (JSON strings). */
   logs: string[];
+  /** With `secretsManager`: the local endpoint the gateway reads its secrets from, and a client. */
+  secretsManager?: { endpoint: string; client: SecretsManagerClient; prefix: string };
 }
 
 export const POLICY_PATH = "policies/pf-policy-v1.json";
@@ -54,6 +61,13 @@ export interface HarnessOverrides {
   env?: Env;
   runtime?: ComposeOptions["runtime"];
   faults?: ComposeOptions["faults"];
+  /**
+   * Serve the environment's secret values from a local Secrets Manager endpoint instead: each
+   * `<NAME>` (+ `<NAME>_PREVIOUS`) becomes a secret `pf/test/<key>` and the gateway gets
+   * `<NAME>_SECRET_ID` and AWS_ENDPOINT_URL_SECRETS_MANAGER, as the Pulumi program configures it
+   * in AWS. SECRETS_MAX_AGE_SECONDS defaults to 0 here (set it to test the cache).
+   */
+  secretsManager?: boolean;
 }
 
 /** The gateway environment of a harness: secrets, tables, endpoints, forge APIs. */
@@ -114,6 +128,33 @@ export async function makeHarness(
     env.FACTORY_POLICY = file;
     policy = loadPolicyFile(file);
   }
+  let secretsManager: Harness["secretsManager"];
+  if (overrides.secretsManager === true) {
+    const sm = await startLocalSecretsManager({
+      file: join(mkdtempSync(join(tmpdir(), "pf-sm-")), "secretsmanager.json"),
+    });
+    const client = new SecretsManagerClient({
+      endpoint: sm.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    t.teardown(async () => {
+      client.destroy();
+      await sm.close();
+    });
+    const values: Partial<Record<GatewaySecretName, { current: string; previous?: string }>> = {};
+    for (const name of GATEWAY_SECRET_NAMES) {
+      const current = env[name];
+      const previous = env[`${name}_PREVIOUS`];
+      delete env[name];
+      delete env[`${name}_PREVIOUS`];
+      if (current !== undefined) values[name] = previous === undefined ? { current } : { current, previous };
+    }
+    Object.assign(env, await seedGatewaySecrets(client, "pf/test", values));
+    env.AWS_ENDPOINT_URL_SECRETS_MANAGER = sm.endpoint;
+    env.SECRETS_MAX_AGE_SECONDS ??= "0";
+    secretsManager = { endpoint: sm.endpoint, client, prefix: "pf/test" };
+  }
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _enc, cb) {
@@ -133,7 +174,21 @@ export async function makeHarness(
     },
   });
   t.teardown(() => gateway.close());
-  return { app: gateway.app, engines, sfn, ledger, evidence, gh, gl, github, gitlab, policy, env, logs };
+  return {
+    app: gateway.app,
+    engines,
+    sfn,
+    ledger,
+    evidence,
+    gh,
+    gl,
+    github,
+    gitlab,
+    policy,
+    env,
+    logs,
+    ...(secretsManager === undefined ? {} : { secretsManager }),
+  };
 }
 
 export interface OpenedMr {
