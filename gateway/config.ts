@@ -1,6 +1,7 @@
-// Gateway configuration from the environment (DESIGN.md §5 names are a contract). Every problem is
+// Gateway configuration from the environment (docs/architecture.md §6 names are a contract). Every problem is
 // reported at once, each naming its variable, and stops start-up.
 import { z } from "zod";
+import { ConfigError } from "#core/errors.ts";
 import {
   GATEWAY_SECRET_NAMES,
   type GatewaySecretName,
@@ -10,14 +11,8 @@ import {
 } from "#gateway/secrets.ts";
 import { DEFAULT_POLICY_PATH } from "#policies/engine/index.ts";
 
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`invalid gateway configuration:\n  ${problems.join("\n  ")}`);
-    this.name = "ConfigError";
-    this.problems = problems;
-  }
-}
+// The one ConfigError (core/errors.ts); re-exported for the gateway entry and its tests.
+export { ConfigError };
 
 const secret = z.string().min(16, { message: "must be at least 16 characters" }).optional();
 const optionalText = z.string().min(1).optional();
@@ -220,7 +215,8 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
     ...(r.success ? [] : r.error.issues.map((i) => `${String(i.path[0] ?? "(env)")}: ${i.message}`)),
     ...crossProblems(cleaned),
   ];
-  if (!r.success || problems.length > 0) throw new ConfigError(problems);
+  if (!r.success || problems.length > 0)
+    throw new ConfigError(problems, { subject: "gateway configuration" });
   const e = r.data;
   return {
     port: e.PORT,

@@ -1,4 +1,4 @@
-// What a follow-up run's builder adds (entry `follow_up`, DESIGN.md §4.1 addition):
+// What a follow-up run's builder adds (entry `follow_up`, docs/architecture.md §6.1 addition):
 // - fix: the reviewer's instruction, the parent run's plan, the branch's current diff against the
 //   default branch and the parent's last verification report go into the prompt; the change is
 //   committed on top of the branch.

@@ -1,4 +1,4 @@
-// The entry input `pf run` starts an execution with: the same contract (DESIGN.md §4.1) the
+// The entry input `pf run` starts an execution with: the same contract (docs/architecture.md §6.1) the
 // gateway builds from a Jira webhook, built here from the policy's project route.
 import { EntryInput, type Repo, type RiskClass } from "#core/contracts/entry-input.ts";
 import { newRunId } from "#core/ids.ts";

@@ -129,7 +129,7 @@ export const EntryPolicy = z.strictObject({
 });
 export type EntryPolicy = z.infer<typeof EntryPolicy>;
 
-/** DESIGN.md §4.1 — the state machine's input. Unknown fields are rejected at every level. */
+/** docs/architecture.md §6.1 — the state machine's input. Unknown fields are rejected at every level. */
 export const EntryInput = z
   .strictObject({
     run_id: RunId,

@@ -99,7 +99,7 @@ export const LedgerEventBody = z.strictObject({
 });
 export type LedgerEventBody = z.infer<typeof LedgerEventBody>;
 
-/** DESIGN.md §4.2 — one immutable ledger item. */
+/** docs/architecture.md §6.2 — one immutable ledger item. */
 export const LedgerEvent = z.strictObject({
   ...LedgerEventBody.shape,
   event_hash: Sha256,

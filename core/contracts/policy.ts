@@ -313,7 +313,7 @@ export const Budgets = z.strictObject({
 });
 
 /**
- * The builder's tool-using loop (DESIGN.md §9, docs/agents.md "The builder loop"). Optional:
+ * The builder's tool-using loop (docs/architecture.md §8, docs/agents.md "The builder loop"). Optional:
  * absent, the builder answers in one shot as before. Tokens and cost stay under `budgets`.
  */
 export const BuilderLoop = z.strictObject({
@@ -330,7 +330,7 @@ export const BuilderLoop = z.strictObject({
 });
 export type BuilderLoop = z.infer<typeof BuilderLoop>;
 
-/** DESIGN.md §4.3 — the shape of `policies/pf-policy-v1.json`. Cross-field rules are in the engine. */
+/** docs/architecture.md §6.3 — the shape of `policies/pf-policy-v1.json`. Cross-field rules are in the engine. */
 export const PolicyDocument = z.strictObject({
   policy_version: z.literal("pf-policy-v1"),
   allow_models: z.array(ModelId).min(1),

@@ -4,6 +4,7 @@
 // stalled past its lease (gateway/dedupe.ts), approve, revoke and cancel still happen once. (The
 // check is one read of the run's events, which every effect reads anyway; it runs on every attempt,
 // not only on takeovers, so a line released after its effect is covered too.)
+import { appendOnce } from "#core/ledger/idempotency.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 
 export const LINE_KEY_FIELD = "line_key";
@@ -16,11 +17,8 @@ export function lineLedger(ledger: Ledger, lineKey: string): Ledger {
     runsByMr: (mrRef) => ledger.runsByMr(mrRef),
     verify: (runId) => ledger.verify(runId),
     async append(draft, index) {
-      const done = (await ledger.read(draft.run_id)).find(
-        (e) => e.event_type === draft.event_type && e.detail[LINE_KEY_FIELD] === lineKey,
-      );
-      if (done !== undefined) return done;
-      return ledger.append({ ...draft, detail: { ...draft.detail, [LINE_KEY_FIELD]: lineKey } }, index);
+      const match = { event_type: draft.event_type, detail: { field: LINE_KEY_FIELD, value: lineKey } };
+      return (await appendOnce(ledger, draft, match, index)).event;
     },
   };
 }

@@ -1,4 +1,4 @@
-// The MR/PR comment command grammar (DESIGN.md §5): one command per line, each line starting with
+// The MR/PR comment command grammar (docs/architecture.md §6): one command per line, each line starting with
 // the policy's prefix (default `/pf`):
 //   <prefix> help | status | run | rerun | cancel | approve <gate> | revoke <gate>
 //   <prefix> fix <instruction…>   (the instruction runs to the next command line or the end)

@@ -2,19 +2,13 @@
 // the run had produced, records `run_failed`, then tells people (notifier, Jira comment). A
 // notification problem is recorded and logged but never replaces the run's own failure.
 
-import type { EntryPolicy } from "#core/contracts/entry-input.ts";
 import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import { EVENT } from "#core/contracts/ledger-event.ts";
 import { FailAndBundleInput, type FailureInfo } from "#core/contracts/tasks.ts";
-import {
-  BundleBuilder,
-  EVIDENCE_MANIFEST_KIND,
-  MANIFEST_SCHEMA,
-  writeBundle,
-} from "#core/evidence/bundle.ts";
+import { EVIDENCE_MANIFEST_KIND } from "#core/evidence/bundle.ts";
 import { writeFailureBundle } from "#core/evidence/failure-bundle.ts";
 import { isRunId } from "#core/ids.ts";
-import { inputHash, now, parseTaskInput, priorEvent, scrubber, truncate } from "./common.ts";
+import { inputHash, parseTaskInput, priorEvent, scrubber, truncate } from "./common.ts";
 import type { LedgerTaskDeps, TextRedactor } from "./deps.ts";
 
 const TASK = "FailAndBundle";

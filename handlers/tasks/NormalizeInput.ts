@@ -1,5 +1,5 @@
 // NormalizeInput: the first state. Validates the execution input against the entry-input
-// contract (DESIGN.md §4.1) after filling the optional parts from pf-policy-v1, and computes the
+// contract (docs/architecture.md §6.1) after filling the optional parts from pf-policy-v1, and computes the
 // input hash every later ledger event of the run refers to. Pure and deterministic, so a retry
 // returns the same output; the run header event that records it is InitRunLedger's.
 import { z } from "zod";

@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
 import { sha256OfJson } from "#core/hash.ts";
+import { recordedEvent } from "#core/ledger/idempotency.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { parseOrThrow } from "#core/validation.ts";
 import type { LedgerTaskDeps, TextRedactor } from "./deps.ts";
@@ -22,14 +23,13 @@ export function inputHash(input: unknown): string {
  * retries after a timeout can race the first attempt; the window is one read-then-append, and the
  * ledger's conditional writes keep even that case on one chain (just with two events).
  */
-export async function priorEvent(
+export function priorEvent(
   ledger: Ledger,
   runId: string,
   eventType: string,
   inputSha256: string,
 ): Promise<LedgerEvent | undefined> {
-  const events = await ledger.read(runId);
-  return events.find((e) => e.event_type === eventType && e.input_sha256 === inputSha256);
+  return recordedEvent(ledger, runId, { event_type: eventType, input_sha256: inputSha256 });
 }
 
 export const REDACTED_SECRET = "[REDACTED:known_secret]";

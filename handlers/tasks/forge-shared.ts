@@ -4,6 +4,7 @@
 import type { RedactionLevel } from "#core/contracts/entry-input.ts";
 import type { LedgerEvent, LedgerEventDraft } from "#core/contracts/ledger-event.ts";
 import { sha256OfJson } from "#core/hash.ts";
+import { appendOnce as appendOnceMatching, recordedEvent } from "#core/ledger/idempotency.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import type { Policy } from "#policies/engine/index.ts";
 import type { Redactor } from "#policies/redaction/index.ts";
@@ -27,31 +28,19 @@ export function idempotencyKey(task: string, parts: unknown): string {
 
 /**
  * Append unless an event with the same idempotency key is already in the run's ledger (a retry of
- * the same work): then the recorded event is returned and nothing is written, so retries never
- * produce divergent events.
+ * the same work): then the recorded event is returned and nothing is written.
  */
-export async function appendOnce(
+export function appendOnce(
   ledger: Ledger,
   draft: LedgerEventDraft & { detail: Record<string, unknown> },
   key: string,
   index?: { trigger_key?: string; mr_ref?: string },
 ): Promise<{ event: LedgerEvent; appended: boolean }> {
-  const existing = await findByKey(ledger, draft.run_id, key);
-  if (existing !== undefined) return { event: existing, appended: false };
-  const event = await ledger.append(
-    { ...draft, detail: { ...draft.detail, [IDEMPOTENCY_FIELD]: key } },
-    index,
-  );
-  return { event, appended: true };
+  return appendOnceMatching(ledger, draft, { detail: { field: IDEMPOTENCY_FIELD, value: key } }, index);
 }
 
-export async function findByKey(
-  ledger: Ledger,
-  runId: string,
-  key: string,
-): Promise<LedgerEvent | undefined> {
-  const events = await ledger.read(runId);
-  return events.find((e) => e.detail[IDEMPOTENCY_FIELD] === key);
+export function findByKey(ledger: Ledger, runId: string, key: string): Promise<LedgerEvent | undefined> {
+  return recordedEvent(ledger, runId, { detail: { field: IDEMPOTENCY_FIELD, value: key } });
 }
 
 /** ISO time from an injectable clock (handlers default to the wall clock). */

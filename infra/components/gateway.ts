@@ -16,7 +16,7 @@ import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
 export const GATEWAY_PORT = 8080;
 export const GATEWAY_CONTAINER_NAME = "gateway";
-/** The webhook sources and their routes (DESIGN.md §5). */
+/** The webhook sources and their routes (docs/architecture.md §6). */
 export const WEBHOOK_SOURCES = ["jira", "github", "gitlab"] as const;
 
 /**

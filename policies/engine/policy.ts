@@ -85,7 +85,7 @@ export class Policy {
     };
   }
 
-  /** The `policy` block of the entry input for a project (DESIGN.md §4.1). */
+  /** The `policy` block of the entry input for a project (docs/architecture.md §6.1). */
   entryPolicy(projectKey: string): EntryPolicy {
     const route = this.projectRoute(projectKey);
     return {

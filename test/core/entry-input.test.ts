@@ -17,7 +17,7 @@ type Widen<T> = T extends string
       : T;
 type Mut = (v: Widen<EntryInput> & Record<string, unknown>) => void;
 
-t.test("accepts the DESIGN.md §4.1 example and variants", async (t) => {
+t.test("accepts the docs/architecture.md §6.1 example and variants", async (t) => {
   const accepts: Array<[string, Mut]> = [
     ["as documented", () => {}],
     [

@@ -1,4 +1,4 @@
-// A new commit voids earlier approvals (DESIGN.md §5): GitLab `Merge Request Hook` updates with an
+// A new commit voids earlier approvals (docs/architecture.md §6): GitLab `Merge Request Hook` updates with an
 // `oldrev`, GitHub `pull_request.synchronize` (the @octokit/webhooks-examples payload). One
 // `approvals_voided` per push that leaves approvals behind (recomputed every time, no per-head
 // shortcut), one reply, the new head's gates status pending, and `/pf status` / `revoke` stop

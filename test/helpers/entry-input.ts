@@ -1,4 +1,4 @@
-// The DESIGN.md §4.1 entry input (Jira trigger, one GitLab repo, default routing, strict
+// The docs/architecture.md §6.1 entry input (Jira trigger, one GitLab repo, default routing, strict
 // redaction): the one valid example that the contract and handler tests start from.
 import type { EntryInput } from "#core/contracts/entry-input.ts";
 
