@@ -64,11 +64,15 @@ function payload(): string {
 
 /**
  * Signed deliveries dedupe on their bytes, so every new delivery is a new body: the template with
- * its own signed `timestamp` (a recent one: older than the dedupe retention is refused).
+ * its own signed `timestamp` (a recent one: older than the dedupe retention is refused) and its own
+ * issue key (one active run per issue and repository: a second delivery for the same issue would
+ * be answered `locked`, not started).
  */
 const firstTimestamp = Date.now() - 3_600_000;
 function delivery(template: string, n: number): { body: string; signature: string } {
-  const body = template.replace('"timestamp":0', `"timestamp":${firstTimestamp + n}`);
+  const body = template
+    .replace('"timestamp":0', `"timestamp":${firstTimestamp + n}`)
+    .replace('"key":"LOCATE-123"', `"key":"LOCATE-${100_000 + n}"`);
   return { body, signature: `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` };
 }
 
