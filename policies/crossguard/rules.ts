@@ -330,6 +330,48 @@ export const sandboxIsolation: StackRule = (resources) => {
   return out;
 };
 
+/** DynamoDB actions that change or remove an existing item, or the table: never on the ledger. */
+export const LEDGER_FORBIDDEN_ACTIONS = [
+  "dynamodb:DeleteItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:DeleteTable",
+  "dynamodb:PartiQLDelete",
+  "dynamodb:PartiQLUpdate",
+];
+
+/** The ledger table: partition `run_id`, sort `seq` (LEDGER_TABLE_LAYOUT). */
+const isLedgerTable = (r: Res) =>
+  r.type === DYNAMODB_TABLE && r.props.hashKey === "run_id" && r.props.rangeKey === "seq";
+
+/**
+ * The ledger is append-only for every principal: no identity policy grants an action that could
+ * overwrite-by-update, delete or batch-rewrite a ledger item, or drop the table. (Conditional puts
+ * never overwrite: the ledger's writes carry `attribute_not_exists`.)
+ */
+export const ledgerAppendOnly: StackRule = (resources) => {
+  const arns = resources
+    .filter(isLedgerTable)
+    .map((r) => r.props.arn)
+    .filter((a): a is string => typeof a === "string");
+  if (arns.length === 0) return [];
+  const out: string[] = [];
+  for (const r of resources) {
+    for (const doc of identityPolicies(r)) {
+      for (const st of parseDoc(doc) ?? []) {
+        if (st.Effect !== "Allow") continue;
+        const onLedger = list(st.Resource).some((res) =>
+          arns.some((arn) => res === arn || res.startsWith(`${arn}/`) || res === "*"),
+        );
+        const bad = list(st.Action).filter((a) => LEDGER_FORBIDDEN_ACTIONS.includes(a));
+        if (onLedger && bad.length > 0)
+          out.push(`${r.name ?? r.type}: ${label(st)} grants ${bad.join(", ")} on the ledger table`);
+      }
+    }
+  }
+  return out;
+};
+
 export const RESOURCE_RULES: Record<string, { description: string; rule: ResourceRule }> = {
   "no-wildcard-iam-actions": {
     description: "IAM and resource policies never allow wildcard actions",
@@ -365,6 +407,10 @@ export const STACK_RULES: Record<string, { description: string; rule: StackRule 
   "s3-encryption-versioning-public-access": {
     description: "S3 buckets: SSE-KMS, versioning, all public access blocked",
     rule: s3BucketProtection,
+  },
+  "ledger-append-only": {
+    description: "No principal may update, delete or batch-write ledger items or drop the ledger table",
+    rule: ledgerAppendOnly,
   },
   "sandbox-holds-nothing": {
     description:

@@ -5,6 +5,7 @@ import {
   ecsImagesByDigest,
   kmsRotation,
   lambdaRuntimeAllowList,
+  ledgerAppendOnly,
   logGroupRetention,
   noWildcardActions,
   noWildcardResources,
@@ -38,7 +39,7 @@ t.test("the pack has every rule, all mandatory", async (t) => {
     [...Object.keys(RESOURCE_RULES), ...Object.keys(STACK_RULES)].sort(),
   );
   t.ok(policies.every((p) => p.enforcementLevel === "mandatory"));
-  t.equal(policies.length, 11);
+  t.equal(policies.length, 12);
 });
 
 t.test("every rule passes over the whole program (dev and prod)", async (t) => {
@@ -212,6 +213,43 @@ t.test("the PolicyPack wrappers report through CrossGuard's callback", async (t)
     (message) => reports.push(String(message)),
   );
   t.same(reports, ["automatic key rotation must be enabled"]);
+});
+
+t.test("ledger-append-only: a delete, update or batch write on the ledger table is caught", async (t) => {
+  const run = runs[0]!;
+  const resources = run.resources.map(asRes);
+  t.same(ledgerAppendOnly(resources), [], "the program passes");
+  const ledger = resources.find((r) => r.type === "aws:dynamodb/table:Table" && r.props.rangeKey === "seq")!;
+  t.ok(typeof ledger.props.arn === "string", "the rule finds the ledger table");
+  const dedupe = resources.find(
+    (r) => r.type === "aws:dynamodb/table:Table" && r.props.rangeKey === undefined,
+  )!;
+  const idx = resources.findIndex((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+  const grant = (action: string, resource: unknown) =>
+    resources.map((r, i) =>
+      i === idx
+        ? withProps(r, {
+            policy: JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [{ Sid: "Bad", Effect: "Allow", Action: [action], Resource: resource }],
+            }),
+          })
+        : r,
+    );
+  for (const action of ["dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"])
+    t.match(
+      ledgerAppendOnly(grant(action, [ledger.props.arn])).join("\n"),
+      /Bad grants .* on the ledger table/,
+      action,
+    );
+  t.match(ledgerAppendOnly(grant("dynamodb:DeleteItem", `${ledger.props.arn}/index/by_mr`)), [
+    /ledger table/,
+  ]);
+  t.same(
+    ledgerAppendOnly(grant("dynamodb:DeleteItem", [dedupe.props.arn])),
+    [],
+    "the dedupe table may release items",
+  );
 });
 
 t.test("sandbox-holds-nothing: a task role, a secret or a wider RunTask/PassRole is caught", async (t) => {
