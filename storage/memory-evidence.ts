@@ -1,11 +1,11 @@
 // The evidence store in process memory: the same contract as S3EvidenceStore (content-addressed
 // keys, never overwritten, digest checked on read), for unit tests and benchmarks that need no S3.
 // test/storage/contract.ts runs one suite against both.
-import { S3Ref, Sha256 } from "#core/contracts/ledger-event.ts";
-import { PermanentError, ValidationError } from "#core/errors.ts";
-import { EvidenceIntegrityError, type EvidenceStore, type PutOptions } from "#core/evidence/types.ts";
+import { S3Ref } from "#core/contracts/ledger-event.ts";
+import { PermanentError } from "#core/errors.ts";
+import type { EvidenceStore, PutOptions } from "#core/evidence/types.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
-import { EVIDENCE_KEY_PREFIX, evidenceKey } from "./s3-evidence.ts";
+import { assertContentAddressed, evidenceKey, evidenceKeyOf, parseEvidenceJson } from "./evidence-keys.ts";
 
 export class MemoryEvidenceStore implements EvidenceStore {
   readonly bucket: string;
@@ -39,28 +39,18 @@ export class MemoryEvidenceStore implements EvidenceStore {
   }
 
   async get(ref: Pick<S3Ref, "key"> | { sha256: string }): Promise<Uint8Array> {
-    const key = this.keyOf(ref);
+    const key = evidenceKeyOf(ref);
     const bytes = this.objects.get(key);
     if (bytes === undefined)
       throw new PermanentError(`evidence object ${key} not found in bucket ${this.bucket}`, {
         context: { key, bucket: this.bucket },
       });
-    const actual = sha256Hex(bytes);
-    if (!key.startsWith(EVIDENCE_KEY_PREFIX) || key.slice(EVIDENCE_KEY_PREFIX.length) !== actual)
-      throw new EvidenceIntegrityError(
-        `evidence object ${key} does not match its digest (its bytes hash to ${actual}): the object was replaced or the key is not content-addressed`,
-        { context: { key, bucket: this.bucket, actual_sha256: actual } },
-      );
+    assertContentAddressed(key, bytes, this.bucket);
     return Uint8Array.from(bytes);
   }
 
   async getJson<T = unknown>(ref: Pick<S3Ref, "key"> | { sha256: string }): Promise<T> {
-    const bytes = await this.get(ref);
-    try {
-      return JSON.parse(Buffer.from(bytes).toString("utf8")) as T;
-    } catch (err) {
-      throw new PermanentError(`evidence object ${this.keyOf(ref)} is not JSON`, { cause: err });
-    }
+    return parseEvidenceJson<T>(await this.get(ref), evidenceKeyOf(ref));
   }
 
   async check(ref: Pick<S3Ref, "key" | "sha256">): Promise<boolean> {
@@ -71,15 +61,5 @@ export class MemoryEvidenceStore implements EvidenceStore {
       if (err instanceof PermanentError) return false;
       throw err;
     }
-  }
-
-  private keyOf(ref: Pick<S3Ref, "key"> | { sha256: string }): string {
-    if ("key" in ref) return ref.key;
-    const parsed = Sha256.safeParse(ref.sha256);
-    if (!parsed.success)
-      throw new ValidationError("invalid evidence digest", [
-        { path: "sha256", message: parsed.error.issues[0]?.message ?? "invalid" },
-      ]);
-    return evidenceKey(parsed.data);
   }
 }

@@ -9,11 +9,12 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { S3Ref, Sha256 } from "#core/contracts/ledger-event.ts";
-import { PermanentError, ValidationError } from "#core/errors.ts";
+import { S3Ref } from "#core/contracts/ledger-event.ts";
+import { PermanentError } from "#core/errors.ts";
 import { EvidenceIntegrityError, type EvidenceStore, type PutOptions } from "#core/evidence/types.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
 import { classifyServiceError } from "#core/storage-errors.ts";
+import { assertContentAddressed, evidenceKey, evidenceKeyOf, parseEvidenceJson } from "./evidence-keys.ts";
 
 export interface S3EvidenceStoreOptions {
   client: S3Client;
@@ -22,13 +23,9 @@ export interface S3EvidenceStoreOptions {
   kmsKeyId?: string;
 }
 
-export const EVIDENCE_KEY_PREFIX = "sha256/";
+export { EVIDENCE_KEY_PREFIX, evidenceKey } from "./evidence-keys.ts";
 
 export { EvidenceIntegrityError };
-
-export function evidenceKey(sha256: string): string {
-  return `${EVIDENCE_KEY_PREFIX}${sha256}`;
-}
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -96,7 +93,7 @@ export class S3EvidenceStore implements EvidenceStore {
   }
 
   async get(ref: Pick<S3Ref, "key"> | { sha256: string }): Promise<Uint8Array> {
-    const key = this.keyOf(ref);
+    const key = evidenceKeyOf(ref);
     let bytes: Uint8Array;
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -111,24 +108,12 @@ export class S3EvidenceStore implements EvidenceStore {
       }
       throw classifyServiceError(err, "evidence get", { key });
     }
-    const expected = key.startsWith(EVIDENCE_KEY_PREFIX) ? key.slice(EVIDENCE_KEY_PREFIX.length) : undefined;
-    const actual = sha256Hex(bytes);
-    if (expected === undefined || actual !== expected) {
-      throw new EvidenceIntegrityError(
-        `evidence object ${key} does not match its digest (its bytes hash to ${actual}): the object was replaced or the key is not content-addressed`,
-        { context: { key, bucket: this.bucket, actual_sha256: actual } },
-      );
-    }
+    assertContentAddressed(key, bytes, this.bucket);
     return bytes;
   }
 
   async getJson<T = unknown>(ref: Pick<S3Ref, "key"> | { sha256: string }): Promise<T> {
-    const bytes = await this.get(ref);
-    try {
-      return JSON.parse(Buffer.from(bytes).toString("utf8")) as T;
-    } catch (err) {
-      throw new PermanentError(`evidence object ${this.keyOf(ref)} is not JSON`, { cause: err });
-    }
+    return parseEvidenceJson<T>(await this.get(ref), evidenceKeyOf(ref));
   }
 
   async check(ref: Pick<S3Ref, "key" | "sha256">): Promise<boolean> {
@@ -140,17 +125,6 @@ export class S3EvidenceStore implements EvidenceStore {
       if (err instanceof PermanentError && isNotFound(err.cause)) return false;
       throw err;
     }
-  }
-
-  private keyOf(ref: Pick<S3Ref, "key"> | { sha256: string }): string {
-    if ("key" in ref) return ref.key;
-    const parsed = Sha256.safeParse(ref.sha256);
-    if (!parsed.success) {
-      throw new ValidationError("invalid evidence digest", [
-        { path: "sha256", message: parsed.error.issues[0]?.message ?? "invalid" },
-      ]);
-    }
-    return evidenceKey(parsed.data);
   }
 
   private async exists(key: string): Promise<boolean> {
