@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
@@ -18,6 +19,7 @@ import { chainSources, type SecretsSource } from "#integrations/secrets/source.t
 import { loadPolicyFile } from "#policies/engine/index.ts";
 import { awsClientConfig } from "#storage/aws-config.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { RemoteLedger } from "#storage/remote-ledger.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { createProviderFactory } from "./models/registry.ts";
 import { loadRecordings, type Recording } from "./models/replay.ts";
@@ -76,10 +78,12 @@ export async function composeAgent(
   const dropped = dropToRole(role, env, modelKeySecretNames(policy));
   const dynamo = new DynamoDBClient(awsClientConfig(env, "DYNAMODB"));
   const s3 = new S3Client(awsClientConfig(env, "S3"));
+  const lambda = new LambdaClient(awsClientConfig(env, "LAMBDA"));
   let ecs: ECSClient | undefined;
   const destroy = () => {
     dynamo.destroy();
     s3.destroy();
+    lambda.destroy();
     ecs?.destroy();
   };
   try {
@@ -88,7 +92,12 @@ export async function composeAgent(
       bucket: e.EVIDENCE_BUCKET,
       ...(e.EVIDENCE_KMS_KEY_ID === undefined ? {} : { kmsKeyId: e.EVIDENCE_KMS_KEY_ID }),
     });
-    const ledger = new DynamoLedger({ client: dynamo, tableName: e.LEDGER_TABLE, evidence });
+    // Reads straight from the table; appends through the ledger writer (docs/ledger.md "One writer").
+    const ledger = new RemoteLedger({
+      lambda,
+      writerFunction: e.LEDGER_WRITER_FUNCTION,
+      reader: new DynamoLedger({ client: dynamo, tableName: e.LEDGER_TABLE, evidence }),
+    });
     // A name this role may not hold reads as absent, whatever the source has.
     const roleView = roleSecrets(role, currentValues(secrets), modelKeySecretNames(policy));
     const recordings: Recording[] =

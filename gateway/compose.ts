@@ -5,6 +5,7 @@
 // read at run time: `<NAME>_SECRET_ID` from Secrets Manager (AWS_ENDPOINT_URL_SECRETS_MANAGER
 // locally), plain `<NAME>` values for dev (gateway/secrets.ts).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
@@ -26,6 +27,7 @@ import { loadPolicyFile } from "#policies/engine/index.ts";
 import { createRedactor } from "#policies/redaction/index.ts";
 import { awsClientConfig } from "#storage/aws-config.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { RemoteLedger } from "#storage/remote-ledger.ts";
 import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
@@ -97,6 +99,7 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
   const sfnClient = new SFNClient({ ...awsClientConfig(env, "SFN"), maxAttempts: 1 });
   const dynamo = new DynamoDBClient({ ...awsClientConfig(env, "DYNAMODB"), maxAttempts: 3 });
   const s3 = new S3Client(awsClientConfig(env, "S3"));
+  const lambda = new LambdaClient(awsClientConfig(env, "LAMBDA"));
   const evidence = new S3EvidenceStore({
     client: s3,
     bucket: config.evidenceBucket,
@@ -146,7 +149,12 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
       tableName: config.dedupeTable,
       ...(runtime.clock === undefined ? {} : { clock: runtime.clock }),
     }),
-    ledger: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence }),
+    // Reads straight from the table; appends through the ledger writer (docs/ledger.md "One writer").
+    ledger: new RemoteLedger({
+      lambda,
+      writerFunction: config.ledgerWriterFunction,
+      reader: new DynamoLedger({ client: dynamo, tableName: config.ledgerTable, evidence }),
+    }),
     evidence,
     forges: gatewayForges(config, secrets),
     ...(jira === undefined ? {} : { jira }),
@@ -169,6 +177,7 @@ export async function composeGateway(env: Env, options: ComposeOptions = {}): Pr
       sfnClient.destroy();
       dynamo.destroy();
       s3.destroy();
+      lambda.destroy();
       sm?.destroy();
     },
   };

@@ -1,6 +1,7 @@
 // Gateway configuration from the environment (docs/architecture.md §6 names are a contract). Every problem is
 // reported at once, each naming its variable, and stops start-up.
 import { z } from "zod";
+import { LambdaFunctionRef } from "#core/config.ts";
 import { ConfigError } from "#core/errors.ts";
 import {
   GATEWAY_SECRET_NAMES,
@@ -51,6 +52,8 @@ const Env = z.object({
   LEDGER_TABLE: z.string({ message: "is required" }).regex(/^[A-Za-z0-9_.-]{3,255}$/, {
     message: "must be a DynamoDB table name",
   }),
+  /** The ledger writer function (name or ARN): approvals and cancellations append through it. */
+  LEDGER_WRITER_FUNCTION: z.string({ message: "is required" }).pipe(LambdaFunctionRef),
   /** Not in the §5 list: the dedupe table; defaults to `<LEDGER_TABLE>-dedupe`. */
   DEDUPE_TABLE: z
     .string()
@@ -177,6 +180,7 @@ export interface GatewayConfig {
   policyPath: string;
   stateMachineArn: string;
   ledgerTable: string;
+  ledgerWriterFunction: string;
   dedupeTable: string;
   evidenceBucket: string;
   evidenceKmsKeyId: string | undefined;
@@ -225,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
     policyPath: e.FACTORY_POLICY,
     stateMachineArn: e.STATE_MACHINE_ARN,
     ledgerTable: e.LEDGER_TABLE,
+    ledgerWriterFunction: e.LEDGER_WRITER_FUNCTION,
     dedupeTable: e.DEDUPE_TABLE ?? `${e.LEDGER_TABLE}-dedupe`,
     evidenceBucket: e.EVIDENCE_BUCKET,
     evidenceKmsKeyId: e.EVIDENCE_KMS_KEY_ID,

@@ -10,6 +10,7 @@
 import { existsSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -21,6 +22,7 @@ import { PermanentError, TaskOutputError } from "#core/errors.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import { zodIssues } from "#core/validation.ts";
 import { releaseRunLock } from "#handlers/events/release-run-lock.ts";
+import { appendThroughWriter } from "#handlers/ledger-writer/append.ts";
 import { createWorkingBranch } from "#handlers/tasks/CreateWorkingBranch.ts";
 import type { TaskLogger } from "#handlers/tasks/deps.ts";
 import { failAndBundle } from "#handlers/tasks/FailAndBundle.ts";
@@ -40,6 +42,7 @@ import { loadPolicyFile, type Policy, parsePolicy } from "#policies/engine/index
 import bundledPolicy from "#policies/pf-policy-v1.json" with { type: "json" };
 import { awsClientConfig } from "#storage/aws-config.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import { RemoteLedger } from "#storage/remote-ledger.ts";
 import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import {
@@ -139,13 +142,20 @@ export function taskHandler(task: LambdaTask, logger: Logger, body: Body): TaskH
 function storage(env: StorageEnv, parts: Parts) {
   const dynamo = new DynamoDBClient(awsClientConfig(parts.raw, "DYNAMODB"));
   const s3 = new S3Client(awsClientConfig(parts.raw, "S3"));
-  parts.clients.push(dynamo, s3);
+  const lambda = new LambdaClient(awsClientConfig(parts.raw, "LAMBDA"));
+  parts.clients.push(dynamo, s3, lambda);
   const evidence = new S3EvidenceStore({
     client: s3,
     bucket: env.EVIDENCE_BUCKET,
     ...(env.EVIDENCE_KMS_KEY_ID === undefined ? {} : { kmsKeyId: env.EVIDENCE_KMS_KEY_ID }),
   });
-  const ledger = new DynamoLedger({ client: dynamo, tableName: env.LEDGER_TABLE, evidence });
+  // Reads straight from the table; appends through the ledger writer, the only principal that
+  // may write it (docs/ledger.md "One writer").
+  const ledger = new RemoteLedger({
+    lambda,
+    writerFunction: env.LEDGER_WRITER_FUNCTION,
+    reader: new DynamoLedger({ client: dynamo, tableName: env.LEDGER_TABLE, evidence }),
+  });
   return { ledger, evidence };
 }
 
@@ -456,6 +466,52 @@ export function composeReleaseRunLock(env: Env, options: { logger?: Logger } = {
     return out;
   };
   return Object.assign(handler, { close: () => client.destroy() });
+}
+
+/** The ledger writer (docs/ledger.md "One writer"): its own table, nothing else. */
+export const LedgerWriterEnv = z.object({
+  LEDGER_TABLE: TableName,
+  POWERTOOLS_LOG_LEVEL: z.string().optional(),
+  LOG_LEVEL: z.string().optional(),
+});
+
+/**
+ * Compose the ledger writer from an environment map (the AWS entry, the local factory's local
+ * Lambda endpoint, the tests' engines). One append per invocation; domain errors are answered as
+ * data (core/contracts/ledger-writer.ts), so only a crash is a function error.
+ */
+export function composeLedgerWriter(env: Env, options: { logger?: Logger } = {}): EventHandler {
+  const parsed = parseEnv(LedgerWriterEnv, env, "LedgerWriter environment");
+  const logger = options.logger ?? defaultLogger(env);
+  const client = new DynamoDBClient(awsClientConfig(env, "DYNAMODB"));
+  const ledger = new DynamoLedger({ client, tableName: parsed.LEDGER_TABLE });
+  const handler = async (event: unknown, context?: TaskContext) => {
+    const answer = await appendThroughWriter(event, ledger);
+    // Failures only (an append is the hot path): the caller logs its own outcome.
+    if (!answer.ok) {
+      const log = logger.createChild();
+      if (context !== undefined) log.addContext(context as Parameters<Logger["addContext"]>[0]);
+      log.warn("ledger append refused", {
+        run_id: runIdOf((event as { draft?: unknown } | null)?.draft),
+        error_name: answer.error.name,
+        error_message: answer.error.message,
+      });
+    }
+    return answer;
+  };
+  return Object.assign(handler, { close: () => client.destroy() });
+}
+
+/** The AWS entry of the ledger writer: composed on the first invocation from process.env. */
+export function ledgerWriterEntry() {
+  let composed: EventHandler | undefined;
+  return {
+    compose: composeLedgerWriter,
+    handler: async (event: unknown, context?: TaskContext) => {
+      composed ??= composeLedgerWriter(process.env);
+      return composed(event, context);
+    },
+  };
 }
 
 /** The AWS entry: composed on the first event from process.env. */

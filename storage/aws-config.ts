@@ -3,7 +3,7 @@
 // and static credentials when given (else the SDK's default chain: the Lambda / ECS task role).
 // The one place every runtime (gateway, Lambda tasks, agents, CLI) turns env into client config.
 
-export type AwsService = "SFN" | "DYNAMODB" | "S3" | "SNS" | "SECRETS_MANAGER" | "ECS";
+export type AwsService = "SFN" | "DYNAMODB" | "S3" | "SNS" | "SECRETS_MANAGER" | "ECS" | "LAMBDA";
 
 export interface AwsClientConfig {
   endpoint?: string;

@@ -5,6 +5,7 @@ import {
   Flag,
   IntValue,
   KmsKeyId,
+  LambdaFunctionRef,
   PathValue,
   PolicyPath,
   parseEnv,
@@ -26,6 +27,8 @@ export const AgentEnv = z.object({
   INPUT_REF: z.string().min(2).max(200_000),
   AGENT_ROLE: AgentRole.optional(),
   LEDGER_TABLE: TableName,
+  /** The ledger writer function (name or ARN): appends go through it, reads go to LEDGER_TABLE. */
+  LEDGER_WRITER_FUNCTION: LambdaFunctionRef,
   EVIDENCE_BUCKET: BucketName,
   EVIDENCE_KMS_KEY_ID: KmsKeyId.optional(),
   FACTORY_POLICY: PolicyPath.default("policies/pf-policy-v1.json"),

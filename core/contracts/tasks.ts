@@ -23,13 +23,14 @@ export const LAMBDA_TASKS = [
 export type LambdaTask = (typeof LAMBDA_TASKS)[number];
 
 /**
- * Lambda functions outside the state machine, invoked by EventBridge: `ReleaseRunLock` frees the
- * run lock when an execution ends (handlers/events/release-run-lock.ts).
+ * Lambda functions outside the state machine: `ReleaseRunLock` (EventBridge) frees the run lock
+ * when an execution ends (handlers/events/release-run-lock.ts); `LedgerWriter` (invoked by every
+ * component) is the one principal that writes the ledger table (handlers/ledger-writer/append.ts).
  */
-export const EVENT_LAMBDAS = ["ReleaseRunLock"] as const;
-export type EventLambda = (typeof EVENT_LAMBDAS)[number];
+export const SERVICE_LAMBDAS = ["ReleaseRunLock", "LedgerWriter"] as const;
+export type ServiceLambda = (typeof SERVICE_LAMBDAS)[number];
 /** Every Lambda bundle `npm run build` writes to dist/lambda. */
-export type LambdaName = LambdaTask | EventLambda;
+export type LambdaName = LambdaTask | ServiceLambda;
 
 export const AGENT_ROLES = ["planner", "builder", "verifier"] as const;
 export const AgentRole = z.enum(AGENT_ROLES);

@@ -10,6 +10,7 @@ import {
   HttpUrlValue,
   IntValue,
   KmsKeyId,
+  LambdaFunctionRef,
   PathValue,
   PolicyPath,
   SecretId,
@@ -25,6 +26,8 @@ const PolicyVars = {
 /** Every ledger-owned Lambda reads these (set by infra/components/functions.ts). */
 const StorageVars = {
   LEDGER_TABLE: TableName,
+  /** The ledger writer function (name or ARN): appends go through it, reads go to LEDGER_TABLE. */
+  LEDGER_WRITER_FUNCTION: LambdaFunctionRef,
   EVIDENCE_BUCKET: BucketName,
   EVIDENCE_KMS_KEY_ID: KmsKeyId.optional(),
   ...PolicyVars,

@@ -43,6 +43,7 @@ import {
 } from "./engines.ts";
 import { StartupError } from "./errors.ts";
 import { buildLocalGateway } from "./gateway-wiring.ts";
+import { startLocalLedgerWriter } from "./lambda/ledger-writer.ts";
 import { composeLocalTasks } from "./lambdas.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
 import { type FactorySecrets, loadOrCreateSecrets } from "./secrets.ts";
@@ -297,6 +298,15 @@ export async function startFactory(
       ...(config.modelProvider === "policy" ? modelKeysFromEnv(policy) : {}),
       ...opts.childEnv,
     };
+
+    // The ledger writer: every component below appends through it, as through the writer function
+    // in AWS (docs/ledger.md "One writer").
+    const writer = await startLocalLedgerWriter({
+      ...childEnv,
+      POWERTOOLS_LOG_LEVEL: POWERTOOLS_LEVEL[config.logLevel],
+    });
+    cleanup.push(() => writer.close());
+    Object.assign(childEnv, writer.env);
 
     // 5. Agents as child processes, the handlers in-process, the local Step Functions endpoint.
     const sfnClientRef: { current?: SFNClient } = {};

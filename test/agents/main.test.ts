@@ -59,6 +59,7 @@ async function launch(
       AWS_ENDPOINT_URL_DYNAMODB: e.dynamoEndpoint,
       AWS_ENDPOINT_URL_S3: e.s3Endpoint,
       LEDGER_TABLE: e.ledgerTable,
+      ...e.writer,
       EVIDENCE_BUCKET: e.bucket,
       FACTORY_POLICY: "policies/pf-policy-v1.json",
       TASK_TOKEN: "main-test-token",

@@ -79,6 +79,7 @@ t.test("each agent role holds exactly its credentials, whatever it was given", a
           AWS_ENDPOINT_URL_DYNAMODB: e.dynamoEndpoint,
           AWS_ENDPOINT_URL_S3: e.s3Endpoint,
           LEDGER_TABLE: e.ledgerTable,
+          ...e.writer,
           EVIDENCE_BUCKET: e.bucket,
           FACTORY_POLICY: POLICY,
           TASK_TOKEN: `task-token-${role}`,

@@ -15,7 +15,7 @@ export const COMPOSITION_FILES: Record<string, string> = {
 
 /** Constructions that assemble dependencies. */
 const CONSTRUCTIONS = [
-  /\bnew\s+(DynamoLedger|S3EvidenceStore|JiraClient|Notifier|DynamoDBClient|S3Client|SFNClient|SNSClient|SecretsManagerClient|ECSClient|LambdaClient)\s*\(/g,
+  /\bnew\s+(DynamoLedger|RemoteLedger|S3EvidenceStore|JiraClient|Notifier|DynamoDBClient|S3Client|SFNClient|SNSClient|SecretsManagerClient|ECSClient|LambdaClient)\s*\(/g,
   /(?<!function\s+)\b(createForgeResolver|createTaskRegistry)\s*\(/g,
 ];
 

@@ -3,7 +3,7 @@
 // the runtime's composition file, and each entry point is a thin call of it.
 import { readdirSync, readFileSync } from "node:fs";
 import t from "tap";
-import { EVENT_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { SERVICE_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { COMPOSITION_FILES, compositionViolations, sourceFiles } from "./composition-rules.ts";
 
 t.test("dependencies are constructed only in the composition files", async (t) => {
@@ -14,7 +14,7 @@ t.test("every entry point is a call of its runtime's composition", async (t) => 
   const entries = readdirSync("handlers/lambda").filter((f) => /^[A-Z][A-Za-z]*\.ts$/.test(f));
   t.same(
     entries.map((f) => f.slice(0, -3)).sort(),
-    [...LAMBDA_TASKS, ...EVENT_LAMBDAS].sort(),
+    [...LAMBDA_TASKS, ...SERVICE_LAMBDAS].sort(),
     "one entry per Lambda task and per event Lambda",
   );
   for (const task of LAMBDA_TASKS)

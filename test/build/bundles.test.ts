@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import t from "tap";
-import { EVENT_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { SERVICE_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 
 const run = promisify(execFile);
 const root = new URL("../../", import.meta.url).pathname;
@@ -36,7 +36,7 @@ t.test(
   async (t) => {
     t.same(
       readdirSync(join(out, "lambda")).sort(),
-      [...LAMBDA_TASKS, ...EVENT_LAMBDAS].sort(),
+      [...LAMBDA_TASKS, ...SERVICE_LAMBDAS].sort(),
       "exactly the tasks and the event handlers",
     );
     const policy = readFileSync(join(root, "policies/pf-policy-v1.json"), "utf8");
@@ -54,7 +54,7 @@ t.test("every Lambda bundle loads from its own directory and exports a handler",
   // One child: chdir into each bundle (Lambda's /var/task) and import it like the runtime does.
   const probe = `
     const out = {};
-    for (const task of ${JSON.stringify([...LAMBDA_TASKS, ...EVENT_LAMBDAS])}) {
+    for (const task of ${JSON.stringify([...LAMBDA_TASKS, ...SERVICE_LAMBDAS])}) {
       const dir = ${JSON.stringify(join(out, "lambda"))} + "/" + task;
       process.chdir(dir);
       try {
@@ -88,7 +88,7 @@ t.test("every Lambda bundle loads from its own directory and exports a handler",
   >;
   t.same(
     result,
-    Object.fromEntries([...LAMBDA_TASKS, ...EVENT_LAMBDAS].map((task) => [task, "function"])),
+    Object.fromEntries([...LAMBDA_TASKS, ...SERVICE_LAMBDAS].map((task) => [task, "function"])),
     "handler exported",
   );
 });

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from "#gateway/config.ts";
 const base = {
   STATE_MACHINE_ARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:protocol-factory-mvp",
   LEDGER_TABLE: "pf-ledger",
+  LEDGER_WRITER_FUNCTION: "arn:aws:lambda:eu-west-1:123456789012:function:pf-dev-ledger-writer",
   EVIDENCE_BUCKET: "pf-evidence",
   JIRA_WEBHOOK_SECRET: "jira-secret-0123456789",
   OPERATOR_TOKEN: "operator-token-0123456789",
@@ -47,6 +48,7 @@ t.test("every problem names its variable", async (t) => {
     "PORT",
     "STATE_MACHINE_ARN",
     "LEDGER_TABLE",
+    "LEDGER_WRITER_FUNCTION",
     "EVIDENCE_BUCKET",
     "GITLAB_SIGNING_TOKEN",
     "OPERATOR_TOKEN",
@@ -71,6 +73,7 @@ t.test("secrets by id, optional providers, PF_SOURCES", async (t) => {
   const minimal = {
     STATE_MACHINE_ARN: base.STATE_MACHINE_ARN,
     LEDGER_TABLE: base.LEDGER_TABLE,
+    LEDGER_WRITER_FUNCTION: base.LEDGER_WRITER_FUNCTION,
     EVIDENCE_BUCKET: base.EVIDENCE_BUCKET,
   };
   const c = loadConfig({

@@ -34,6 +34,7 @@ t.test("invalid configuration stops start-up naming each variable", async (t) =>
   for (const name of [
     "STATE_MACHINE_ARN",
     "LEDGER_TABLE",
+    "LEDGER_WRITER_FUNCTION",
     "EVIDENCE_BUCKET",
     "OPERATOR_TOKEN",
     "PORT",
@@ -48,6 +49,7 @@ t.test("an invalid policy stops start-up naming the field", async (t) => {
     run({
       STATE_MACHINE_ARN: "arn:aws:states:us-east-1:123456789012:stateMachine:pf",
       LEDGER_TABLE: "pf-ledger",
+      LEDGER_WRITER_FUNCTION: "pf-ledger-writer",
       EVIDENCE_BUCKET: "pf-evidence",
       JIRA_WEBHOOK_SECRET: "jira-secret-0123456789",
       OPERATOR_TOKEN: "operator-token-0123456789",
@@ -77,6 +79,7 @@ t.test("listens on HOST:PORT and shuts down gracefully on SIGTERM", async (t) =>
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: engines.s3Endpoint,
+    ...engines.writer,
   });
   const done = collect(child);
   const address = await new Promise<string>((resolve, reject) => {

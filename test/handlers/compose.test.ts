@@ -67,6 +67,7 @@ t.test(
     t.type(err, ConfigError);
     t.same(err.problems, [
       "LEDGER_TABLE: must be a DynamoDB table name (3-255 letters, digits, _ . -)",
+      "LEDGER_WRITER_FUNCTION: is required",
       "EVIDENCE_BUCKET: is required",
     ]);
   },

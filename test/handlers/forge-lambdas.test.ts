@@ -53,6 +53,7 @@ t.test("forge Lambda entries: happy path and failures, secrets never logged or r
     AWS_ENDPOINT_URL_SNS: sns.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
     LEDGER_TABLE: e.ledgerTable,
+    ...e.writer,
     EVIDENCE_BUCKET: e.bucket,
     JIRA_BASE_URL: jira.url,
     JIRA_API_TOKEN_SECRET_ARN: "pf/jira",

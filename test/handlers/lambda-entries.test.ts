@@ -75,6 +75,7 @@ t.test("a bad environment names every bad variable at once; Jira secret formats"
     "EVIDENCE_BUCKET",
     "JIRA_BASE_URL",
     "LEDGER_TABLE",
+    "LEDGER_WRITER_FUNCTION",
     "NOTIFY_TOPIC_ARN",
     "SECRETS_MAX_AGE_SECONDS",
   ]);
@@ -84,7 +85,7 @@ t.test("a bad environment names every bad variable at once; Jira secret formats"
   const noForge = t.throws(() =>
     composeTask(
       "OpenPullRequest",
-      { LEDGER_TABLE: "pf-ledger", EVIDENCE_BUCKET: "pf-evidence" },
+      { LEDGER_TABLE: "pf-ledger", LEDGER_WRITER_FUNCTION: "pf-ledger-writer", EVIDENCE_BUCKET: "pf-evidence" },
       {
         secrets: envSource({}),
       },
@@ -94,7 +95,7 @@ t.test("a bad environment names every bad variable at once; Jira secret formats"
   const noJira = t.throws(() =>
     composeTask(
       "FetchJiraIssue",
-      { LEDGER_TABLE: "pf-ledger", EVIDENCE_BUCKET: "pf-evidence" },
+      { LEDGER_TABLE: "pf-ledger", LEDGER_WRITER_FUNCTION: "pf-ledger-writer", EVIDENCE_BUCKET: "pf-evidence" },
       {
         secrets: envSource({}),
       },

@@ -11,6 +11,7 @@ export function engineEnv(e: TestEngines): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: e.dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: e.s3Endpoint,
+    ...e.writer,
   };
 }
 

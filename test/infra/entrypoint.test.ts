@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import t from "tap";
-import { EVENT_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { SERVICE_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { installMocks, recorded, settle, stackValues } from "./harness.ts";
 
 // infra/index.ts exactly as `pulumi up` runs it: stack config from the Pulumi config store, the
@@ -15,7 +15,7 @@ t.test("infra/index.ts deploys the dev stack from its config and exports the out
   pulumi.runtime.setAllConfig(config);
 
   const dist = mkdtempSync(join(tmpdir(), "pf-dist-"));
-  for (const task of [...LAMBDA_TASKS, ...EVENT_LAMBDAS]) {
+  for (const task of [...LAMBDA_TASKS, ...SERVICE_LAMBDAS]) {
     mkdirSync(join(dist, task));
     writeFileSync(join(dist, task, "index.mjs"), `export const handler = async () => "${task}";\n`);
   }
@@ -44,7 +44,7 @@ t.test("infra/index.ts deploys the dev stack from its config and exports the out
   t.match(outputs.stateMachineArn, /^arn:aws:states:eu-west-1:123456789012:stateMachine:pf-test-runs/);
 
   const fns = recorded.filter((r) => r.type === "aws:lambda/function:Function");
-  t.equal(fns.length, LAMBDA_TASKS.length + EVENT_LAMBDAS.length);
+  t.equal(fns.length, LAMBDA_TASKS.length + SERVICE_LAMBDAS.length);
   for (const fn of fns) {
     const task =
       LAMBDA_TASKS.find((x) => fn.name.endsWith(`-functions-${x}`)) ??

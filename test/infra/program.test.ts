@@ -1,5 +1,5 @@
 import t from "tap";
-import { AGENT_CONTAINER_NAME, AGENT_ROLES, EVENT_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { AGENT_CONTAINER_NAME, AGENT_ROLES, SERVICE_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
 import { ecrRepositoryArn } from "#infra/ecs.ts";
 import { STAR_RESOURCE_ACTIONS } from "#policies/crossguard/iam-exceptions.ts";
 import {
@@ -75,7 +75,7 @@ t.test("inventory: every service the design names exists in dev and prod", async
     t.equal(count("aws:sns/topic:Topic"), 1, `${run.stack}: SNS`);
     t.equal(
       count("aws:lambda/function:Function"),
-      LAMBDA_TASKS.length + EVENT_LAMBDAS.length,
+      LAMBDA_TASKS.length + SERVICE_LAMBDAS.length,
       `${run.stack}: one Lambda per task, plus the run lock's release`,
     );
     t.ok(count("aws:secretsmanager/secret:Secret") >= 10, `${run.stack}: Secrets Manager entries`);
@@ -357,7 +357,7 @@ t.test("encryption, retention and data protection flags", async (t) => {
     const groups = run.of("aws:cloudwatch/logGroup:LogGroup");
     t.equal(
       groups.length,
-      LAMBDA_TASKS.length + EVENT_LAMBDAS.length + AGENT_ROLES.length + 3,
+      LAMBDA_TASKS.length + SERVICE_LAMBDAS.length + AGENT_ROLES.length + 3,
       "log groups: lambdas (tasks and the run lock's release), agents, sandbox, gateway, state machine",
     );
     for (const g of groups) {
