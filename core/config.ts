@@ -41,9 +41,12 @@ export const Arn = {
 /** A Lambda function by name or ARN (what Invoke's FunctionName accepts). */
 export const LambdaFunctionRef = z
   .string()
-  .regex(/^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/, {
-    message: "must be a Lambda function name or ARN (arn:aws:lambda:<region>:<account>:function:<name>)",
-  });
+  .regex(
+    /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/,
+    {
+      message: "must be a Lambda function name or ARN (arn:aws:lambda:<region>:<account>:function:<name>)",
+    },
+  );
 
 /** KMS key for SSE-KMS: a key id, alias or ARN. */
 export const KmsKeyId = z.string().regex(/^[A-Za-z0-9:/_-]{1,2048}$/, {

@@ -3,7 +3,7 @@
 // the runtime's composition file, and each entry point is a thin call of it.
 import { readdirSync, readFileSync } from "node:fs";
 import t from "tap";
-import { SERVICE_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { LAMBDA_TASKS, SERVICE_LAMBDAS } from "#core/contracts/tasks.ts";
 import { COMPOSITION_FILES, compositionViolations, sourceFiles } from "./composition-rules.ts";
 
 t.test("dependencies are constructed only in the composition files", async (t) => {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import t from "tap";
-import { SERVICE_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { LAMBDA_TASKS, SERVICE_LAMBDAS } from "#core/contracts/tasks.ts";
 
 const run = promisify(execFile);
 const root = new URL("../../", import.meta.url).pathname;

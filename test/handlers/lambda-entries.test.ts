@@ -85,7 +85,11 @@ t.test("a bad environment names every bad variable at once; Jira secret formats"
   const noForge = t.throws(() =>
     composeTask(
       "OpenPullRequest",
-      { LEDGER_TABLE: "pf-ledger", LEDGER_WRITER_FUNCTION: "pf-ledger-writer", EVIDENCE_BUCKET: "pf-evidence" },
+      {
+        LEDGER_TABLE: "pf-ledger",
+        LEDGER_WRITER_FUNCTION: "pf-ledger-writer",
+        EVIDENCE_BUCKET: "pf-evidence",
+      },
       {
         secrets: envSource({}),
       },
@@ -95,7 +99,11 @@ t.test("a bad environment names every bad variable at once; Jira secret formats"
   const noJira = t.throws(() =>
     composeTask(
       "FetchJiraIssue",
-      { LEDGER_TABLE: "pf-ledger", LEDGER_WRITER_FUNCTION: "pf-ledger-writer", EVIDENCE_BUCKET: "pf-evidence" },
+      {
+        LEDGER_TABLE: "pf-ledger",
+        LEDGER_WRITER_FUNCTION: "pf-ledger-writer",
+        EVIDENCE_BUCKET: "pf-evidence",
+      },
       {
         secrets: envSource({}),
       },

@@ -8,12 +8,12 @@ import {
   ensureBucket,
   ensureDedupeTable,
   ensureLedgerTable,
+  LOCAL_REGION,
   localDynamoClient,
   localS3Client,
+  S3RVER_CREDENTIALS,
   startDynalite,
   startS3rver,
-  LOCAL_REGION,
-  S3RVER_CREDENTIALS,
 } from "#local/runtime/engines.ts";
 import { startLocalLedgerWriter } from "#local/runtime/lambda/ledger-writer.ts";
 

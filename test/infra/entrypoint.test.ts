@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import t from "tap";
-import { SERVICE_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { LAMBDA_TASKS, SERVICE_LAMBDAS } from "#core/contracts/tasks.ts";
 import { installMocks, recorded, settle, stackValues } from "./harness.ts";
 
 // infra/index.ts exactly as `pulumi up` runs it: stack config from the Pulumi config store, the

@@ -1,5 +1,5 @@
 import t from "tap";
-import { AGENT_CONTAINER_NAME, AGENT_ROLES, SERVICE_LAMBDAS, LAMBDA_TASKS } from "#core/contracts/tasks.ts";
+import { AGENT_CONTAINER_NAME, AGENT_ROLES, LAMBDA_TASKS, SERVICE_LAMBDAS } from "#core/contracts/tasks.ts";
 import { ecrRepositoryArn } from "#infra/ecs.ts";
 import { STAR_RESOURCE_ACTIONS } from "#policies/crossguard/iam-exceptions.ts";
 import {
