@@ -7,6 +7,7 @@ import { Artifacts } from "#infra/components/artifacts.ts";
 import { Events } from "#infra/components/events.ts";
 import { Functions } from "#infra/components/functions.ts";
 import { Gateway, WEBHOOK_SOURCES } from "#infra/components/gateway.ts";
+import { LedgerWriter } from "#infra/components/ledger-writer.ts";
 import { Network } from "#infra/components/network.ts";
 import { Notifications } from "#infra/components/notifications.ts";
 import { RunLockRelease } from "#infra/components/run-lock-release.ts";
@@ -108,12 +109,23 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     region,
     tags,
   });
+  const lambdaCode = deps.lambdaCode ?? lambdaBundles();
+  const ledgerWriter = new LedgerWriter(n("ledger-writer"), {
+    code: lambdaCode("LedgerWriter"),
+    functionName: `${prefix}-ledger-writer`,
+    accountId,
+    kmsKeyArn,
+    ledgerTable: artifacts.ledgerTable,
+    logRetentionDays: config.logRetentionDays,
+    tags,
+  });
   const functions = new Functions(n("functions"), {
-    code: deps.lambdaCode ?? lambdaBundles(),
+    code: lambdaCode,
     namePrefix: prefix,
     accountId,
     kmsKeyArn,
     ledgerTable: artifacts.ledgerTable,
+    ledgerWriterArn: ledgerWriter.function.arn,
     bucket: artifacts.bucket,
     topic: notifications.topic,
     secrets,
@@ -133,6 +145,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     architecture: config.containerArchitecture,
     kmsKeyArn,
     ledgerTable: artifacts.ledgerTable,
+    ledgerWriterArn: ledgerWriter.function.arn,
     bucket: artifacts.bucket,
     secrets,
     logRetentionDays: config.logRetentionDays,
@@ -164,7 +177,6 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     kmsKeyArn,
     tags,
   });
-  const lambdaCode = deps.lambdaCode ?? lambdaBundles();
   new RunLockRelease(n("run-lock"), {
     code: lambdaCode("ReleaseRunLock"),
     functionName: `${prefix}-release-run-lock`,
@@ -195,6 +207,7 @@ export function createFactory(config: StackConfig, deps: FactoryDeps): FactoryOu
     serviceSecurityGroupId: network.gatewaySecurityGroup.id,
     stateMachine: stateMachine.stateMachine,
     ledgerTable: artifacts.ledgerTable,
+    ledgerWriterArn: ledgerWriter.function.arn,
     dedupeTable: artifacts.dedupeTable,
     bucket: artifacts.bucket,
     kmsKeyArn,

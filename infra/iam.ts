@@ -36,8 +36,33 @@ export function serviceTrustPolicy(service: string, accountId: pulumi.Input<stri
 /** Actions a KMS-encrypted store's clients need on the key (SSE-KMS read + write). */
 export const KMS_USE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"];
 
-/** Append-only ledger access: conditional puts and reads, never update or delete. */
-export const LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
+/**
+ * The ledger writer's access (infra/components/ledger-writer.ts): conditional puts of events and
+ * the head record, and the reads an append needs; never update or delete.
+ */
+export const LEDGER_WRITER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
+
+/** Every other component reads the ledger table directly (events, head record, the GSIs). */
+export const LEDGER_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
+
+/**
+ * A component's ledger access: read the table, append by invoking the writer — no write action
+ * on the table at all (CrossGuard `ledger-single-writer`, docs/ledger.md "One writer").
+ */
+export function ledgerAccessStatements(
+  tableArn: pulumi.Input<string>,
+  writerArn: pulumi.Input<string>,
+): Statement[] {
+  return [
+    { Sid: "ReadLedger", Effect: "Allow", Action: LEDGER_READ_ACTIONS, Resource: tableResources(tableArn) },
+    {
+      Sid: "AppendLedgerThroughWriter",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: [writerArn],
+    },
+  ];
+}
 
 export const EVIDENCE_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"];
 export const EVIDENCE_WRITE_ACTIONS = ["s3:PutObject"];

@@ -8,10 +8,9 @@ import {
   EVIDENCE_READ_ACTIONS,
   EVIDENCE_WRITE_ACTIONS,
   KMS_USE_ACTIONS,
-  LEDGER_ACTIONS,
+  ledgerAccessStatements,
   policyDocument,
   serviceTrustPolicy,
-  tableResources,
 } from "#infra/iam.ts";
 import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
@@ -53,6 +52,8 @@ export interface AgentsArgs {
   architecture: "ARM64" | "X86_64";
   kmsKeyArn: pulumi.Input<string>;
   ledgerTable: aws.dynamodb.Table;
+  /** The ledger writer function: agents append through it (infra/components/ledger-writer.ts). */
+  ledgerWriterArn: pulumi.Input<string>;
   bucket: aws.s3.Bucket;
   secrets: Secrets;
   logRetentionDays: number;
@@ -173,12 +174,7 @@ export class Agents extends pulumi.ComponentResource {
               Action: ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
               Resource: "*",
             },
-            {
-              Sid: "AppendLedger",
-              Effect: "Allow",
-              Action: LEDGER_ACTIONS,
-              Resource: tableResources(args.ledgerTable.arn),
-            },
+            ...ledgerAccessStatements(args.ledgerTable.arn, args.ledgerWriterArn),
             {
               Sid: "EvidenceObjects",
               Effect: "Allow",
@@ -263,6 +259,7 @@ export class Agents extends pulumi.ComponentResource {
             environment: {
               AGENT_ROLE: role,
               LEDGER_TABLE: args.ledgerTable.name,
+              LEDGER_WRITER_FUNCTION: args.ledgerWriterArn,
               EVIDENCE_BUCKET: args.bucket.bucket,
               EVIDENCE_KMS_KEY_ID: args.kmsKeyArn,
               FACTORY_POLICY: args.factoryPolicyPath,

@@ -5,12 +5,11 @@ import {
   EVIDENCE_READ_ACTIONS,
   EVIDENCE_WRITE_ACTIONS,
   KMS_USE_ACTIONS,
-  LEDGER_ACTIONS,
+  ledgerAccessStatements,
   logWriteStatement,
   policyDocument,
   type Statement,
   serviceTrustPolicy,
-  tableResources,
 } from "#infra/iam.ts";
 import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
@@ -47,6 +46,8 @@ export interface FunctionsArgs {
   accountId: pulumi.Input<string>;
   kmsKeyArn: pulumi.Input<string>;
   ledgerTable: aws.dynamodb.Table;
+  /** The ledger writer function: the tasks append through it (infra/components/ledger-writer.ts). */
+  ledgerWriterArn: pulumi.Input<string>;
   bucket: aws.s3.Bucket;
   topic: aws.sns.Topic;
   secrets: Secrets;
@@ -98,12 +99,7 @@ export class Functions extends pulumi.ComponentResource {
         { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
       ];
       if (access.ledger) {
-        statements.push({
-          Sid: "AppendLedger",
-          Effect: "Allow",
-          Action: LEDGER_ACTIONS,
-          Resource: tableResources(args.ledgerTable.arn),
-        });
+        statements.push(...ledgerAccessStatements(args.ledgerTable.arn, args.ledgerWriterArn));
       }
       if (access.evidence !== "none") {
         statements.push({
@@ -152,6 +148,7 @@ export class Functions extends pulumi.ComponentResource {
       };
       if (access.ledger) {
         environment.LEDGER_TABLE = args.ledgerTable.name;
+        environment.LEDGER_WRITER_FUNCTION = args.ledgerWriterArn;
         environment.EVIDENCE_BUCKET = args.bucket.bucket;
         environment.EVIDENCE_KMS_KEY_ID = args.kmsKeyArn;
       }

@@ -7,10 +7,9 @@ import {
   EVIDENCE_READ_ACTIONS,
   EVIDENCE_WRITE_ACTIONS,
   KMS_USE_ACTIONS,
-  LEDGER_ACTIONS,
+  ledgerAccessStatements,
   policyDocument,
   serviceTrustPolicy,
-  tableResources,
 } from "#infra/iam.ts";
 import { SECRET_SPECS, type SecretId, type Secrets } from "./secrets.ts";
 
@@ -58,6 +57,8 @@ export interface GatewayArgs {
   serviceSecurityGroupId: pulumi.Input<string>;
   stateMachine: aws.sfn.StateMachine;
   ledgerTable: aws.dynamodb.Table;
+  /** The ledger writer function: approvals and cancellations append through it. */
+  ledgerWriterArn: pulumi.Input<string>;
   dedupeTable: aws.dynamodb.Table;
   bucket: aws.s3.Bucket;
   kmsKeyArn: pulumi.Input<string>;
@@ -134,12 +135,7 @@ export class Gateway extends pulumi.ComponentResource {
               pulumi.interpolate`arn:${args.partition}:states:${args.region}:${args.accountId}:execution:${sm.name}:*`,
             ],
           },
-          {
-            Sid: "Ledger",
-            Effect: "Allow",
-            Action: LEDGER_ACTIONS,
-            Resource: tableResources(args.ledgerTable.arn),
-          },
+          ...ledgerAccessStatements(args.ledgerTable.arn, args.ledgerWriterArn),
           {
             Sid: "Dedupe",
             Effect: "Allow",
@@ -189,6 +185,7 @@ export class Gateway extends pulumi.ComponentResource {
             HOST: "0.0.0.0",
             STATE_MACHINE_ARN: sm.arn,
             LEDGER_TABLE: args.ledgerTable.name,
+            LEDGER_WRITER_FUNCTION: args.ledgerWriterArn,
             DEDUPE_TABLE: args.dedupeTable.name,
             EVIDENCE_BUCKET: args.bucket.bucket,
             EVIDENCE_KMS_KEY_ID: args.kmsKeyArn,

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXECUTION_STATUS_CHANGE, TERMINAL_STATUSES } from "#handlers/events/release-run-lock.ts";
-import { KMS_USE_ACTIONS, logWriteStatement, policyDocument, serviceTrustPolicy } from "#infra/iam.ts";
+import { serviceFunction } from "./service-function.ts";
 
 export interface RunLockReleaseArgs {
   code: pulumi.asset.Archive;
@@ -29,63 +29,28 @@ export class RunLockRelease extends pulumi.ComponentResource {
   constructor(name: string, args: RunLockReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pf:runlock:RunLockRelease", name, {}, opts);
     const child = { parent: this };
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      {
-        name: `/aws/lambda/${args.functionName}`,
-        retentionInDays: args.logRetentionDays,
-        kmsKeyId: args.kmsKeyArn,
-        tags: args.tags,
-      },
-      child,
-    );
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId), tags: args.tags },
-      child,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: policyDocument([
-          logWriteStatement("WriteOwnLogs", logGroup.arn),
-          { Sid: "UseFactoryKey", Effect: "Allow", Action: KMS_USE_ACTIONS, Resource: [args.kmsKeyArn] },
-          {
-            Sid: "ReleaseRunLocks",
-            Effect: "Allow",
-            Action: ["dynamodb:GetItem", "dynamodb:DeleteItem"],
-            Resource: [args.dedupeTable.arn],
-          },
-        ]),
-      },
-      child,
-    );
-    this.function = new aws.lambda.Function(
-      name,
-      {
-        name: args.functionName,
-        description: "Protocol Factory: release the run lock of an ended execution",
-        runtime: "nodejs22.x",
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: args.code,
-        role: this.role.arn,
-        memorySize: 256,
-        timeout: 30,
-        kmsKeyArn: args.kmsKeyArn,
-        environment: {
-          variables: {
-            DEDUPE_TABLE: args.dedupeTable.name,
-            STATE_MACHINE_ARN: args.stateMachineArn,
-            NODE_OPTIONS: "--enable-source-maps",
-          },
+    const fn = serviceFunction(this, name, {
+      code: args.code,
+      functionName: args.functionName,
+      description: "Protocol Factory: release the run lock of an ended execution",
+      accountId: args.accountId,
+      kmsKeyArn: args.kmsKeyArn,
+      statements: [
+        {
+          Sid: "ReleaseRunLocks",
+          Effect: "Allow",
+          Action: ["dynamodb:GetItem", "dynamodb:DeleteItem"],
+          Resource: [args.dedupeTable.arn],
         },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-        tags: args.tags,
-      },
-      { ...child, dependsOn: [logGroup] },
-    );
+      ],
+      environment: { DEDUPE_TABLE: args.dedupeTable.name, STATE_MACHINE_ARN: args.stateMachineArn },
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      logRetentionDays: args.logRetentionDays,
+      tags: args.tags,
+    });
+    this.function = fn.function;
+    this.role = fn.role;
     this.rule = new aws.cloudwatch.EventRule(
       `${name}-ended`,
       {

@@ -372,6 +372,66 @@ export const ledgerAppendOnly: StackRule = (resources) => {
   return out;
 };
 
+/** The tag the ledger writer function carries (infra/components/ledger-writer.ts). */
+export const LEDGER_WRITER_TAG = { key: "pf-component", value: "ledger-writer" } as const;
+
+/** Actions that create or replace a ledger item. */
+export const LEDGER_WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PartiQLInsert",
+  "dynamodb:UpdateItem",
+];
+
+/**
+ * One writer: exactly one Lambda function carries LEDGER_WRITER_TAG, and only its role's own
+ * inline policies may grant a write on the ledger table. Every other principal reads the table
+ * and invokes the writer, so a leaked component credential cannot overwrite or re-chain an event.
+ */
+export const ledgerSingleWriter: StackRule = (resources) => {
+  const arns = resources
+    .filter(isLedgerTable)
+    .map((r) => r.props.arn)
+    .filter((a): a is string => typeof a === "string");
+  if (arns.length === 0) return [];
+  const writers = resources.filter(
+    (r) =>
+      r.type === "aws:lambda/function:Function" &&
+      obj(r.props.tags)?.[LEDGER_WRITER_TAG.key] === LEDGER_WRITER_TAG.value,
+  );
+  if (writers.length !== 1)
+    return [
+      `expected exactly one ledger writer function (tag ${LEDGER_WRITER_TAG.key}=${LEDGER_WRITER_TAG.value}), found ${writers.length}`,
+    ];
+  const writerRoleArn = writers[0]?.props.role;
+  const writerRole = resources.find((r) => r.type === "aws:iam/role:Role" && r.props.arn === writerRoleArn);
+  // A role policy names its role by name (= the role's id in AWS).
+  const writerRoleRefs = new Set(
+    [writerRole?.props.name, writerRole?.props.id].filter((v): v is string => typeof v === "string"),
+  );
+  const isWriterPolicy = (r: Res) =>
+    (r.type === "aws:iam/rolePolicy:RolePolicy" && writerRoleRefs.has(String(r.props.role))) ||
+    (r.type === "aws:iam/role:Role" && r === writerRole);
+  const out: string[] = [];
+  for (const r of resources) {
+    if (isWriterPolicy(r)) continue;
+    for (const doc of identityPolicies(r)) {
+      for (const st of parseDoc(doc) ?? []) {
+        if (st.Effect !== "Allow") continue;
+        const onLedger = list(st.Resource).some((res) =>
+          arns.some((arn) => res === arn || res.startsWith(`${arn}/`) || res === "*"),
+        );
+        const bad = list(st.Action).filter((a) => LEDGER_WRITE_ACTIONS.includes(a));
+        if (onLedger && bad.length > 0)
+          out.push(
+            `${r.name ?? r.type}: ${label(st)} grants ${bad.join(", ")} on the ledger table (only the ledger writer may write it)`,
+          );
+      }
+    }
+  }
+  return out;
+};
+
 export const RESOURCE_RULES: Record<string, { description: string; rule: ResourceRule }> = {
   "no-wildcard-iam-actions": {
     description: "IAM and resource policies never allow wildcard actions",
@@ -411,6 +471,10 @@ export const STACK_RULES: Record<string, { description: string; rule: StackRule 
   "ledger-append-only": {
     description: "No principal may update, delete or batch-write ledger items or drop the ledger table",
     rule: ledgerAppendOnly,
+  },
+  "ledger-single-writer": {
+    description: "Only the ledger writer function's role may write the ledger table",
+    rule: ledgerSingleWriter,
   },
   "sandbox-holds-nothing": {
     description:

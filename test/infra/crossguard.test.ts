@@ -39,7 +39,7 @@ t.test("the pack has every rule, all mandatory", async (t) => {
     [...Object.keys(RESOURCE_RULES), ...Object.keys(STACK_RULES)].sort(),
   );
   t.ok(policies.every((p) => p.enforcementLevel === "mandatory"));
-  t.equal(policies.length, 12);
+  t.equal(policies.length, 13);
 });
 
 t.test("every rule passes over the whole program (dev and prod)", async (t) => {

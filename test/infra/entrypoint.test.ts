@@ -48,7 +48,11 @@ t.test("infra/index.ts deploys the dev stack from its config and exports the out
   for (const fn of fns) {
     const task =
       LAMBDA_TASKS.find((x) => fn.name.endsWith(`-functions-${x}`)) ??
-      (fn.name.endsWith("-run-lock") ? "ReleaseRunLock" : "(unknown)");
+      (fn.name.endsWith("-run-lock")
+        ? "ReleaseRunLock"
+        : fn.name.endsWith("-ledger-writer")
+          ? "LedgerWriter"
+          : "(unknown)");
     // Mocks hand over the archive object itself; its path is a promise.
     const archive = fn.inputs.code as { path?: Promise<string> };
     t.equal(await archive.path, join(dist, task), `${fn.name} ships dist/lambda/${task}`);
