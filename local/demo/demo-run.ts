@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { EVENT } from "#core/contracts/ledger-event.ts";
+import { EVENT, type LedgerEvent } from "#core/contracts/ledger-event.ts";
 import { git } from "../fakes/sample-remote.ts";
 import { executionHistory, followExecution, formatMs } from "../runtime/executions.ts";
 import { REPO_ROOT, SAMPLE_REPO_NAME } from "../runtime/factory.ts";
@@ -22,6 +22,7 @@ import {
   sendJiraWebhook,
 } from "./demo-client.ts";
 import { DEMO_FIX_INSTRUCTION, fixIteration, mrTarget } from "./fix-iteration.ts";
+import { builderLoopLines } from "./loop-summary.ts";
 import { withCurrentTimestamp } from "./webhooks.ts";
 
 const exec = promisify(execFile);
@@ -56,6 +57,12 @@ async function pf(
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
   }
+}
+
+/** A run's ledger events as `pf ledger show --json` prints them. */
+async function ledgerEvents(runId: string, dataDir: string): Promise<LedgerEvent[]> {
+  const shown = await pf(["ledger", "show", runId, "--json"], dataDir);
+  return JSON.parse(shown.stdout || "[]") as LedgerEvent[];
 }
 
 export async function runDemo(o: DemoOptions, out?: (line: string) => void): Promise<boolean> {
@@ -140,6 +147,12 @@ export async function runDemo(o: DemoOptions, out?: (line: string) => void): Pro
   say((verify.stdout + verify.stderr).trimEnd().replace(/^/gm, "  "));
   if (verify.code !== 0) ok = false;
 
+  step("Builder loop in the ledger (one model_output per turn, one tool_result per tool call)");
+  const loopLines = builderLoopLines(await ledgerEvents(runId, o.dataDir));
+  for (const line of loopLines) say(`  ${line}`);
+  if (loopLines.length === 0)
+    say("  (no tool calls: the policy has no builder_loop block, the builder answered once)");
+
   if (mr !== undefined) {
     step(`Posting "/pf approve spec" on !${mr.number} (GitLab Note Hook, X-Gitlab-Token)`);
     const note = gitlabNoteHook(
@@ -205,6 +218,8 @@ export async function runDemo(o: DemoOptions, out?: (line: string) => void): Pro
       for (const line of iteration) say(`  MR body: ${line}`);
       const reply = fix.mr.comments.find((c) => c.body.includes("Started fix run"))?.body ?? "";
       say(`  MR reply: ${reply.split("\n").find((l) => l.startsWith("Started")) ?? "(none)"}`);
+      say("  the fix run's builder loop:");
+      for (const line of builderLoopLines(await ledgerEvents(fix.runId!, o.dataDir))) say(`    ${line}`);
       const evidence = await pf(["evidence", fix.runId!], o.dataDir);
       say(evidence.stdout.trimEnd().split("\n").slice(0, 3).join("\n").replace(/^/gm, "  "));
       if (fix.mr.number !== mr.number || log === "" || evidence.code !== 0) ok = false;

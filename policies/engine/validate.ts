@@ -56,6 +56,17 @@ function crossFieldIssues(doc: z.infer<typeof PolicyDocument>): Issue[] {
       }
     }
   }
+  // The run's wall clock covers planning, the loop and verification: a loop allowed the whole of
+  // it would only ever stop at the run budget, mid-change, with no time left to verify.
+  if (
+    doc.builder_loop !== undefined &&
+    doc.builder_loop.max_wall_clock_seconds >= doc.budgets.max_wall_clock_seconds
+  ) {
+    issues.push({
+      path: "builder_loop.max_wall_clock_seconds",
+      message: `${doc.builder_loop.max_wall_clock_seconds}s is not below budgets.max_wall_clock_seconds (${doc.budgets.max_wall_clock_seconds}s, the whole run): leave time for planning and verification`,
+    });
+  }
   for (const [key, project] of Object.entries(doc.projects)) {
     if (project.model_routing !== undefined && doc.model_routing[project.model_routing] === undefined) {
       issues.push({

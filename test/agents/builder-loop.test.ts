@@ -89,6 +89,11 @@ t.test(
     tt.match(firstChecks, /^checks FAILED at test\n/);
     tt.match(firstChecks, /lint: pass\nbuild: pass\ntest: fail/);
     tt.match(firstChecks, /peek skips paused subscribers/, "the failing test's log reaches the model");
+    // The model's view is stable across runs (replayable): no scratch path, timing or runtime frame.
+    tt.match(firstChecks, /\(test\/peek\.test\.mjs:\d+:\d+\)/, "stack frames are repository-relative");
+    tt.notMatch(firstChecks, /\/(?:run|pf-job)-[A-Za-z0-9]{6}\/work/, "no sandbox scratch directory");
+    tt.notMatch(firstChecks, /duration_ms/, "no timings");
+    tt.notMatch(firstChecks, /\(node:/, "no runtime-internal stack frames");
     tt.match(toolMessages(fake.requests[6]!).at(-1)!, /^all checks passed\n/);
 
     // The ledger: one tool_result per tool call, one model_output per turn, chain intact.
@@ -109,6 +114,9 @@ t.test(
     );
     const stored = Buffer.from(await world.evidence.get(toolEvents[4]!.s3_refs[0]!)).toString();
     tt.match(stored, /checks FAILED at test/, "the stored result is what the model read");
+    const logKey = (toolEvents[4]!.detail.log_refs as string[]).at(-1)!;
+    const fullLog = Buffer.from(await world.evidence.get({ key: logKey })).toString();
+    tt.match(fullLog, /duration_ms/, "the evidence keeps the step's log whole");
     const turns = events.filter((e) => e.event_type === "model_output" && e.phase === "builder");
     tt.equal(turns.length, SAMPLE_TURNS.length);
     tt.same(turns[0]!.detail.tool_calls, ["search"]);

@@ -10,9 +10,10 @@ import {
   sendGitlabNote,
   sendJiraWebhook,
 } from "#local/demo/demo-client.ts";
+import { builderLoopLines } from "#local/demo/loop-summary.ts";
 import { git } from "#local/fakes/sample-remote.ts";
 import { followExecution } from "#local/runtime/executions.ts";
-import { SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
+import { REPO_ROOT, SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
 import { countExecutions, filesContaining, historyOf, issueBody, pf, startE2E } from "./helpers.ts";
 
 t.test("signed Jira webhook → run completes → branch, MR, evidence, intact ledger, approval", async (t) => {
@@ -74,6 +75,30 @@ t.test("signed Jira webhook → run completes → branch, MR, evidence, intact l
     (ev) => ev.event_type === "tool_result" && ev.detail.tool === "jira.getIssue",
   );
   t.match(fetched?.detail, { risk_from_trigger: "low", risk_from_issue: "low", risk_class: "low" });
+  // The recorded builder conversation replayed: one model_output per turn, one tool_result per call.
+  const script = JSON.parse(
+    readFileSync(join(REPO_ROOT, "examples", "recordings", "scripts", "LOCATE-123.builder.json"), "utf8"),
+  ) as { turns: Array<{ tool_calls: Array<{ name: string }> }> };
+  const toolEvents = recorded.filter(
+    (ev) => ev.event_type === "tool_result" && ev.phase === "builder" && typeof ev.detail.tool === "string",
+  );
+  t.same(
+    toolEvents.map((ev) => ev.detail.tool),
+    script.turns.flatMap((turn) => turn.tool_calls.map((c) => c.name)),
+  );
+  t.same(
+    toolEvents.filter((ev) => ev.detail.tool === "run_checks").map((ev) => ev.detail.verdict),
+    ["fail", "pass"],
+    "the first checks fail a test, the second pass",
+  );
+  t.equal(
+    recorded.filter((ev) => ev.event_type === "model_output" && ev.phase === "builder").length,
+    script.turns.length,
+  );
+  t.match(
+    builderLoopLines(recorded).join("\n"),
+    /model_output \w+ → run_checks\n +tool_result +run_checks +ok +fail/,
+  );
   const opened = recorded.find((ev) => ev.event_type === "pr_opened");
   t.same(
     [opened?.detail.risk_class, opened?.detail.required_gates],

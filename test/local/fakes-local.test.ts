@@ -7,43 +7,88 @@ import { JiraClient } from "#integrations/jira.ts";
 import { seedLocalJira, startLocalJira } from "#local/fakes/local-jira.ts";
 import { buildScriptedModel, loadScripts } from "#local/fakes/scripted-model.ts";
 
-t.test("scripted model API answers the OpenAI SDK with the script for (issue, phase)", async (t) => {
-  const scripts = loadScripts("examples/recordings/scripts");
-  t.ok(scripts.has("LOCATE-123:planner") && scripts.has("LOCATE-123:builder"));
-  const app = buildScriptedModel(scripts);
-  t.teardown(() => app.close());
-  const baseURL = `${await app.listen({ host: "127.0.0.1", port: 0 })}/v1`;
-  const openai = new OpenAI({ apiKey: "unused", baseURL, maxRetries: 0 });
-  const done = await openai.chat.completions.create({
-    model: "gpt-4.1",
-    messages: [
-      { role: "system", content: "You are the planning agent of Protocol Factory." },
-      { role: "user", content: "## Issue LOCATE-123 (Story, priority Medium)\nSummary: …" },
-    ],
-  });
-  const plan = JSON.parse(done.choices[0]?.message.content ?? "{}");
-  t.match(plan.summary, /peek\(\)/);
-  t.ok((done.usage?.total_tokens ?? 0) > 0);
-  const build = await openai.chat.completions.create({
-    model: "gpt-4.1",
-    messages: [
-      { role: "system", content: "You are the builder agent of Protocol Factory." },
-      { role: "user", content: "## Issue LOCATE-124: start at the newest" },
-    ],
-  });
-  t.match(JSON.parse(build.choices[0]?.message.content ?? "{}").commit_title, /^LOCATE-124:/);
-  t.same(app.calls, ["LOCATE-123:planner", "LOCATE-124:builder"]);
-  await t.rejects(
-    openai.chat.completions.create({
+t.test(
+  "scripted model API answers the OpenAI SDK with the script for (issue, phase) and, for a conversation, by turn",
+  async (t) => {
+    const scripts = loadScripts("examples/recordings/scripts");
+    t.ok(scripts.has("LOCATE-123:planner") && scripts.has("LOCATE-123:builder"));
+    const app = buildScriptedModel(scripts);
+    t.teardown(() => app.close());
+    const baseURL = `${await app.listen({ host: "127.0.0.1", port: 0 })}/v1`;
+    const openai = new OpenAI({ apiKey: "unused", baseURL, maxRetries: 0 });
+    const done = await openai.chat.completions.create({
       model: "gpt-4.1",
       messages: [
-        { role: "system", content: "You are the planning agent." },
-        { role: "user", content: "## Issue NOPE-9" },
+        { role: "system", content: "You are the planning agent of Protocol Factory." },
+        { role: "user", content: "## Issue LOCATE-123 (Story, priority Medium)\nSummary: …" },
       ],
-    }),
-    { status: 404, message: /no script for NOPE-9:planner/ },
-  );
-});
+    });
+    const plan = JSON.parse(done.choices[0]?.message.content ?? "{}");
+    t.match(plan.summary, /peek\(\)/);
+    t.ok((done.usage?.total_tokens ?? 0) > 0);
+    // A conversation script answers turn by turn: the turn is the number of assistant messages + 1.
+    const tools = [
+      { type: "function" as const, function: { name: "read_file", parameters: { type: "object" } } },
+      { type: "function" as const, function: { name: "apply_patch", parameters: { type: "object" } } },
+      { type: "function" as const, function: { name: "finish", parameters: { type: "object" } } },
+    ];
+    const system = { role: "system" as const, content: "You are the builder agent of Protocol Factory." };
+    const task = { role: "user" as const, content: "## Issue LOCATE-124: start at the newest" };
+    const first = await openai.chat.completions.create({ model: "gpt-4.1", messages: [system, task], tools });
+    t.equal(first.choices[0]?.finish_reason, "tool_calls");
+    const call = first.choices[0]?.message.tool_calls?.[0];
+    t.match(call, { id: "call_1_0", type: "function", function: { name: "read_file" } });
+    t.match(JSON.parse(call?.type === "function" ? call.function.arguments : "{}"), {
+      path: "src/index.mjs",
+    });
+    const later = await openai.chat.completions.create({
+      model: "gpt-4.1",
+      tools,
+      messages: [
+        system,
+        task,
+        { role: "assistant", content: null, tool_calls: first.choices[0]!.message.tool_calls! },
+        { role: "tool", tool_call_id: "call_1_0", content: "src/index.mjs (lines 11-25 of 45)" },
+        { role: "assistant", content: null, tool_calls: [{ ...call!, id: "call_2_0" }] },
+        { role: "tool", tool_call_id: "call_2_0", content: "applied: src/index.mjs" },
+      ],
+    });
+    const finish = later.choices[0]?.message.tool_calls?.[0];
+    t.equal(finish?.type === "function" ? finish.function.name : undefined, "finish", "turn 3 of the script");
+    t.match(
+      JSON.parse(finish?.type === "function" ? finish.function.arguments : "{}").commit_title,
+      /^LOCATE-124:/,
+    );
+    t.same(app.calls, ["LOCATE-123:planner", "LOCATE-124:builder#1", "LOCATE-124:builder#3"]);
+    await t.rejects(
+      openai.chat.completions.create({ model: "gpt-4.1", messages: [system, task] }),
+      { status: 400, message: /LOCATE-124:builder is a tool conversation, but the request offers no tools/ },
+      "a conversation script needs the loop's tools",
+    );
+    await t.rejects(
+      openai.chat.completions.create({
+        model: "gpt-4.1",
+        tools,
+        messages: [
+          system,
+          task,
+          ...Array.from({ length: 3 }, () => ({ role: "assistant" as const, content: "…" })),
+        ],
+      }),
+      { status: 404, message: /LOCATE-124:builder has 3 turn\(s\); the conversation asks for turn 4/ },
+    );
+    await t.rejects(
+      openai.chat.completions.create({
+        model: "gpt-4.1",
+        messages: [
+          { role: "system", content: "You are the planning agent." },
+          { role: "user", content: "## Issue NOPE-9" },
+        ],
+      }),
+      { status: 404, message: /no script for NOPE-9:planner/ },
+    );
+  },
+);
 
 t.test(
   "local Jira speaks Jira REST: the production JiraClient reads envelopes and REST issues",

@@ -23,6 +23,14 @@ t.test("the shipped policy loads", async (t) => {
   t.match(policy.digest, /^[0-9a-f]{64}$/);
   t.ok(Object.keys(policy.doc.model_routing).length >= 2, "default and at least one other profile");
   t.equal(policy.commandPrefix, "/pf");
+  // The builder works as a bounded tool-using loop (docs/agents.md "The builder loop").
+  t.match(policy.doc.builder_loop, {
+    max_turns: 40,
+    max_tool_calls: 120,
+    max_wall_clock_seconds: 1200,
+    max_tool_result_bytes: 16384,
+    max_instruction_bytes: 16384,
+  });
 });
 
 t.test("load errors name the field path", async (t) => {
@@ -124,6 +132,20 @@ t.test("load errors name the field path", async (t) => {
         d.approvers.spec.users = ["alice"];
       },
       "approvers.spec.users[0]",
+    ],
+    [
+      "builder loop as long as the whole run",
+      (d) => {
+        d.builder_loop.max_wall_clock_seconds = d.budgets.max_wall_clock_seconds;
+      },
+      "builder_loop.max_wall_clock_seconds",
+    ],
+    [
+      "builder loop bound out of range",
+      (d) => {
+        d.builder_loop.max_turns = 0;
+      },
+      "builder_loop.max_turns",
     ],
     [
       "bad prefix",

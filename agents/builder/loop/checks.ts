@@ -7,6 +7,26 @@ import type { ToolOutput } from "./tools.ts";
 /** Most characters of a failing step's (redacted) log the model sees: its tail, where errors are. */
 export const CHECK_LOG_TAIL_CHARS = 6000;
 
+// The sandbox's scratch work directory (agents/sandbox local.ts `run-XXXXXX`, worker.ts `pf-job-XXXXXX`).
+const SCRATCH_DIR = /(?:file:\/\/)?(?:\/[^\s/'"`()]+)*\/(?:run|pf-job)-[A-Za-z0-9]{6}\/work(\/|\b)/g;
+// Test runners' timings: node's TAP `duration_ms: 1.23` / `# duration_ms 45.6`, node-tap's `# time=1.2ms`.
+const TIMING_LINE = /^[ \t]*(?:#[ \t]*)?(?:duration_ms:?[ \t]+[\d.]+|time=[\d.]+m?s)[ \t]*\r?\n/gm;
+// Stack frames inside the runtime itself (`node:internal/...`, `node:async_hooks`): they say nothing about the code.
+const INTERNAL_FRAME = /^[ \t]+(?:at[ \t]+)?(?:async[ \t]+)?[^\n]*\(node:[^)\n]*\)[ \t]*\r?\n/gm;
+
+/**
+ * What the model reads of a failing step's log: the stored log (the evidence keeps it whole) with
+ * the sandbox's scratch directory made repository-relative, timings and runtime-internal stack
+ * frames dropped. They are noise to the model and differ on every run; without them the same tree
+ * gives the same conversation, so a recorded loop replays (docs/agents.md "Replay").
+ */
+export function stableLog(log: string): string {
+  return log
+    .replace(SCRATCH_DIR, (_m, tail: string) => (tail === "/" ? "" : "."))
+    .replace(TIMING_LINE, "")
+    .replace(INTERNAL_FRAME, "");
+}
+
 /**
  * The builder's run_checks: the repository's `.factory/verify.json` steps, in order, through the
  * same sandbox runner and step code as the verifier (a copy of the tree, no credential, no agent
@@ -44,7 +64,7 @@ export function checksRunner(
     let log = "";
     if (failed?.log_ref != null) {
       // The stored log is already redacted (it is untrusted output of repository code).
-      const full = Buffer.from(await ctx.deps.evidence.get(failed.log_ref)).toString("utf8");
+      const full = stableLog(Buffer.from(await ctx.deps.evidence.get(failed.log_ref)).toString("utf8"));
       log =
         full.length > CHECK_LOG_TAIL_CHARS ? `[…log head cut]\n${full.slice(-CHECK_LOG_TAIL_CHARS)}` : full;
     }

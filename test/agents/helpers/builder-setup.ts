@@ -55,7 +55,12 @@ export async function builderSetup(
     engines: await options.engines,
     baseUrl: fake.baseUrl,
     budgets: { max_model_attempts: 2, ...options.budgets },
-    ...(options.policyEdit === undefined ? {} : { policyEdit: options.policyEdit }),
+    // `replies` are single-shot answers: the builder without the shipped policy's builder_loop
+    // block. A `script` plays tool turns under the policy's block (or the test's withLoop()).
+    policyEdit: (doc) => {
+      if (options.script === undefined) delete doc.builder_loop;
+      options.policyEdit?.(doc);
+    },
   });
   const remote = createRemote(tt, {
     branch: BRANCH,
