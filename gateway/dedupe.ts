@@ -1,7 +1,10 @@
-// Durable delivery dedupe in DynamoDB (DEDUPE_TABLE_LAYOUT). One item per delivery key:
-//   (absent) --reserve--> reserved --markStarted/markDone--> started | done
-// A sender's retry after a 503 finds `reserved` and finishes the same work with the same run_id and
-// execution name, so an accepted delivery is never lost and never acted on twice. A reservation
+// Durable delivery dedupe in DynamoDB (DEDUPE_TABLE_LAYOUT) for the deliveries whose effect an
+// execution name cannot carry (comment command lines, pushes, denials; docs/gateway.md "Calls per
+// delivery"). Run starts need none: the execution name derived from the delivery is their
+// idempotency key (gateway/start-run.ts). One item per delivery key:
+//   (absent) --reserve--> reserved --markDone--> done   (`started`: records of older versions)
+// A sender's retry after a 503 finds `reserved` and finishes the same work, so an accepted delivery
+// is never lost and never acted on twice. A reservation
 // holds a lease: one older than `leaseSeconds` (its holder crashed between reserve and done) is
 // taken over by the next redelivery, through a conditional update so only one replica wins it.
 import {
@@ -53,30 +56,19 @@ export interface DedupeStore {
    */
   readonly retentionSeconds: number;
   reserve(key: string, proposal: { run_id?: string; execution_name?: string }): Promise<ReserveResult>;
-  /**
-   * reserved → started. True for the one caller that made the transition: with Step Functions'
-   * idempotent StartExecution several racers can all succeed, and only one may answer "started".
-   */
-  markStarted(key: string, executionArn: string): Promise<boolean>;
   markDone(key: string): Promise<void>;
   /** Drop a reservation whose work failed before any side effect, so the sender's retry redoes it. */
   release(key: string): Promise<void>;
-  /** Remember which execution runs `runId` (status, cancel and GET /runs look it up). */
-  recordRun(runId: string, executionArn: string): Promise<void>;
-  executionOf(runId: string): Promise<string | undefined>;
   /** Readiness probe: one cheap read. */
   ping(): Promise<void>;
 }
 
-/** Run → execution items share the table under a prefix no delivery key uses. */
-const RUN_PREFIX = "run#";
 /**
- * Step Functions keeps an execution name (and its history) 90 days. Delivery keys live at least as
- * long: an expired key would propose a new run_id, StartExecution would answer ExecutionAlreadyExists
- * for the old execution, and the new run_id would be mapped onto it.
+ * How long a delivery is recognised: Step Functions keeps an execution name 90 days after the
+ * execution closed, which is what makes a replayed run start a duplicate; delivery keys live as
+ * long, and signed deliveries older than this are refused, so no replay outlives either.
  */
 export const DEDUPE_RETENTION_SECONDS = 90 * 24 * 3600;
-const RUN_TTL_SECONDS = DEDUPE_RETENTION_SECONDS;
 
 export interface DynamoDedupeOptions {
   client: DynamoDBClient;
@@ -204,29 +196,6 @@ export class DynamoDedupeStore implements DedupeStore {
     };
   }
 
-  async markStarted(key: string, executionArn: string): Promise<boolean> {
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: { [K]: { S: key } },
-          UpdateExpression: "SET #s = :s, execution_arn = :arn",
-          ConditionExpression: "#s = :reserved",
-          ExpressionAttributeNames: { "#s": "state" },
-          ExpressionAttributeValues: {
-            ":s": { S: "started" },
-            ":arn": { S: executionArn },
-            ":reserved": { S: "reserved" },
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
-  }
-
   async markDone(key: string): Promise<void> {
     await this.#client.send(
       new UpdateItemCommand({
@@ -253,26 +222,6 @@ export class DynamoDedupeStore implements DedupeStore {
       .catch((err: unknown) => {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
       });
-  }
-
-  async recordRun(runId: string, executionArn: string): Promise<void> {
-    const nowSec = Math.floor(this.#clock().getTime() / 1000);
-    await this.#client.send(
-      new PutItemCommand({
-        TableName: this.#table,
-        Item: {
-          [K]: { S: `${RUN_PREFIX}${runId}` },
-          state: { S: "started" },
-          run_id: { S: runId },
-          execution_arn: { S: executionArn },
-          [TTL]: { N: String(nowSec + RUN_TTL_SECONDS) },
-        },
-      }),
-    );
-  }
-
-  async executionOf(runId: string): Promise<string | undefined> {
-    return (await this.#get(`${RUN_PREFIX}${runId}`))?.execution_arn ?? undefined;
   }
 
   async ping(): Promise<void> {

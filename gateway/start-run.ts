@@ -1,17 +1,15 @@
-// Start one run for one delivery, exactly once: dedupe reservation → StartExecution (name derived
-// from the dedupe key) → mark started. See gateway/dedupe.ts for the record's states.
+// Start one run for one delivery, exactly once: run lock → StartExecution, the execution name
+// derived from the delivery (see startRunOnce).
 import { EntryInput } from "#core/contracts/entry-input.ts";
 import { ValidationError } from "#core/errors.ts";
 import { newRunId } from "#core/ids.ts";
 import { parseOrThrow } from "#core/validation.ts";
-import type { DedupeStore } from "#gateway/dedupe.ts";
 import { GatewayError } from "#gateway/errors.ts";
 import type { Clock } from "#gateway/ports.ts";
 import { executionArnFor, executionName, type SfnGateway } from "#gateway/start-execution.ts";
 import type { LockHolder, RunLock } from "#storage/run-lock.ts";
 
 export interface RunStartDeps {
-  dedupe: DedupeStore;
   sfn: SfnGateway;
   clock: Clock;
   /** One active run per (issue, repository): taken before StartExecution (storage/run-lock.ts). */
@@ -41,42 +39,42 @@ export function validateEntryInput(candidate: unknown): EntryInput {
   }
 }
 
+/**
+ * Start one run for one delivery, exactly once, in one Step Functions call plus the run lock:
+ * the execution name is derived from the delivery's dedupe key, so a redelivery (same name, new
+ * run id, hence another input) gets `ExecutionAlreadyExists` — the duplicate — for 90 days after
+ * the execution closed, the same window in which signed deliveries are accepted at all. Replicas
+ * racing on one delivery race on the name: one execution. The run records run → execution itself
+ * (InitRunLedger). Calls, common case: the lock's writes (storage/run-lock.ts) and StartExecution;
+ * a duplicate adds one DescribeExecution to answer the original run id (docs/gateway.md).
+ */
 export async function startRunOnce(
   deps: RunStartDeps,
   request: { source: string; dedupeKey: string; buildInput: (runId: string) => unknown },
 ): Promise<RunStartOutcome> {
   const name = executionName(request.source, request.dedupeKey);
-  const proposedRunId = newRunId(deps.clock().getTime());
-  // Validate before reserving so a bad payload leaves no trace.
-  validateEntryInput(request.buildInput(proposedRunId));
-  const { fresh, record } = await deps.dedupe.reserve(request.dedupeKey, {
-    run_id: proposedRunId,
-    execution_name: name,
-  });
-  const runId = record.run_id ?? proposedRunId;
-  if (!fresh && record.state !== "reserved") {
-    return {
-      status: "duplicate",
-      run_id: runId,
-      execution_arn: record.execution_arn ?? "",
-    };
-  }
-  // Fresh, or an earlier attempt (this replica or another) reserved it and may not have started it.
-  const input = validateEntryInput(request.buildInput(runId));
-  const execName = record.execution_name ?? name;
-  // The ARN is known before the call, so the run → execution record is written alongside it (it
-  // is idempotent; a failed start leaves a record that GET /runs reports as not found in SFN).
-  const expectedArn = executionArnFor(deps.sfn.stateMachineArn, execName);
+  // A bad payload is refused before anything is written.
+  const input = validateEntryInput(request.buildInput(newRunId(deps.clock().getTime())));
+  const expectedArn = executionArnFor(deps.sfn.stateMachineArn, name);
+  // The lock's owner is the execution: a redelivery of this delivery owns it already.
   const lock = await deps.runLock.acquire({
     issueKey: input.trigger.key,
     repos: input.repos.map((r) => r.name),
-    runId,
+    runId: input.run_id,
     executionArn: expectedArn,
     isActive: (arn) => executionIsActive(deps.sfn, arn),
   });
   if (!lock.acquired) {
-    // Nothing happened for this delivery: forget it, so sending it again once the run is over works.
-    await deps.dedupe.release(request.dedupeKey);
+    // A redelivery of an earlier run while a newer one holds the lock is a duplicate, not a trigger
+    // refused: no "locked" notice for a replayed delivery (one DescribeExecution, this path only).
+    const earlier = await deps.sfn.describe(expectedArn);
+    if (earlier !== undefined) {
+      return {
+        status: "duplicate",
+        run_id: runIdOfExecution(earlier.input) ?? input.run_id,
+        execution_arn: expectedArn,
+      };
+    }
     return {
       status: "locked",
       run_id: lock.holder.run_id,
@@ -84,18 +82,30 @@ export async function startRunOnce(
       holder: lock.holder,
     };
   }
-  // A failed start keeps the lock: the call may have started the execution after all (a lost
-  // response). The sender's retry owns it already (same execution name); any other trigger finds
-  // no running owner once the start grace is over and takes it over.
-  const [started] = await Promise.all([
-    deps.sfn.start(execName, input),
-    deps.dedupe.recordRun(runId, expectedArn),
-  ]);
-  if (started.executionArn !== expectedArn) await deps.dedupe.recordRun(runId, started.executionArn);
-  const transitioned = await deps.dedupe.markStarted(request.dedupeKey, started.executionArn);
+  // A failed start (503 after retries) keeps the lock: the call may have started the execution
+  // after all (a lost response). The sender's retry owns it already (same execution name); any
+  // other trigger finds no running owner once the start grace is over and takes it over.
+  const started = await deps.sfn.start(name, input);
+  if (!started.alreadyExisted)
+    return { status: "started", run_id: input.run_id, execution_arn: started.executionArn };
+  // A redelivery: answer the run it started. Re-taking the lock above was a no-op while that run
+  // runs; once it has ended, give the lock back (its release event came and went).
+  const existing = await deps.sfn.describe(started.executionArn);
+  if (existing?.status !== "RUNNING") await deps.runLock.release(started.executionArn);
   return {
-    status: started.alreadyExisted || !transitioned ? "duplicate" : "started",
-    run_id: runId,
+    status: "duplicate",
+    run_id: runIdOfExecution(existing?.input) ?? input.run_id,
     execution_arn: started.executionArn,
   };
+}
+
+/** The run id of an execution's input (the entry input); undefined when it is not one. */
+function runIdOfExecution(input: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  try {
+    const runId = (JSON.parse(input) as { run_id?: unknown }).run_id;
+    return typeof runId === "string" ? runId : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -146,9 +146,10 @@ export class DynamoRunLock implements RunLock {
           TableName: this.#table,
           Item: item,
           // Free, already ours (a retry of the same delivery), or past its lease.
-          ConditionExpression: "attribute_not_exists(#k) OR #o = :me OR lease_until < :now",
-          ExpressionAttributeNames: { "#k": K, "#o": "owner" },
-          ExpressionAttributeValues: { ":me": { S: r.executionArn }, ":now": { N: String(nowSec) } },
+          // Not `OR owner = me`: a redelivery owns the lock already and must not rewrite its run id.
+          ConditionExpression: "attribute_not_exists(#k) OR lease_until < :now",
+          ExpressionAttributeNames: { "#k": K },
+          ExpressionAttributeValues: { ":now": { N: String(nowSec) } },
         }),
       );
       return undefined;
@@ -157,6 +158,7 @@ export class DynamoRunLock implements RunLock {
     }
     const holder = await this.#read(key);
     if (holder === undefined) return this.#take(key, r, now, leaseUntil);
+    if (holder.execution_arn === r.executionArn) return undefined;
     const young = nowSec - Math.floor(Date.parse(holder.acquired_at) / 1000) < this.#grace;
     if (young || (await r.isActive(holder.execution_arn))) return holder;
     // The owner ended and its release never arrived: take over, conditional on the owner we saw.

@@ -62,7 +62,19 @@ export const NormalizeInputOutput = z.strictObject({
 });
 export type NormalizeInputOutput = z.infer<typeof NormalizeInputOutput>;
 
-export const InitRunLedgerInput = NormalizeInputOutput;
+/** A Step Functions execution ARN (`$$.Execution.Id`). */
+export const ExecutionArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/, {
+    message: "must be a Step Functions execution ARN",
+  });
+
+/**
+ * NormalizeInput's output plus the execution running the run (the ASL passes `$$.Execution.Id`):
+ * the run itself records run → execution in its `run_started` event, so the gateway writes no
+ * mapping when it starts one (docs/gateway.md "Calls per delivery").
+ */
+export const InitRunLedgerInput = NormalizeInputOutput.extend({ execution_arn: ExecutionArn.optional() });
 export const InitRunLedgerOutput = z.strictObject({ head_hash: Sha256, seq: z.string() });
 
 export const FetchJiraIssueInput = z.strictObject({ run_id: RunId, trigger: Trigger, policy: EntryPolicy });

@@ -21,6 +21,7 @@ import { lineLedger } from "#gateway/commands/line-ledger.ts";
 import { findIssueKey, helpText, type ParsedCommand } from "#gateway/commands/parse.ts";
 import type { GatewayDeps } from "#gateway/deps.ts";
 import { lockedMessage } from "#gateway/lock-notice.ts";
+import { executionOfRun } from "#gateway/run-execution.ts";
 import { startRunOnce } from "#gateway/start-run.ts";
 
 export type LineStatus = "started" | "duplicate" | "locked" | "done" | "refused" | "invalid";
@@ -172,9 +173,9 @@ async function status(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
   if (run === undefined) {
     return { line, command: "status", status: "done", message: "No runs for this merge request yet." };
   }
-  const arn = await deps.dedupe.executionOf(run.run_id);
-  const execution = arn === undefined ? undefined : await deps.sfn.describe(arn);
   const all = await deps.ledger.read(run.run_id);
+  const arn = executionOfRun(all);
+  const execution = arn === undefined ? undefined : await deps.sfn.describe(arn);
   const head = all.at(-1);
   const events = all.length;
   // Revoked approvals and those voided by a newer commit do not count.
@@ -199,11 +200,12 @@ export const RUN_CANCELLED = "run_cancelled";
 async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Promise<LineResult> {
   const base = { line, command: "cancel" };
   const run = await latestRun(deps, ctx.mr);
-  const arn = run === undefined ? undefined : await deps.dedupe.executionOf(run.run_id);
+  const events = run === undefined ? [] : await deps.ledger.read(run.run_id);
+  const arn = executionOfRun(events);
   if (run === undefined || arn === undefined) {
     return { ...base, status: "refused", message: "No run of this merge request to cancel." };
   }
-  const recorded = (await deps.ledger.read(run.run_id)).find((e) => e.event_type === RUN_CANCELLED);
+  const recorded = events.find((e) => e.event_type === RUN_CANCELLED);
   if (recorded !== undefined) {
     const digest = recorded.s3_refs.find((r) => r.kind === EVIDENCE_MANIFEST_KIND)?.sha256;
     return {

@@ -53,11 +53,10 @@ export async function jiraRoutes(app: FastifyInstance) {
         reason: `project ${delivery.project} is not routed to any repository by pf-policy-v1`,
       });
     }
-    // Free text never enters the execution input (FetchJiraIssue refetches the issue); labels do,
-    // so they pass the project's redaction level. Only counts of what was found are logged.
+    // Free text never enters the execution input (FetchJiraIssue refetches the issue and redacts
+    // it there), so it is not redacted here: only the labels travel, at the project's level.
     const redactor = app.deps.redactor(route.redaction);
     const labels = redactor.redactValue(delivery.labels);
-    const text = redactor.redactText(`${delivery.summary}\n${delivery.description}`);
     const risk = policy.riskClass({
       labels: labels.value,
       priority: delivery.priority,
@@ -90,7 +89,7 @@ export async function jiraRoutes(app: FastifyInstance) {
         run_id: outcome.run_id,
         outcome: outcome.status,
         risk_class: risk,
-        redactions: labels.report.total + text.report.total,
+        redactions: labels.report.total,
       },
       "jira delivery handled",
     );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { isRunId } from "#core/ids.ts";
 import { GatewayError } from "#gateway/errors.ts";
 import { header } from "#gateway/json.ts";
+import { executionOfRun } from "#gateway/run-execution.ts";
 
 export async function runRoutes(app: FastifyInstance) {
   app.get<{ Params: { runId: string } }>("/runs/:runId", async (request) => {
@@ -18,10 +19,10 @@ export async function runRoutes(app: FastifyInstance) {
         issues: [{ path: "runId", message: "must be `pf-` followed by a 26-character ULID" }],
       });
     }
-    const { dedupe, sfn, ledger } = app.deps;
-    const [arn, events] = await Promise.all([dedupe.executionOf(runId), ledger.read(runId)]);
-    if (arn === undefined && events.length === 0)
-      throw new GatewayError("not_found", `run ${runId} is unknown`);
+    const { sfn, ledger } = app.deps;
+    const events = await ledger.read(runId);
+    const arn = executionOfRun(events);
+    if (events.length === 0) throw new GatewayError("not_found", `run ${runId} is unknown`);
     const execution = arn === undefined ? undefined : await sfn.describe(arn);
     const head = events.at(-1);
     return {

@@ -69,6 +69,8 @@ export async function initRunLedger(
           // A follow-up names the run whose branch and MR it continues.
           ...(entry.parent_run_id === undefined ? {} : { parent_run_id: entry.parent_run_id }),
           ...(entry.follow_up === undefined ? {} : { follow_up: entry.follow_up.mode }),
+          // Run → execution, recorded by the run itself: status, cancel and GET /runs read it here.
+          ...(input.execution_arn === undefined ? {} : { execution_arn: input.execution_arn }),
         },
       },
       { trigger_key: entry.trigger.key, ...(mrRef === undefined ? {} : { mr_ref: mrRef }) },

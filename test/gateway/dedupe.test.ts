@@ -157,11 +157,7 @@ t.test("dedupe store: expired keys are reusable; released reservations start ove
   t.equal(third.fresh, true, "expired record is replaced");
   await store.release("k");
   t.equal((await store.reserve("k", { run_id: "r4" })).record.run_id, "r4");
-  t.equal(await store.markStarted("k", "arn:x"), true, "reserved → started");
-  t.equal(await store.markStarted("k", "arn:x"), false, "only once");
+  await store.markDone("k");
   await store.release("k");
-  t.equal((await store.reserve("k", {})).record.state, "started", "started records are never released");
-  await store.recordRun("pf-1", "arn:y");
-  t.equal(await store.executionOf("pf-1"), "arn:y");
-  t.equal(await store.executionOf("pf-2"), undefined);
+  t.equal((await store.reserve("k", {})).record.state, "done", "done records are never released");
 });

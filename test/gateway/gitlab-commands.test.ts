@@ -36,8 +36,10 @@ const noteBody = (text: string, username = "alice", mr?: OpenedMr) => gitlabNote
 
 /** The entry input the gateway started, recorded by InitRunLedger as the state machine would. */
 async function initFromExecution(h: Harness, index: number): Promise<string> {
-  const input = EntryInput.parse(JSON.parse(h.sfn.executions[index]!.input));
-  await initRunLedger(normalized(input), { ledger: h.ledger });
+  const execution = h.sfn.executions[index]!;
+  const input = EntryInput.parse(JSON.parse(execution.input));
+  // As the ASL calls it: the run's own execution ARN from `$$.Execution.Id`.
+  await initRunLedger({ ...normalized(input), execution_arn: execution.executionArn }, { ledger: h.ledger });
   return input.run_id;
 }
 
@@ -365,10 +367,7 @@ t.test("/pf cancel completes an aborted run without a bundle; finished runs are 
   const lastReply = () => h.gl.notes(PROJECT, opened.number).at(-1)!.body;
   const post = gitlabCommenter(h, opened, { uuidPrefix: "abort" });
   const runId: string = (await post("/pf run")).json().run_id;
-  await h.ledger.append(
-    { run_id: runId, event_type: "run_started", phase: "init", detail: {} },
-    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
-  );
+  t.equal(await initFromExecution(h, 0), runId);
   // Stopped from the console (or by a cancel that failed after StopExecution): no bundle yet.
   const execution = h.sfn.executions[0]!;
   execution.status = "ABORTED";
@@ -383,10 +382,7 @@ t.test("/pf cancel completes an aborted run without a bundle; finished runs are 
 
   // A run that finished on its own is not cancelled.
   const second: string = (await post("/pf rerun")).json().run_id;
-  await h.ledger.append(
-    { run_id: second, event_type: "run_started", phase: "init", detail: {} },
-    { trigger_key: "LOCATE-123", mr_ref: formatMrRef(MR) },
-  );
+  t.equal(await initFromExecution(h, 1), second);
   h.sfn.executions[1]!.status = "SUCCEEDED";
   const refused = await post("/pf cancel");
   t.equal(refused.statusCode, 200);

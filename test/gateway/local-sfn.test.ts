@@ -14,6 +14,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "#local/runtime/engines.ts";
 import { startLocalSfn } from "#local/runtime/sfn/server.ts";
 import { gitlabCommenter, policyForGitlabUser } from "#test/gateway/helpers/gitlab.ts";
 import { makeHarness, openGitlabMr } from "#test/gateway/helpers/harness.ts";
+import { initRunOf } from "#test/gateway/helpers/init-run.ts";
 import { jiraHeaders, jiraWebhookBody, SECRETS } from "#test/gateway/helpers/sign.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 
@@ -88,6 +89,7 @@ t.test("two replicas, one dynalite, the local SFN endpoint: one execution per de
   const input = EntryInput.parse(JSON.parse(described.input!));
   t.equal(input.run_id, runId);
   t.equal(input.trigger.key, "LOCATE-123");
+  await initRunOf(a.ledger, described);
 
   const ready = await a.app.inject({ method: "GET", url: "/readyz" });
   t.equal(ready.statusCode, 200, "readiness reaches the local endpoint");
@@ -115,12 +117,10 @@ t.test("/pf cancel stops the execution on the local SFN endpoint", async (t) => 
   const run = await comment("/pf run");
   t.equal(run.statusCode, 202);
   const runId = run.json().run_id as string;
-  await h.ledger.append(
-    { run_id: runId, event_type: "run_started", phase: "init", detail: {} },
-    {
-      trigger_key: "LOCATE-123",
-      mr_ref: formatMrRef({ provider: "gitlab", project: mr.project, number: mr.number }),
-    },
+  const [started] = await local.list();
+  await initRunOf(
+    h.ledger,
+    await local.client.send(new DescribeExecutionCommand({ executionArn: started!.executionArn! })),
   );
   const cancel = await comment("/pf cancel");
   t.equal(cancel.statusCode, 200);

@@ -1,6 +1,7 @@
 import t from "tap";
 import { newRunId } from "#core/ids.ts";
 import { makeHarness } from "#test/gateway/helpers/harness.ts";
+import { initRunOf } from "#test/gateway/helpers/init-run.ts";
 import { jiraHeaders, jiraWebhookBody, SECRETS } from "#test/gateway/helpers/sign.ts";
 
 const auth = { authorization: `Bearer ${SECRETS.operator}` };
@@ -15,10 +16,9 @@ t.test("GET /runs/:runId: operator token, execution state and ledger summary", a
     payload: body,
   });
   const runId = started.json().run_id as string;
-  await h.ledger.append(
-    { run_id: runId, event_type: "run_started", phase: "init", detail: {} },
-    { trigger_key: "LOCATE-123" },
-  );
+  const before = await h.app.inject({ method: "GET", url: `/runs/${runId}`, headers: auth });
+  t.equal(before.statusCode, 404, "known once the run recorded itself (InitRunLedger)");
+  t.equal(await initRunOf(h.ledger, h.sfn.executions[0]!), runId);
   const head = await h.ledger.append({
     run_id: runId,
     event_type: "phase_start",

@@ -56,8 +56,11 @@ export async function startLocalLambda(options: {
   host?: string;
   port?: number;
 }): Promise<LocalLambda> {
+  // Invocations still running: close() waits for them, so a handler never outlives the engines
+  // it writes to (the local factory closes DynamoDB right after this endpoint).
+  const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    void (async () => {
+    const invocation = (async () => {
       const match = req.method === "POST" ? INVOKE.exec((req.url ?? "").split("?")[0] ?? "") : null;
       if (match === null) return apiError(res, 404, "ResourceNotFoundException", "unknown operation");
       const name = functionNameOf(match[1] ?? "");
@@ -89,14 +92,18 @@ export async function startLocalLambda(options: {
         );
       }
     })();
+    inFlight.add(invocation);
+    void invocation.finally(() => inFlight.delete(invocation));
   });
   const { endpoint } = await listenOn(server, { host: options.host, port: options.port });
   return {
     endpoint,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.allSettled([...inFlight]);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }
