@@ -7,6 +7,11 @@ import type { ToolOutput } from "./tools.ts";
 /** Most characters of a failing step's (redacted) log the model sees: its tail, where errors are. */
 export const CHECK_LOG_TAIL_CHARS = 6000;
 
+/** A step log as the model sees it: the tail, saying when the head was cut (run_checks, repair). */
+export function logTail(full: string, chars = CHECK_LOG_TAIL_CHARS): string {
+  return full.length > chars ? `[…log head cut]\n${full.slice(-chars)}` : full;
+}
+
 /**
  * The builder's run_checks: the repository's `.factory/verify.json` steps, in order, through the
  * same sandbox runner and step code as the verifier (a copy of the tree, no credential, no agent
@@ -45,8 +50,7 @@ export function checksRunner(
     if (failed?.log_ref != null) {
       // The stored log is already redacted (it is untrusted output of repository code).
       const full = Buffer.from(await ctx.deps.evidence.get(failed.log_ref)).toString("utf8");
-      log =
-        full.length > CHECK_LOG_TAIL_CHARS ? `[…log head cut]\n${full.slice(-CHECK_LOG_TAIL_CHARS)}` : full;
+      log = logTail(full);
     }
     return {
       text: `${failed === undefined ? "all checks passed" : `checks FAILED at ${failed.name}`}\n${lines.join("\n")}${log === "" ? "" : `\n\n--- ${failed?.name} log ---\n${log}`}`,
