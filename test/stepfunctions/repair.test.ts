@@ -149,7 +149,7 @@ t.test(
 t.test("max_repair_attempts 2: two repairs, attempts 1 and 2, then the run fails", async (t) => {
   const s = scenario(99);
   const env = await startTestSfn(t, { behave: s.behave });
-  const { done } = await run(env, 1, withRepairs(2));
+  const { executionArn, done } = await run(env, 1, withRepairs(2));
   const out = await done();
   t.equal(out.error, "VerificationFailed");
   const repairs = builders(env).map((b) => b.repair);
@@ -158,6 +158,7 @@ t.test("max_repair_attempts 2: two repairs, attempts 1 and 2, then the run fails
     [undefined, 1, 2],
   );
   t.same(repairs[2]?.report_ref, s.refs[1], "each repair names the latest report");
+  t.equal(stateTransitions(await history(env.client, executionArn)), 30, "24 + 6 per further repair");
 });
 
 t.test("max_repair_attempts 0 (or absent): fails as today, no repair", async (t) => {
