@@ -20,6 +20,7 @@ import {
   type PatchLimits,
   PatchRejected,
 } from "./patch-safety.ts";
+import { renderRepairContext } from "./repair.ts";
 
 export const BUILDER_SYSTEM_PROMPT = `You are the builder agent of Protocol Factory. Implement the approved plan for ONE repository.
 Reply with ONE JSON object and nothing else:
@@ -72,7 +73,10 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
     const followUp = input.entry.follow_up;
     const defaultCommit =
       followUp === undefined ? undefined : await fetchDefaultBranch(dir, input.repo, gitEnv);
-    if (followUp?.mode === "rerun" && defaultCommit !== undefined) await resetTreeTo(dir, defaultCommit);
+    // A repair continues this run's own commit: a rerun's fresh start was the first attempt's.
+    const repair = input.repair;
+    const rerunStart = followUp?.mode === "rerun" && repair === undefined;
+    if (rerunStart && defaultCommit !== undefined) await resetTreeTo(dir, defaultCommit);
     const config = await loadRepoConfig(dir);
     const limits: PatchLimits = {
       ...baseLimits,
@@ -106,6 +110,36 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
             redact: ctx.redact,
           })
         : undefined;
+    const repairContext =
+      repair === undefined
+        ? undefined
+        : await renderRepairContext({
+            deps,
+            repair,
+            runId: input.run_id,
+            repo: input.repo.name,
+            baseCommit: input.branch.base_commit,
+            dir,
+            redact: ctx.redact,
+          });
+    if (repair !== undefined && repairContext !== undefined) {
+      // Each repair attempt in the ledger: which one, from which report, for which failing steps.
+      await deps.ledger.append({
+        run_id: input.run_id,
+        event_type: EVENT.tool_result,
+        phase: "builder",
+        actor: "agent:builder",
+        input_sha256: repair.report_ref.sha256,
+        s3_refs: [repair.report_ref],
+        git_refs: { repo: input.repo.name, branch: input.branch.branch },
+        detail: {
+          step: "repair_context",
+          repair_attempt: repair.attempt,
+          report_ref: repair.report_ref,
+          failed_steps: repairContext.failed_steps,
+        },
+      });
+    }
     const user = [
       `## Issue ${issue.key}: ${issue.summary}`,
       "",
@@ -122,6 +156,7 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
       ...plan.plan.acceptance_checks.map((c) => `- ${c}`),
       "",
       ...(fixContext === undefined ? [] : [fixContext]),
+      ...(repairContext === undefined ? [] : [repairContext.text]),
       ...(config.guidance === undefined ? [] : ["## Repository guidance", config.guidance, ""]),
       context === undefined ? "" : renderContext(input.repo.name, context),
     ].join("\n");
@@ -205,7 +240,7 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
 
     await git(["add", "-A"], { cwd: dir });
     // A rerun's change is the whole new tree against the default branch (it replaces the branch's).
-    const against = followUp?.mode === "rerun" && defaultCommit !== undefined ? [defaultCommit] : [];
+    const against = rerunStart && defaultCommit !== undefined ? [defaultCommit] : [];
     const finalDiff = await git(["diff", "--cached", "--binary", "--no-color", ...against], { cwd: dir });
     if (finalDiff.trim() === "")
       throw new InvalidModelOutput("the proposed change leaves the repository unchanged");
@@ -223,7 +258,7 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
       input.entry.parent_run_id === undefined ? "" : `Parent-Run-Id: ${input.entry.parent_run_id}\n`;
     const message = `${change.commit_title}\n\n${ctx.redact(change.summary)}\n\nRun-Id: ${input.run_id}\nPlan-Sha256: ${planSha}\n${parent}`;
     // A rerun that arrives at the branch's current tree still records its fresh start as a commit.
-    const allowEmpty = followUp?.mode === "rerun" ? ["--allow-empty"] : [];
+    const allowEmpty = rerunStart ? ["--allow-empty"] : [];
     await git(["commit", "--quiet", "--no-verify", ...allowEmpty, "-F", "-"], { cwd: dir, input: message });
     const head = await headCommit(dir);
     try {
@@ -275,6 +310,7 @@ export function createBuilder(baseLimits: PatchLimits = DEFAULT_PATCH_LIMITS): R
         model_id: generated.model_id,
         model_attempts: generated.attempts,
         files_changed: files.length,
+        ...(repair === undefined ? {} : { repair_attempt: repair.attempt }),
       },
     };
   };

@@ -13,12 +13,18 @@ import { PlannerOutput } from "#agents/planner/plan.ts";
 import type { AgentDeps } from "#agents/runtime/context.ts";
 import { getVerifiedJson } from "#agents/snapshot.ts";
 import type { EntryInput, FollowUp, Repo } from "#core/contracts/entry-input.ts";
-import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
+import { type LedgerEvent, S3Ref } from "#core/contracts/ledger-event.ts";
 
 /** The current diff the builder sees is clipped (the full one is in the parent's evidence). */
 export const MAX_DIFF_IN_PROMPT = 40_000;
 
-const ReportView = z.looseObject({
+/** What the builder reads of a stored `VerifyReport` (agents/verifier/verifier.ts). */
+export const ReportView = z.looseObject({
+  kind: z.string().optional(),
+  run_id: z.string().optional(),
+  repo: z.string().optional(),
+  head_commit: z.string().optional(),
+  error: z.string().optional(),
   verdict: z.string().optional(),
   steps: z
     .array(
@@ -26,12 +32,41 @@ const ReportView = z.looseObject({
         name: z.string(),
         verdict: z.string().optional(),
         exit_code: z.number().nullable().optional(),
+        timed_out: z.boolean().optional(),
         reason: z.string().optional(),
         tests: z.looseObject({ passed: z.number(), failed: z.number() }).optional(),
+        log_ref: S3Ref.nullable().optional(),
       }),
     )
     .default([]),
 });
+export type ReportView = z.infer<typeof ReportView>;
+
+/** One line per step of a verification report (the fix context and the repair context). */
+export function reportLines(report: ReportView): string[] {
+  return report.steps.map((s) => {
+    const parts = [s.verdict ?? "unknown"];
+    if (typeof s.exit_code === "number") parts.push(`exit ${s.exit_code}`);
+    if (s.tests !== undefined) parts.push(`tests ${s.tests.passed} passed, ${s.tests.failed} failed`);
+    if (s.reason !== undefined) parts.push(s.reason);
+    return `- ${s.name}: ${parts.join(", ")}`;
+  });
+}
+
+/** `git diff from..HEAD`, redacted and clipped at MAX_DIFF_IN_PROMPT, as a fenced prompt section. */
+export async function diffSection(
+  dir: string,
+  from: string,
+  heading: string,
+  redact: (text: string) => string,
+): Promise<string[]> {
+  const diff = await git(["diff", "--no-color", from, "HEAD"], { cwd: dir });
+  const clipped =
+    diff.length <= MAX_DIFF_IN_PROMPT
+      ? diff
+      : `${diff.slice(0, MAX_DIFF_IN_PROMPT)}\n… (diff clipped at ${MAX_DIFF_IN_PROMPT} characters)\n`;
+  return [heading, "```diff", redact(clipped).trimEnd(), "```", ""];
+}
 
 function lastOutput(events: readonly LedgerEvent[], actor: string, repo?: string) {
   return [...events]
@@ -96,27 +131,15 @@ export async function renderFixContext(o: FixContextOptions): Promise<string> {
   const reportRef = lastOutput(events, "agent:verifier", o.repo.name);
   if (reportRef !== undefined) {
     const report = await getVerifiedJson(o.deps.evidence, reportRef, ReportView, "last verification report");
-    lines.push(`## Last verification report: ${report.verdict ?? "unknown"}`);
-    for (const s of report.steps) {
-      const parts = [s.verdict ?? "unknown"];
-      if (typeof s.exit_code === "number") parts.push(`exit ${s.exit_code}`);
-      if (s.tests !== undefined) parts.push(`tests ${s.tests.passed} passed, ${s.tests.failed} failed`);
-      if (s.reason !== undefined) parts.push(s.reason);
-      lines.push(`- ${s.name}: ${parts.join(", ")}`);
-    }
-    lines.push("");
+    lines.push(`## Last verification report: ${report.verdict ?? "unknown"}`, ...reportLines(report), "");
   }
-  const diff = await git(["diff", "--no-color", o.defaultCommit, "HEAD"], { cwd: o.dir });
-  const clipped =
-    diff.length <= MAX_DIFF_IN_PROMPT
-      ? diff
-      : `${diff.slice(0, MAX_DIFF_IN_PROMPT)}\n… (diff clipped at ${MAX_DIFF_IN_PROMPT} characters)\n`;
   lines.push(
-    `## Current diff of the merge request against ${o.repo.default_branch}`,
-    "```diff",
-    o.redact(clipped).trimEnd(),
-    "```",
-    "",
+    ...(await diffSection(
+      o.dir,
+      o.defaultCommit,
+      `## Current diff of the merge request against ${o.repo.default_branch}`,
+      o.redact,
+    )),
   );
   return lines.join("\n");
 }

@@ -51,11 +51,27 @@ export function classifyFailure(
             : "AgentInfrastructureError";
   const message = err instanceof Error ? err.message : String(err);
   const context = err instanceof FactoryError ? err.context : {};
+  const cap = (text: string) => (text.length > MAX_CAUSE_CHARS ? `${text.slice(0, MAX_CAUSE_CHARS)}…` : text);
   // A bare message stays a bare string (e.g. "stopped"); context makes it a JSON object.
-  const cause = Object.keys(context).length === 0 ? message : JSON.stringify({ message, ...context });
-  const redacted = redact(cause);
-  return {
-    error,
-    cause: redacted.length > MAX_CAUSE_CHARS ? `${redacted.slice(0, MAX_CAUSE_CHARS)}…` : redacted,
-  };
+  if (Object.keys(context).length === 0) return { error, cause: cap(redact(message)) };
+  // Redacted value by value, then serialized: the cause stays valid JSON whatever the redactor
+  // replaced, so the state machine can read `report_ref` from a VerificationFailed (CanRepair,
+  // ReadVerificationFailure). Too long, the message is cut, never the JSON.
+  const scrubbed = redactStrings(context, redact) as Record<string, unknown>;
+  const redactedMessage = redact(message);
+  const whole = JSON.stringify({ message: redactedMessage, ...scrubbed });
+  if (whole.length <= MAX_CAUSE_CHARS) return { error, cause: whole };
+  const room = Math.max(0, MAX_CAUSE_CHARS - JSON.stringify({ message: "", ...scrubbed }).length - 64);
+  const cut = JSON.stringify({ message: `${redactedMessage.slice(0, room)}…`, ...scrubbed });
+  // Context too large to keep (never the case for the agents' own contexts): the message alone.
+  return { error, cause: cut.length <= MAX_CAUSE_CHARS ? cut : cap(redactedMessage) };
+}
+
+/** Every string inside a JSON-like value, redacted; the shape is kept. */
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)]));
+  return value;
 }

@@ -70,7 +70,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   try {
     await recordPhase({
       event_type: EVENT.phase_start,
-      detail: { role: input.role, ...("repo" in input ? { repo: input.repo.name } : {}) },
+      detail: {
+        role: input.role,
+        ...("repo" in input ? { repo: input.repo.name } : {}),
+        ...(input.role === "builder" && input.repair !== undefined
+          ? { repair_attempt: input.repair.attempt }
+          : {}),
+      },
     });
     workDir = await mkdtemp(join(deps.workRoot, `${input.role}-`));
     const router = new ModelRouter({

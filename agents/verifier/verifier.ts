@@ -135,6 +135,27 @@ export async function runStep(
 }
 
 /**
+ * The task failure of a failed verification. Its cause (agents/runtime/errors.ts) is the JSON
+ * `{message, report_ref, repo, head_commit, failed_step}`: the state machine reads `report_ref`
+ * from it to send the builder back (CanRepair → RepairInput).
+ */
+export function verificationFailure(report: VerifyReport, report_ref: S3Ref): VerificationFailed {
+  const failed = report.steps.find((s) => s.verdict === "fail");
+  const why = report.error ?? `step ${failed?.name} failed: ${failed?.reason}`;
+  return new VerificationFailed(
+    `verification of ${report.repo}@${report.head_commit.slice(0, 12)} failed: ${why}`,
+    {
+      context: {
+        report_ref,
+        repo: report.repo,
+        head_commit: report.head_commit,
+        failed_step: failed?.name ?? null,
+      },
+    },
+  );
+}
+
+/**
  * Verifier (no model): a clean checkout of the builder's head commit, then the repository's
  * `.factory/verify.json` steps in order, each with a timeout and a secret-free environment.
  * The first failing step fails the verification; later steps are reported as skipped.
@@ -230,18 +251,7 @@ export function createVerifier(options: { toolchainsDir?: string } = {}): RoleHa
         kind: "verify_report",
         contentType: "application/json",
       });
-      const why = report.error ?? `step ${failed?.name} failed: ${failed?.reason}`;
-      throw new VerificationFailed(
-        `verification of ${input.repo.name}@${build.head_commit.slice(0, 12)} failed: ${why}`,
-        {
-          context: {
-            report_ref,
-            repo: input.repo.name,
-            head_commit: build.head_commit,
-            failed_step: failed?.name ?? null,
-          },
-        },
-      );
+      throw verificationFailure(report, report_ref);
     }
     return {
       output: report,

@@ -12,6 +12,11 @@ export type RiskClass = z.infer<typeof RiskClass>;
 export const Provider = z.enum(["gitlab", "github"]);
 export type Provider = z.infer<typeof Provider>;
 
+/** Upper bound of `max_repair_attempts` (policy and entry): each repair costs a builder and a verifier run. */
+export const MAX_REPAIR_ATTEMPTS = 5;
+/** `budgets.max_repair_attempts` when the policy does not say: one repair per repository. */
+export const DEFAULT_REPAIR_ATTEMPTS = 1;
+
 export const RedactionLevel = z.enum(["strict", "standard"]);
 export type RedactionLevel = z.infer<typeof RedactionLevel>;
 
@@ -126,6 +131,12 @@ export const EntryPolicy = z.strictObject({
   model_routing: z.string().min(1).max(64),
   allow_models: z.array(ModelId).min(1).max(MODEL_IDS.length),
   redaction: RedactionLevel,
+  /**
+   * How often this run sends a builder back after a failed verification (policy
+   * `budgets.max_repair_attempts`). NormalizeInput always sets it; the state machine repairs only
+   * when the normalized entry carries it (absent: no repair).
+   */
+  max_repair_attempts: z.number().int().min(0).max(MAX_REPAIR_ATTEMPTS).optional(),
 });
 export type EntryPolicy = z.infer<typeof EntryPolicy>;
 

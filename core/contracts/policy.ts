@@ -1,7 +1,9 @@
 import { z } from "zod";
 import {
   BranchName,
+  DEFAULT_REPAIR_ATTEMPTS,
   Label,
+  MAX_REPAIR_ATTEMPTS,
   MODEL_IDS,
   ModelId,
   ProjectKey,
@@ -310,6 +312,12 @@ export const Budgets = z.strictObject({
   max_cost_usd_per_run: z.number().positive(),
   max_wall_clock_seconds: z.number().int().positive(),
   max_model_attempts: z.number().int().min(1).max(10).default(3),
+  /**
+   * Repairs per repository: how often a failed verification (VerificationFailed) sends the builder
+   * back with the failing report before the run fails (docs/agents.md "Repair"). 0 disables.
+   * Each repair is a builder and a verifier task more, inside the same token/cost budget.
+   */
+  max_repair_attempts: z.number().int().min(0).max(MAX_REPAIR_ATTEMPTS).default(DEFAULT_REPAIR_ATTEMPTS),
 });
 
 /**

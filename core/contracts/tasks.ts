@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { BranchName, EntryInput, EntryPolicy, Repo, RiskClass, RunId, Trigger } from "./entry-input.ts";
+import {
+  BranchName,
+  EntryInput,
+  EntryPolicy,
+  MAX_REPAIR_ATTEMPTS,
+  Repo,
+  RiskClass,
+  RunId,
+  Trigger,
+} from "./entry-input.ts";
 import { S3Ref, Sha256 } from "./ledger-event.ts";
 
 /**
@@ -112,6 +121,13 @@ export const CreateWorkingBranchOutput = WorkingBranch;
 
 // ---- Agent tasks (ECS waitForTaskToken) ----------------------------------------------------
 
+/** A builder's repair input: the attempt number and the failed verification's report. */
+export const BuilderRepair = z.strictObject({
+  attempt: z.number().int().min(1).max(MAX_REPAIR_ATTEMPTS),
+  report_ref: S3Ref,
+});
+export type BuilderRepair = z.infer<typeof BuilderRepair>;
+
 /**
  * The agent's input, passed as the `INPUT_REF` environment variable (JSON): references and
  * hashes only; the agent loads the content (Jira snapshot, plan, build output) from S3.
@@ -132,6 +148,12 @@ export const AgentInput = z.discriminatedUnion("role", [
     branch: WorkingBranch,
     snapshot_ref: S3Ref,
     plan_ref: S3Ref,
+    /**
+     * Present on a repair attempt (the state machine's RepairInput, after a VerificationFailed):
+     * which attempt this is (1…`entry.policy.max_repair_attempts`) and the failed verification's
+     * report (`VerifyReport`, digest in the ref). The builder continues its branch from there.
+     */
+    repair: BuilderRepair.optional(),
   }),
   z.strictObject({
     role: z.literal("verifier"),

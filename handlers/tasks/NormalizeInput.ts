@@ -5,6 +5,7 @@
 import { z } from "zod";
 import {
   BranchName,
+  DEFAULT_REPAIR_ATTEMPTS,
   EntryInput,
   EntryPolicy,
   FollowUp,
@@ -60,7 +61,21 @@ export const DEFAULT_ENTRY_POLICY: EntryPolicy = {
   model_routing: "default",
   allow_models: ["chatgpt", "gemini", "copilot", "grok"],
   redaction: "strict",
+  max_repair_attempts: DEFAULT_REPAIR_ATTEMPTS,
 };
+
+/**
+ * The run's policy block: as given (gateway, pf CLI) or the project's, with the repair bound
+ * filled from the policy (`budgets.max_repair_attempts`) when the given block has none.
+ */
+function entryPolicy(raw: EntryPolicy | undefined, project: string, policy: LedgerTaskDeps["policy"]) {
+  const base = raw ?? policy?.entryPolicy(project) ?? DEFAULT_ENTRY_POLICY;
+  return {
+    ...base,
+    max_repair_attempts:
+      base.max_repair_attempts ?? policy?.doc.budgets.max_repair_attempts ?? DEFAULT_REPAIR_ATTEMPTS,
+  };
+}
 
 /** URLs with `user:password@` would carry a credential into the execution input and the ledger. */
 function credentialProblems(
@@ -109,7 +124,7 @@ export async function normalizeInput(
       run_id: raw.run_id,
       trigger,
       repos: raw.repos.map((r) => ({ ...r, default_branch: r.default_branch ?? "main" })),
-      policy: raw.policy ?? deps.policy?.entryPolicy(project) ?? DEFAULT_ENTRY_POLICY,
+      policy: entryPolicy(raw.policy, project, deps.policy),
       ...(raw.parent_run_id === undefined ? {} : { parent_run_id: raw.parent_run_id }),
       ...(raw.follow_up === undefined ? {} : { follow_up: raw.follow_up }),
     },

@@ -64,16 +64,19 @@ export function phaseOf(system: string): "planner" | "builder" | undefined {
 
 /** The heading a `/pf fix` run's prompts carry (agents/planner, agents/builder/follow-up.ts). */
 export const FIX_MARKER = "## Reviewer's fix instruction";
+/** The heading a repair attempt's builder prompt carries (agents/builder/repair.ts). */
+export const REPAIR_MARKER = "## Repair attempt ";
 
 /**
  * Scripts are `<KEY>.<phase>.json` files holding the JSON object the model should answer, or a
  * conversation `{ "turns": [...] }` for a tool-using loop; `<KEY>.fix.<phase>.json` answers the
- * prompts of a `/pf fix` run of that issue.
+ * prompts of a `/pf fix` run of that issue, `<KEY>.repair.builder.json` a repair attempt's builder
+ * (sent back with a failed verification).
  */
 export function loadScripts(dir: string): Map<string, Script> {
   const scripts = new Map<string, Script>();
   for (const name of readdirSync(dir)) {
-    const m = /^([A-Z][A-Z0-9_]*-[1-9][0-9]*)\.(fix\.)?(planner|builder)\.json$/.exec(name);
+    const m = /^([A-Z][A-Z0-9_]*-[1-9][0-9]*)\.(fix\.|repair\.)?(planner|builder)\.json$/.exec(name);
     if (m === null) continue;
     const value: unknown = JSON.parse(readFileSync(join(dir, name), "utf8"));
     const isConversation = typeof value === "object" && value !== null && "turns" in value;
@@ -111,7 +114,7 @@ export function answerFor(scripts: Map<string, Script>, request: z.infer<typeof 
     .map((m) => m.content ?? "")
     .join("\n");
   const key = /## Issue ([A-Z][A-Z0-9_]*-[1-9][0-9]*)/.exec(user)?.[1];
-  const fix = user.includes(FIX_MARKER) ? "fix." : "";
+  const fix = user.includes(REPAIR_MARKER) ? "repair." : user.includes(FIX_MARKER) ? "fix." : "";
   const name = `${key ?? "(no issue key)"}:${fix}${phase ?? "(unknown phase)"}`;
   const script = phase === undefined || key === undefined ? undefined : scripts.get(`${key}:${fix}${phase}`);
   if (script === undefined) return { ok: false, status: 404, message: `no script for ${name}` };

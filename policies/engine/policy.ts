@@ -93,6 +93,7 @@ export class Policy {
       model_routing: route?.model_routing ?? this.doc.default_routing,
       allow_models: [...this.doc.allow_models],
       redaction: route?.redaction ?? this.doc.redaction.default_level,
+      max_repair_attempts: this.doc.budgets.max_repair_attempts,
     };
   }
 

@@ -122,6 +122,21 @@ t.test("classifyFailure maps error classes to AGENT_ERRORS names and caps the ca
       report_ref: { key: "k" },
     },
   );
+  // Redaction never breaks the JSON: values are redacted one by one, a long message is cut inside it.
+  const redactQuotes = (text: string) => text.replaceAll(/"[^"]*secret[^"]*"/g, "[REDACTED:x]");
+  const quoted = classifyFailure(
+    new VerificationFailed('a "secret" here', { context: { report_ref: { key: 'k "secret"' } } }),
+    redactQuotes,
+  );
+  tt.same(JSON.parse(quoted.cause), {
+    message: "a [REDACTED:x] here",
+    report_ref: { key: "k [REDACTED:x]" },
+  });
+  const long = classifyFailure(
+    new VerificationFailed("z".repeat(50_000), { context: { report_ref: { key: "k" } } }),
+  ).cause;
+  tt.ok(long.length <= 8_000);
+  tt.same(JSON.parse(long).report_ref, { key: "k" }, "a long message is cut, the JSON and its ref stay");
   tt.equal(classifyFailure(new TypeError("boom")).error, "AgentInfrastructureError");
   tt.ok(classifyFailure(new Error("y".repeat(50_000))).cause.length <= 8_001);
 });

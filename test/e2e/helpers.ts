@@ -14,7 +14,12 @@ import {
   S3RVER_CREDENTIALS,
 } from "#local/runtime/engines.ts";
 import { executionHistory, stateVisits } from "#local/runtime/executions.ts";
-import { REPO_ROOT, type RunningFactory, startFactory } from "#local/runtime/factory.ts";
+import {
+  REPO_ROOT,
+  type RunningFactory,
+  type StartFactoryOptions,
+  startFactory,
+} from "#local/runtime/factory.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { registerFactoryCommands } from "../../bin/commands/factory.ts";
@@ -39,9 +44,13 @@ export function tempDataDir(t: Teardown): string {
   return dir;
 }
 
-export async function startE2E(t: Teardown, dataDir: string = tempDataDir(t)): Promise<E2E> {
+export async function startE2E(
+  t: Teardown,
+  dataDir: string = tempDataDir(t),
+  options: StartFactoryOptions = {},
+): Promise<E2E> {
   const config = loadConfig({ PORT: "0", FACTORY_DATA_DIR: dataDir, LOG_LEVEL: "silent" }, REPO_ROOT);
-  const factory = await startFactory(config);
+  const factory = await startFactory(config, options);
   const sfn = new SFNClient({
     endpoint: factory.urls.sfn,
     region: LOCAL_REGION,

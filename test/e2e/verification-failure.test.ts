@@ -5,7 +5,14 @@ import { SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
 import { historyOf, issueBody, pf, startE2E, visitedStates } from "./helpers.ts";
 
 t.test("a recorded change that breaks the tests ends in FailAndBundle with evidence", async (t) => {
-  const e = await startE2E(t);
+  // Repair disabled: the recordings hold no answer for a repair prompt (the repair path itself is
+  // covered by test/stepfunctions/repair.test.ts and test/agents/builder-repair.test.ts).
+  const e = await startE2E(t, undefined, {
+    policyTransform: (doc) => {
+      const policy = doc as { budgets: Record<string, unknown> };
+      return { ...policy, budgets: { ...policy.budgets, max_repair_attempts: 0 } };
+    },
+  });
   const reply = await sendJiraWebhook(
     e.factory.urls.webhooks.jira,
     issueBody("LOCATE-124"),
@@ -20,6 +27,7 @@ t.test("a recorded change that breaks the tests ends in FailAndBundle with evide
   t.ok(states.includes("VerifierAgent"), "the verifier ran");
   t.ok(states.includes("FailAndBundle"), "the failure was bundled");
   t.notOk(states.includes("OpenPullRequest"), "no MR for a failed verification");
+  t.ok(states.includes("CanRepair") && !states.includes("RepairInput"), "max_repair_attempts 0: no repair");
   t.match(final.cause ?? "", /VerificationFailed|verification/i);
 
   const artifacts = runArtifacts(await historyOf(e.sfn, arn));

@@ -3,7 +3,7 @@ import { EntryInput } from "#core/contracts/entry-input.ts";
 import { ValidationError } from "#core/errors.ts";
 import { sha256OfJson } from "#core/hash.ts";
 import { DEFAULT_ENTRY_POLICY, normalizeInput } from "#handlers/tasks/NormalizeInput.ts";
-import { loadPolicyFile } from "#policies/engine/index.ts";
+import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
 import { entry } from "./fixtures.ts";
 
 const policy = loadPolicyFile("policies/pf-policy-v1.json");
@@ -43,6 +43,31 @@ t.test("defaults fill the optional parts, from the policy when one is loaded", a
   const withPolicy = await normalizeInput(sparse, { policy });
   t.same(withPolicy.entry.policy, policy.entryPolicy("LOCATE"));
   t.equal(withPolicy.entry.trigger.risk_class, policy.riskClass({ labels: ["sdd", "factory"] }));
+});
+
+t.test("max_repair_attempts: kept when given, else the policy's budgets value, bounded", async (t) => {
+  const e = entry();
+  const { max_repair_attempts: _m, ...given } = e.policy;
+  const doc = structuredClone(policy.doc);
+  doc.budgets.max_repair_attempts = 3;
+  const three = parsePolicy(doc);
+  t.equal(
+    (await normalizeInput({ ...e, policy: given }, { policy: three })).entry.policy.max_repair_attempts,
+    3,
+  );
+  t.equal(
+    (await normalizeInput({ ...e, policy: given }, {})).entry.policy.max_repair_attempts,
+    1,
+    "default 1",
+  );
+  const zero = { ...e, policy: { ...given, max_repair_attempts: 0 } };
+  t.equal((await normalizeInput(zero, { policy: three })).entry.policy.max_repair_attempts, 0, "0 disables");
+  const { policy: _p, ...sparse } = e;
+  t.equal((await normalizeInput(sparse, { policy: three })).entry.policy.max_repair_attempts, 3);
+  await t.rejects(
+    normalizeInput({ ...e, policy: { ...given, max_repair_attempts: 99 } }, {}),
+    /policy\.max_repair_attempts/,
+  );
 });
 
 t.test("bad input: a ValidationError naming each field", async (t) => {

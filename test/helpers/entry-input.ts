@@ -30,6 +30,7 @@ export function sampleEntryInput(
       model_routing: "default",
       allow_models: ["chatgpt", "gemini", "copilot", "grok"],
       redaction: "strict",
+      max_repair_attempts: 1,
     },
     ...overrides,
   };

@@ -251,6 +251,7 @@ t.test("project routing and entry policy", async (t) => {
     model_routing: "conservative",
     allow_models: ["chatgpt", "gemini", "copilot", "grok"],
     redaction: "strict",
+    max_repair_attempts: 1,
   });
 });
 

@@ -18,6 +18,8 @@ interface State {
   Comment?: string;
   Resource?: string;
   Next?: string;
+  Default?: string;
+  Choices?: Array<Record<string, unknown>>;
   TimeoutSeconds?: number;
   HeartbeatSeconds?: number;
   MaxConcurrency?: number;
@@ -149,6 +151,8 @@ t.test("every Catch leads to FailAndBundle, and FailAndBundle to the Fail state"
     if (!s) return false;
     // Inner Fail states end an iteration/branch; their container's Catch continues the path.
     if (s.Type === "Fail") return true;
+    // A Choice on an error path (CanRepair) may send the error elsewhere, but its Default fails.
+    if (s.Type === "Choice") return typeof s.Default === "string" && reachesFailAndBundle(s.Default, seen);
     return typeof s.Next === "string" && reachesFailAndBundle(s.Next, seen);
   };
   for (const [name, s] of states) {
@@ -160,6 +164,42 @@ t.test("every Catch leads to FailAndBundle, and FailAndBundle to the Fail state"
   t.equal(definition.States.FailAndBundle.Next, "RunFailed");
   t.equal(definition.States.RunFailed.Type, "Fail");
 });
+
+t.test(
+  "the repair loop is bounded: one way back to the builder, counting, only for VerificationFailed",
+  async (t) => {
+    const byName = new Map(states);
+    // Only RepairInput leads back to BuilderAgent (it is the iteration's StartAt otherwise).
+    const intoBuilder = states.filter(([, s]) => s.Next === "BuilderAgent").map(([n]) => n);
+    t.same(intoBuilder, ["RepairInput"]);
+    const repair = byName.get("RepairInput")?.Parameters as Record<string, unknown> & {
+      agent_input: { repair: Record<string, string> };
+    };
+    t.equal(repair["repair_attempt.$"], "States.MathAdd($.repair_attempt, 1)", "every repair counts");
+    t.equal(repair.agent_input.repair["attempt.$"], "States.MathAdd($.repair_attempt, 1)");
+    t.equal(repair.agent_input.repair["report_ref.$"], "$.failed_verification.cause.report_ref");
+    t.equal(definition.States.PerRepo.ItemSelector.repair_attempt, 0, "every repo starts at 0");
+    // Only the verifier's VerificationFailed enters CanRepair; everything else keeps its Catch.
+    const intoCanRepair = states.flatMap(([n, s]) =>
+      (s.Catch ?? []).filter((c) => c.Next === "CanRepair").map((c) => [n, c.ErrorEquals]),
+    );
+    t.same(intoCanRepair, [["VerifierAgent", ["VerificationFailed"]]]);
+    t.notOk(
+      byName.get("VerifierAgent")?.Retry?.some((r) => r.ErrorEquals.includes("VerificationFailed")),
+      "never retried",
+    );
+    const canRepair = byName.get("CanRepair");
+    t.equal(canRepair?.Default, "VerifierAgentFailed");
+    t.same(
+      (canRepair?.Choices ?? []).map((c) => c.Next),
+      ["VerifierAgentFailed", "VerifierAgentFailed", "ReadVerificationFailure"],
+    );
+    t.match(
+      JSON.stringify(canRepair?.Choices?.[2]),
+      /"NumericLessThanPath":"\$\.agent_input\.entry\.policy\.max_repair_attempts"/,
+    );
+  },
+);
 
 t.test("every placeholder of the contract is used, nothing else", async (t) => {
   t.same(new Set(placeholdersOf(template)), new Set(ASL_PLACEHOLDERS));

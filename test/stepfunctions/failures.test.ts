@@ -136,8 +136,9 @@ t.test("VerificationFailed from the verifier goes to FailAndBundle without any r
     "collected references are bundled",
   );
   t.equal(env.lambdaLog.count("OpenPullRequest"), 0, "no PR for unverified work");
-  // The README's cost table: a single-repo run failing at the verifier.
-  t.equal(stateTransitions(await history(env.client, executionArn)), 17);
+  // The README's cost table: a single-repo run failing at the verifier. CanRepair is entered (a
+  // cause without a report_ref cannot be repaired, nor can an entry without max_repair_attempts).
+  t.equal(stateTransitions(await history(env.client, executionArn)), 18);
 });
 
 t.test("a failing verdict is a VerificationFailed from the Verdict choice", async (t) => {

@@ -369,8 +369,7 @@ export function stateTransitions(events: readonly HistoryEvent[]): number {
 }
 
 /** Start a run of `repos` repositories named by its run id; `done()` waits for it to close. */
-export async function run(env: TestSfn, repos = 1) {
-  const entry = entryInput(repos);
+export async function run(env: TestSfn, repos = 1, entry = entryInput(repos)) {
   const started = await env.client.send(
     new StartExecutionCommand({
       stateMachineArn: env.sfn.stateMachineArn,

@@ -28,6 +28,15 @@ export function stableLog(log: string): string {
 }
 
 /**
+ * A step log as the model sees it (run_checks, repair): stable (above), then its tail, saying when
+ * the head was cut.
+ */
+export function logTail(full: string, chars = CHECK_LOG_TAIL_CHARS): string {
+  const stable = stableLog(full);
+  return stable.length > chars ? `[…log head cut]\n${stable.slice(-chars)}` : stable;
+}
+
+/**
  * The builder's run_checks: the repository's `.factory/verify.json` steps, in order, through the
  * same sandbox runner and step code as the verifier (a copy of the tree, no credential, no agent
  * environment). Stops at the first failure and shows that step's redacted log tail.
@@ -64,9 +73,7 @@ export function checksRunner(
     let log = "";
     if (failed?.log_ref != null) {
       // The stored log is already redacted (it is untrusted output of repository code).
-      const full = stableLog(Buffer.from(await ctx.deps.evidence.get(failed.log_ref)).toString("utf8"));
-      log =
-        full.length > CHECK_LOG_TAIL_CHARS ? `[…log head cut]\n${full.slice(-CHECK_LOG_TAIL_CHARS)}` : full;
+      log = logTail(Buffer.from(await ctx.deps.evidence.get(failed.log_ref)).toString("utf8"));
     }
     return {
       text: `${failed === undefined ? "all checks passed" : `checks FAILED at ${failed.name}`}\n${lines.join("\n")}${log === "" ? "" : `\n\n--- ${failed?.name} log ---\n${log}`}`,
