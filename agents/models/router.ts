@@ -17,6 +17,7 @@ import {
   runUsage,
 } from "./budget.ts";
 import type { ProviderFactory } from "./registry.ts";
+import { type ResponseSchema, responseSchemaOf } from "./structured.ts";
 import type {
   AgentPolicy,
   ChatMessage,
@@ -59,6 +60,8 @@ export interface GenerateRequest<T> {
    * committed as [REDACTED:…]). Either way the ledger and evidence keep only the redacted copy.
    */
   parse?: "redacted" | "as_written";
+  /** `json_schema.name` for structured outputs (default: `<phase>_answer`). */
+  schemaName?: string;
   signal?: AbortSignal;
 }
 
@@ -123,8 +126,11 @@ export class ModelRouter {
     const maxAttempts = policy.doc.budgets.max_model_attempts;
     const messages = [...request.messages];
     const problems: string[] = [];
+    // Converted once: the same schema goes with every attempt (structured outputs where the
+    // provider takes them; the answer is validated below either way).
+    const schema = responseSchemaOf(request.schema, request.schemaName ?? `${request.phase}_answer`);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const call = await this.#call(request.phase, messages, attempt, request.signal);
+      const call = await this.#call(request.phase, messages, attempt, request.signal, undefined, schema);
       const text = request.parse === "as_written" ? call.rawText : call.text;
       const problem = await this.#validate(text, request);
       if (problem.ok) {
@@ -233,6 +239,7 @@ export class ModelRouter {
     attempt: number,
     signal?: AbortSignal,
     tools?: readonly ToolSpec[],
+    schema?: ResponseSchema,
   ) {
     const { policy, ledger, evidence, runId, entryPolicy, actor, redactor } = this.#o;
     let redactions = 0;
@@ -256,8 +263,10 @@ export class ModelRouter {
     const prompt_ref = await evidence.put(promptJson, { kind: "prompt", contentType: "application/json" });
     const chain = policy.routeChain(entryPolicy.model_routing, phase, entryPolicy.allow_models);
     const failed: FailedCall[] = [];
-    // What is sent besides the messages (the tool specs) counts towards the prompt's size too.
-    const sentJson = tools === undefined ? promptJson : `${promptJson}${canonicalJson(tools)}`;
+    // What is sent besides the messages (tool specs, answer schema) counts towards the prompt too.
+    const sentJson = [promptJson, tools, schema?.schema]
+      .map((part) => (part === undefined ? "" : typeof part === "string" ? part : canonicalJson(part)))
+      .join("");
     for (const modelId of chain) {
       if (!entryPolicy.allow_models.includes(modelId)) continue;
       const config = policy.modelConfig(modelId);
@@ -305,6 +314,7 @@ export class ModelRouter {
           messages: redacted,
           maxOutputTokens: config.max_output_tokens,
           json: true,
+          ...(schema === undefined ? {} : { schema }),
           promptSha256,
           ...(tools === undefined ? {} : { tools }),
           signal,
