@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import type { ModelId } from "#core/contracts/entry-input.ts";
 import { ProviderError } from "./provider-error.ts";
+import { responseFormatFor } from "./structured.ts";
 import type {
   ChatMessage,
   ChatRequest,
@@ -43,9 +44,6 @@ export const DEFAULT_BASE_URLS: Record<Exclude<ModelConfigValue["api"], "replay"
   github_models: "https://models.github.ai/inference",
 };
 
-/** Providers whose OpenAI-compatible endpoint accepts `response_format: { type: "json_object" }`. */
-const JSON_MODE: ReadonlySet<ModelConfigValue["api"]> = new Set(["openai", "xai", "github_models"]);
-
 export interface OpenAICompatibleOptions {
   id: ModelId;
   config: ModelConfigValue;
@@ -76,6 +74,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   async complete(request: ChatRequest): Promise<ChatResult> {
+    const responseFormat = responseFormatFor(this.api, request);
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
       completion = await this.#client.chat.completions.create(
@@ -91,9 +90,12 @@ export class OpenAICompatibleProvider implements ModelProvider {
                   function: { name: t.name, description: t.description, parameters: t.parameters },
                 })),
               }),
-          ...(request.json && request.tools === undefined && JSON_MODE.has(this.api)
-            ? { response_format: { type: "json_object" } }
-            : {}),
+          ...(responseFormat === undefined
+            ? {}
+            : {
+                response_format:
+                  responseFormat as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParams["response_format"],
+              }),
         },
         { signal: request.signal },
       );

@@ -8,14 +8,23 @@ import type { EvidenceStore } from "#core/evidence/types.ts";
 import { canonicalJson, sha256Hex } from "#core/hash.ts";
 import type { Ledger } from "#core/ledger/types.ts";
 import { zodIssues } from "#core/validation.ts";
-import { assertWithinBudget, costUsd, estimateUsage, runUsage } from "./budget.ts";
+import {
+  assertWithinBudget,
+  costUsd,
+  estimateUsage,
+  type Reservation,
+  reservationFor,
+  runUsage,
+} from "./budget.ts";
 import type { ProviderFactory } from "./registry.ts";
+import { type ResponseSchema, responseSchemaOf } from "./structured.ts";
 import type {
   AgentPolicy,
   ChatMessage,
   ChatResult,
   ModelProvider,
   Redactor,
+  TokenUsage,
   ToolCall,
   ToolSpec,
 } from "./types.ts";
@@ -51,6 +60,8 @@ export interface GenerateRequest<T> {
    * committed as [REDACTED:…]). Either way the ledger and evidence keep only the redacted copy.
    */
   parse?: "redacted" | "as_written";
+  /** `json_schema.name` for structured outputs (default: `<phase>_answer`). */
+  schemaName?: string;
   signal?: AbortSignal;
 }
 
@@ -95,10 +106,11 @@ export function extractJson(text: string): string {
 }
 
 /**
- * The one door to the models. For each call: redact the prompt again (defence in depth), check the
- * run's budget, try the policy's route chain in order (never a model outside allow_models),
- * store prompt and response content-addressed, record `model_output` / `model_error` ledger
- * events, then validate the answer and ask again (bounded) when it is malformed.
+ * The one door to the models. For each call: redact the prompt again (defence in depth), try the
+ * policy's route chain in order (never a model outside allow_models), reserving the call's maximum
+ * against the run's budget in the ledger before each model is called, store prompt and response
+ * content-addressed, record `model_output` / `model_error` ledger events (which settle the
+ * reservation), then validate the answer and ask again (bounded) when it is malformed.
  */
 export class ModelRouter {
   readonly #o: ModelRouterOptions;
@@ -114,8 +126,11 @@ export class ModelRouter {
     const maxAttempts = policy.doc.budgets.max_model_attempts;
     const messages = [...request.messages];
     const problems: string[] = [];
+    // Converted once: the same schema goes with every attempt (structured outputs where the
+    // provider takes them; the answer is validated below either way).
+    const schema = responseSchemaOf(request.schema, request.schemaName ?? `${request.phase}_answer`);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const call = await this.#call(request.phase, messages, attempt, request.signal);
+      const call = await this.#call(request.phase, messages, attempt, request.signal, undefined, schema);
       const text = request.parse === "as_written" ? call.rawText : call.text;
       const problem = await this.#validate(text, request);
       if (problem.ok) {
@@ -186,12 +201,45 @@ export class ModelRouter {
     return reason === undefined ? { ok: true, value: parsed.data } : { ok: false, reason };
   }
 
+  /**
+   * Reserve the call's maximum in the run's ledger, then check: settled usage + reservations open
+   * before this one + this one must fit (agents/models/budget.ts explains why the chain order makes
+   * check-after-append safe against any number of concurrent agents). Over → released, and
+   * BudgetExceeded. Returns the reservation's seq, which the call's settlement names.
+   */
+  async #reserve(
+    base: { run_id: string; phase: Phase; actor: string; input_sha256: string },
+    modelId: ModelId,
+    attempt: number,
+    reserved: Reservation,
+  ): Promise<string> {
+    const { ledger, policy } = this.#o;
+    const reservation = await ledger.append({
+      ...base,
+      event_type: EVENT.budget_reserved,
+      detail: { model_id: modelId, attempt, reserved },
+    });
+    const usage = runUsage(await ledger.read(base.run_id), this.#clock(), { reservation: reservation.seq });
+    try {
+      assertWithinBudget(usage, policy.doc.budgets);
+    } catch (err) {
+      await ledger.append({
+        ...base,
+        event_type: EVENT.budget_released,
+        detail: { model_id: modelId, reservation_seq: reservation.seq, reason: (err as Error).message },
+      });
+      throw err;
+    }
+    return reservation.seq;
+  }
+
   async #call(
     phase: Phase,
     messages: readonly ChatMessage[],
     attempt: number,
     signal?: AbortSignal,
     tools?: readonly ToolSpec[],
+    schema?: ResponseSchema,
   ) {
     const { policy, ledger, evidence, runId, entryPolicy, actor, redactor } = this.#o;
     let redactions = 0;
@@ -212,40 +260,80 @@ export class ModelRouter {
     const promptJson = canonicalJson(redacted);
     const promptSha256 = sha256Hex(promptJson);
 
-    const events = await ledger.read(runId);
-    assertWithinBudget(runUsage(events, this.#clock()), policy.doc.budgets);
-
     const prompt_ref = await evidence.put(promptJson, { kind: "prompt", contentType: "application/json" });
     const chain = policy.routeChain(entryPolicy.model_routing, phase, entryPolicy.allow_models);
     const failed: FailedCall[] = [];
+    // What is sent besides the messages (tool specs, answer schema) counts towards the prompt too.
+    const sentJson = [promptJson, tools, schema?.schema]
+      .map((part) => (part === undefined ? "" : typeof part === "string" ? part : canonicalJson(part)))
+      .join("");
     for (const modelId of chain) {
       if (!entryPolicy.allow_models.includes(modelId)) continue;
+      const config = policy.modelConfig(modelId);
+      const base = { run_id: runId, phase, actor, input_sha256: promptSha256 } as const;
+      const fail = async (err: unknown, settle?: { seq: string; usage: TokenUsage }) => {
+        const status = (err as { status?: number }).status;
+        const message = redactor.redactText(err instanceof Error ? err.message : String(err)).text;
+        failed.push({ model_id: modelId, error: message, ...(status === undefined ? {} : { status }) });
+        await ledger.append({
+          ...base,
+          event_type: EVENT.model_error,
+          s3_refs: [prompt_ref],
+          detail: {
+            model_id: modelId,
+            attempt,
+            error: message,
+            status: status ?? null,
+            ...(settle === undefined
+              ? {}
+              : {
+                  reservation_seq: settle.seq,
+                  usage: {
+                    ...settle.usage,
+                    total_tokens: settle.usage.input_tokens + settle.usage.output_tokens,
+                  },
+                  cost_usd: costUsd(settle.usage, config),
+                }),
+          },
+        });
+      };
       let provider: ModelProvider;
+      try {
+        provider = await this.#o.providers(modelId);
+      } catch (err) {
+        // No call was made (e.g. a missing key): nothing to reserve or settle.
+        await fail(err);
+        continue;
+      }
+      const reserved = reservationFor(sentJson, config.max_output_tokens, config);
+      const reservationSeq = await this.#reserve(base, modelId, attempt, reserved);
       let result: ChatResult;
       const started = this.#clock().getTime();
       try {
-        provider = await this.#o.providers(modelId);
         result = await provider.complete({
           messages: redacted,
-          maxOutputTokens: policy.modelConfig(modelId).max_output_tokens,
+          maxOutputTokens: config.max_output_tokens,
           json: true,
+          ...(schema === undefined ? {} : { schema }),
           promptSha256,
           ...(tools === undefined ? {} : { tools }),
           signal,
         });
       } catch (err) {
-        if (signal?.aborted === true) throw signal.reason ?? err;
         const status = (err as { status?: number }).status;
-        const message = redactor.redactText(err instanceof Error ? err.message : String(err)).text;
-        failed.push({ model_id: modelId, error: message, ...(status === undefined ? {} : { status }) });
-        await ledger.append({
-          run_id: runId,
-          event_type: "model_error",
-          phase,
-          actor,
-          input_sha256: promptSha256,
-          s3_refs: [prompt_ref],
-          detail: { model_id: modelId, attempt, error: message, status: status ?? null },
+        if (signal?.aborted === true) {
+          // Cut off mid-call: the provider may have billed all of it, so it counts in full.
+          await fail(new Error("aborted by the caller"), {
+            seq: reservationSeq,
+            usage: { input_tokens: reserved.input_tokens, output_tokens: reserved.output_tokens },
+          });
+          throw signal.reason ?? err;
+        }
+        // An HTTP error answer is not billed; without one (timeout, network) the prompt may
+        // have been processed, so its estimate counts.
+        await fail(err, {
+          seq: reservationSeq,
+          usage: { input_tokens: status === undefined ? reserved.input_tokens : 0, output_tokens: 0 },
         });
         continue;
       }
@@ -263,7 +351,6 @@ export class ModelRouter {
               { content: responseText, tool_calls: redactedCalls },
               { kind: "model_response", contentType: "application/json" },
             );
-      const config = policy.modelConfig(modelId);
       const usage = result.usage ?? estimateUsage(promptJson, `${result.text}${canonicalJson(toolCalls)}`);
       const cost = costUsd(usage, config);
       await ledger.append({
@@ -276,6 +363,7 @@ export class ModelRouter {
         s3_refs: [prompt_ref, response_ref],
         detail: {
           model_id: modelId,
+          reservation_seq: reservationSeq,
           api: provider.api,
           provider_model: result.model,
           attempt,

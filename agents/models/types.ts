@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ModelId, RedactionLevel } from "#core/contracts/entry-input.ts";
 import type { ModelConfig, Phase, PolicyDocument } from "#core/contracts/policy.ts";
 import type { Redactor } from "#policies/redaction/index.ts";
+import type { ResponseSchema } from "./structured.ts";
 
 /** One chat message; content is plain text (already redacted when it reaches a provider). */
 export interface ChatMessage {
@@ -32,6 +33,11 @@ export interface ChatRequest {
   maxOutputTokens: number;
   /** Ask the provider for a JSON object when it supports it; the answer is validated anyway. */
   json: boolean;
+  /**
+   * The answer's schema (structured outputs), for providers that take one
+   * (agents/models/structured.ts `API_CAPABILITIES`); the answer is validated anyway.
+   */
+  schema?: ResponseSchema;
   /** SHA-256 of the canonical JSON of `messages` (the replay key). */
   promptSha256: string;
   /** Tools the model may call (tool-using loops); absent for single-shot JSON answers. */

@@ -338,6 +338,18 @@ export const BuilderLoop = z.strictObject({
 });
 export type BuilderLoop = z.infer<typeof BuilderLoop>;
 
+/**
+ * The planner's read-only tool loop (docs/agents.md "The planner loop"): the same bounds as
+ * `builder_loop`, smaller defaults. Optional: absent, the planner answers in one shot.
+ */
+export const PlannerLoop = z.strictObject({
+  max_turns: z.number().int().min(1).max(100).default(12),
+  max_tool_calls: z.number().int().min(1).max(500).default(40),
+  max_wall_clock_seconds: z.number().int().min(1).max(3600).default(600),
+  max_tool_result_bytes: z.number().int().min(256).max(1_048_576).default(16_384),
+});
+export type PlannerLoop = z.infer<typeof PlannerLoop>;
+
 /** docs/architecture.md §6.3 — the shape of `policies/pf-policy-v1.json`. Cross-field rules are in the engine. */
 export const PolicyDocument = z.strictObject({
   policy_version: z.literal("pf-policy-v1"),
@@ -351,6 +363,7 @@ export const PolicyDocument = z.strictObject({
   }),
   budgets: Budgets,
   builder_loop: BuilderLoop.optional(),
+  planner_loop: PlannerLoop.optional(),
   projects: z.record(ProjectKey, ProjectRoute),
   triggers: TriggerRules,
   risk: z.strictObject({ default: RiskClass, rules: z.array(RiskRule) }),

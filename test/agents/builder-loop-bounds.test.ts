@@ -73,10 +73,16 @@ t.test("max_tool_calls stops the loop", async (tt) => {
   tt.equal(events.filter((e) => e.event_type === "tool_result" && e.phase === "builder").length, 3);
 });
 
-t.test("the run's token budget stops the loop (router budget check before every turn)", async (tt) => {
-  const { cause, fake } = await stopped(tt, { script: forever, budgets: { max_tokens_per_run: 400 } });
-  tt.match(cause, /run budget exceeded: tokens 450 >= max_tokens_per_run 400/);
-  tt.equal(fake.requests.length, 3, "three turns of 150 tokens, the fourth refused");
+t.test("the run's token budget stops the loop (router reservation before every turn)", async (tt) => {
+  // Each turn reserves its maximum (prompt estimate + chatgpt's 16 384) and settles to 8 000:
+  // turns 1–3 fit in 37 000 (≤ 16 000 spent + ≈ 17 000 reserved), the fourth (24 000 + 17 000) not.
+  const costly: ModelScript = (req, i) => ({
+    ...forever(req, i),
+    usage: { prompt_tokens: 7_000, completion_tokens: 1_000 },
+  });
+  const { cause, fake } = await stopped(tt, { script: costly, budgets: { max_tokens_per_run: 37_000 } });
+  tt.match(cause, /run budget exceeded: tokens \d+ > max_tokens_per_run 37000 \(spent 24000, /);
+  tt.equal(fake.requests.length, 3, "three turns of 8 000 tokens, the fourth refused");
 });
 
 t.test("the loop's wall clock stops it, even in the middle of a model call", async (tt) => {

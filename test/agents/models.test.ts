@@ -143,10 +143,12 @@ t.test("a malformed answer followed by a valid one succeeds on attempt 2", async
 t.test(
   "per-run token budget, summed from the ledger, stops further calls with BudgetExceeded",
   async (tt) => {
+    // A call reserves its maximum first (prompt estimate + chatgpt's 16 384 output tokens), so
+    // the budget must hold one call; the first reports 17 000 tokens, leaving room for no second.
     const { fake, world, router } = await setup(
       tt,
-      () => ({ content: '{"answer":"x"}', usage: { prompt_tokens: 900, completion_tokens: 200 } }),
-      { budgets: { max_tokens_per_run: 1000 } },
+      () => ({ content: '{"answer":"x"}', usage: { prompt_tokens: 15_000, completion_tokens: 2_000 } }),
+      { budgets: { max_tokens_per_run: 20_000 } },
     );
     await router.generate({ phase: "planner", messages: ask(), schema: Answer });
     // A second router for the same run (another agent) sees the same spend.
@@ -158,7 +160,7 @@ t.test(
     const err = await other.generate({ phase: "builder", messages: ask(), schema: Answer }).catch((e) => e);
     tt.ok(err instanceof BudgetExceeded);
     tt.equal(err.name, "BudgetExceeded");
-    tt.match(err.message, /tokens 1100 >= max_tokens_per_run 1000/);
+    tt.match(err.message, /tokens \d+ > max_tokens_per_run 20000 \(spent 17000, /);
     tt.equal(fake.requests.length, 1, "no model call after the budget is spent");
   },
 );

@@ -98,9 +98,9 @@ t.test(
     const events = await world.ledger.read(world.runId);
     tt.same(
       events.map((e) => e.event_type),
-      ["phase_start", "model_output", "phase_end"],
+      ["phase_start", "budget_reserved", "model_output", "phase_end"],
     );
-    tt.equal(events[2]!.output_sha256, output.sha256);
+    tt.equal(events[3]!.output_sha256, output.sha256);
     tt.ok((await world.ledger.verify(world.runId)).ok);
     for (const secret of Object.values(SECRETS)) tt.notMatch(JSON.stringify(events), secret);
   },

@@ -3,6 +3,9 @@ import type { BuilderLoop } from "#core/contracts/policy.ts";
 
 export type LoopLimits = Pick<BuilderLoop, "max_turns" | "max_tool_calls" | "max_wall_clock_seconds">;
 
+/** The policy block whose limits these are (named in every error). */
+export type LoopBlock = "builder_loop" | "planner_loop";
+
 export interface LoopCounts {
   turns: number;
   tool_calls: number;
@@ -23,8 +26,11 @@ export class LoopBounds {
   turns = 0;
   toolCalls = 0;
 
-  constructor(limits: LoopLimits, now: () => number = Date.now) {
+  readonly #block: LoopBlock;
+
+  constructor(limits: LoopLimits, now: () => number = Date.now, block: LoopBlock = "builder_loop") {
     this.limits = limits;
+    this.#block = block;
     this.#now = now;
     this.#started = now();
     // Aborts a model call or a check run still going when the wall clock is spent.
@@ -85,8 +91,9 @@ export class LoopBounds {
   }
 
   #exceeded(bound: keyof LoopLimits, what: string): BudgetExceeded {
-    return new BudgetExceeded(`builder loop stopped: ${what} (policy builder_loop.${bound})`, {
-      context: { bound, limit: this.limits[bound], ...this.counts() },
+    const loop = this.#block.replace("_", " ");
+    return new BudgetExceeded(`${loop} stopped: ${what} (policy ${this.#block}.${bound})`, {
+      context: { bound, block: this.#block, limit: this.limits[bound], ...this.counts() },
     });
   }
 }

@@ -8,8 +8,8 @@ import { PatchRejected } from "../patch-safety.ts";
 import { ToolError } from "./paths.ts";
 import type { Finish, Tool, Workspace } from "./tools.ts";
 
-export interface DispatcherOptions {
-  tools: readonly Tool[];
+export interface DispatcherOptions<F = Finish> {
+  tools: readonly Tool<unknown, F>[];
   workspace: Workspace;
   ledger: Ledger;
   evidence: EvidenceStore;
@@ -22,11 +22,11 @@ export interface DispatcherOptions {
   git_refs?: { repo: string; branch: string };
 }
 
-export interface Dispatched {
+export interface Dispatched<F = Finish> {
   /** The tool message the model reads next. */
   content: string;
   ok: boolean;
-  finish?: Finish;
+  finish?: F;
 }
 
 /** Cut to at most `max` UTF-8 bytes without splitting a character, saying that it was cut. */
@@ -50,11 +50,11 @@ export function boundResult(text: string, max: number): { text: string; truncate
  * `tool_result` ledger event: tool name, digests of the (redacted) arguments and result, and the
  * S3 ref of the redacted result.
  */
-export class ToolDispatcher {
-  readonly #o: DispatcherOptions;
-  readonly #byName: Map<string, Tool>;
+export class ToolDispatcher<F = Finish> {
+  readonly #o: DispatcherOptions<F>;
+  readonly #byName: Map<string, Tool<unknown, F>>;
 
-  constructor(options: DispatcherOptions) {
+  constructor(options: DispatcherOptions<F>) {
     this.#o = options;
     this.#byName = new Map(options.tools.map((t) => [t.spec.name, t]));
   }
@@ -63,9 +63,9 @@ export class ToolDispatcher {
     return this.#o.tools.map((t) => t.spec);
   }
 
-  async dispatch(call: ToolCall, turn: number): Promise<Dispatched> {
+  async dispatch(call: ToolCall, turn: number): Promise<Dispatched<F>> {
     const started = Date.now();
-    let result: { ok: boolean; text: string; detail?: Record<string, unknown>; finish?: Finish };
+    let result: { ok: boolean; text: string; detail?: Record<string, unknown>; finish?: F };
     try {
       const out = await this.#run(call);
       result = { ok: true, ...out };

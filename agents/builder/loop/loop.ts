@@ -6,19 +6,21 @@ import type { LoopBounds } from "./bounds.ts";
 import type { ToolDispatcher } from "./dispatcher.ts";
 import type { Finish } from "./tools.ts";
 
-export interface ToolLoopOptions {
+export interface ToolLoopOptions<F = Finish> {
   router: ModelRouter;
   phase: Phase;
   /** System messages: the factory's rules first, then (framed) repository conventions. */
   system: readonly string[];
   user: string;
-  dispatcher: ToolDispatcher;
+  dispatcher: ToolDispatcher<F>;
+  /** Said when a turn calls no tool (default: the builder's NUDGE). */
+  nudge?: string;
   bounds: LoopBounds;
   signal: AbortSignal;
 }
 
-export interface ToolLoopResult {
-  finish: Finish;
+export interface ToolLoopResult<F = Finish> {
+  finish: F;
   turns: number;
   tool_calls: number;
   model_id: ModelId;
@@ -41,7 +43,7 @@ function normaliseIds(calls: readonly ToolCall[], turn: number, seen: Set<string
  * dispatcher), hand the results back, until it calls finish or a bound stops it. Every turn goes
  * through the model router (redaction, run budgets, route chain, `model_output` event).
  */
-export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
+export async function runToolLoop<F = Finish>(o: ToolLoopOptions<F>): Promise<ToolLoopResult<F>> {
   const messages: ChatMessage[] = [
     ...o.system.filter((s) => s !== "").map((content) => ({ role: "system" as const, content })),
     { role: "user", content: o.user },
@@ -66,7 +68,7 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
         ...(calls.length === 0 ? {} : { tool_calls: calls }),
       });
       if (calls.length === 0) {
-        messages.push({ role: "user", content: NUDGE });
+        messages.push({ role: "user", content: o.nudge ?? NUDGE });
         continue;
       }
       for (const call of calls) {

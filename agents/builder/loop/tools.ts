@@ -15,36 +15,48 @@ export interface Finish {
   commit_title: string;
 }
 
-export interface ToolOutput {
+/** `F`: what the loop's finishing tool hands back (the builder's Finish, the planner's plan). */
+export interface ToolOutput<F = Finish> {
   /** What the model reads (the dispatcher bounds it and the router redacts it on the way out). */
   text: string;
   /** Small facts for the `tool_result` ledger event (paths, verdicts); never file contents. */
   detail?: Record<string, unknown>;
-  finish?: Finish;
+  finish?: F;
 }
 
 /** The work tree a loop operates on. */
 export interface Workspace {
   dir: string;
+  /**
+   * Put before every path a tool shows (`<repo>/`), when the model addresses several work trees
+   * by repository name (agents/builder/loop/repos.ts).
+   */
+  shownPrefix?: string;
   limits: PatchLimits;
   /** Runs `.factory/verify.json` steps behind the sandbox (absent: no run_checks tool). */
   runChecks?: (steps: readonly (typeof VERIFY_STEPS)[number][] | undefined) => Promise<ToolOutput>;
 }
 
-export interface Tool<A = unknown> {
+export interface Tool<A = unknown, F = Finish> {
   spec: ToolSpec;
   args: z.ZodType<A>;
-  run(ws: Workspace, args: A): Promise<ToolOutput>;
+  run(ws: Workspace, args: A): Promise<ToolOutput<F>>;
 }
 
 const RelPath = z.string().min(1).max(4096);
 const MAX_READ_FILE_BYTES = 4 * 1024 * 1024;
 const MAX_LINE_CHARS = 400;
 
-function tool<A>(name: string, description: string, args: z.ZodType<A>, run: Tool<A>["run"]): Tool {
+/** A tool from its name, description, argument schema (also its JSON Schema) and implementation. */
+export function tool<A, F = Finish>(
+  name: string,
+  description: string,
+  args: z.ZodType<A>,
+  run: Tool<A, F>["run"],
+): Tool<unknown, F> {
   const schema = z.toJSONSchema(args) as Record<string, unknown>;
   delete schema.$schema;
-  return { spec: { name, description, parameters: schema }, args, run } as Tool;
+  return { spec: { name, description, parameters: schema }, args, run } as Tool<unknown, F>;
 }
 
 const ListArgs = z.strictObject({
@@ -52,7 +64,7 @@ const ListArgs = z.strictObject({
   limit: z.number().int().min(1).max(2000).default(300),
 });
 
-export const listFiles = tool(
+export const listFiles = tool<z.infer<typeof ListArgs>, never>(
   "list_files",
   "List the repository's files (tracked and new, .gitignore respected), optionally under one directory.",
   ListArgs,
@@ -77,7 +89,8 @@ export const listFiles = tool(
     const files = [...new Set(out.split("\0").filter((p) => p !== ""))].filter((p) =>
       existsSync(join(ws.dir, p)),
     );
-    const shown = files.slice(0, args.limit);
+    const prefix = ws.shownPrefix ?? "";
+    const shown = files.slice(0, args.limit).map((p) => `${prefix}${p}`);
     const more = files.length - shown.length;
     return {
       text:
@@ -95,7 +108,7 @@ const SearchArgs = z.strictObject({
   max_results: z.number().int().min(1).max(200).default(50),
 });
 
-export const search = tool(
+export const search = tool<z.infer<typeof SearchArgs>, never>(
   "search",
   "Search file contents with git grep: matching lines as path:line:text (bounded).",
   SearchArgs,
@@ -133,7 +146,9 @@ export const search = tool(
     const lines = out.split("\n").filter((l) => l !== "");
     const shown = lines
       .slice(0, args.max_results)
-      .map((l) => (l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}…` : l));
+      .map(
+        (l) => `${ws.shownPrefix ?? ""}${l.length > MAX_LINE_CHARS ? `${l.slice(0, MAX_LINE_CHARS)}…` : l}`,
+      );
     const more = lines.length - shown.length;
     return {
       text: `${shown.join("\n")}${more > 0 ? `\n[${more} more matches: narrow the pattern or path]` : ""}`,
@@ -148,7 +163,7 @@ const ReadArgs = z.strictObject({
   end_line: z.number().int().min(1).optional().describe("last line to read (inclusive); the end when absent"),
 });
 
-export const readFileTool = tool(
+export const readFileTool = tool<z.infer<typeof ReadArgs>, never>(
   "read_file",
   "Read a text file, optionally a line range; lines are prefixed with their number and a tab.",
   ReadArgs,
@@ -172,7 +187,7 @@ export const readFileTool = tool(
       .map((l, i) => `${args.start_line + i}\t${l}`)
       .join("\n");
     return {
-      text: `${args.path} (lines ${args.start_line}-${end} of ${lines.length})\n${body}`,
+      text: `${ws.shownPrefix ?? ""}${args.path} (lines ${args.start_line}-${end} of ${lines.length})\n${body}`,
       detail: { path: args.path, lines: lines.length },
     };
   },
@@ -269,5 +284,5 @@ export const BUILDER_TOOLS: readonly Tool[] = [
   runChecks,
   finish,
 ];
-/** What a planner may use: reading only. */
-export const READ_ONLY_TOOLS: readonly Tool[] = [listFiles, search, readFileTool];
+/** What a planner may use: reading only. They never finish a loop, so they fit any loop's `F`. */
+export const READ_ONLY_TOOLS: readonly Tool<unknown, never>[] = [listFiles, search, readFileTool];
