@@ -141,12 +141,17 @@ function stepFunctions(op: string, req: Request, res: ServerResponse) {
   return send(res, 200, { executionArn: arn, startDate: Date.now() / 1000 });
 }
 
+/** Calls answered, by `<service>.<operation>` (GET /__calls: the benchmark's calls per delivery). */
+const calls: Record<string, number> = {};
+
 const server = createServer((request, res) => {
+  if (request.method === "GET" && request.url === "/__calls") return send(res, 200, calls);
   const chunks: Buffer[] = [];
   request.on("data", (c: Buffer) => chunks.push(c));
   request.on("end", () => {
     const target = String(request.headers["x-amz-target"] ?? "");
     const [service, op = ""] = target.split(".");
+    calls[target] = (calls[target] ?? 0) + 1;
     try {
       const req = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Request;
       if (service === "DynamoDB_20120810") dynamo(op, req, res);
