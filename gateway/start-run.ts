@@ -91,7 +91,11 @@ export async function startRunOnce(
   // A redelivery: answer the run it started. Re-taking the lock above was a no-op while that run
   // runs; once it has ended, give the lock back (its release event came and went).
   const existing = await deps.sfn.describe(started.executionArn);
-  if (existing?.status !== "RUNNING") await deps.runLock.release(started.executionArn);
+  if (existing?.status !== "RUNNING")
+    await deps.runLock.release(started.executionArn, {
+      issueKey: input.trigger.key,
+      repos: input.repos.map((r) => r.name),
+    });
   return {
     status: "duplicate",
     run_id: runIdOfExecution(existing?.input) ?? input.run_id,

@@ -2,8 +2,9 @@
 // under a key space no delivery key uses. The owner is the execution (its ARN, known before
 // StartExecution because the gateway names executions itself). Every write is conditional:
 //   lock#<ISSUE-KEY>#<repo name>  {owner, run_id, acquired_at, lease_until}   one per repository
-//   lockowner#<execution ARN>     {lock_keys}                                 what to release
-// Released by the execution status change event (handlers/events/release-run-lock.ts) when the
+// (one conditional PutItem each: the gateway's only DynamoDB write when it starts a run). What to
+// release is named by the execution's own input (issue key + repositories), so no owner index is
+// kept. Released by the execution status change event (handlers/events/release-run-lock.ts) when the
 // execution ends, by `/pf cancel`, and — as a backstop for a lost event — by the next trigger,
 // which takes over a lock whose lease has run out or whose owner DescribeExecution reports ended.
 import {
@@ -16,7 +17,6 @@ import {
 import { DEDUPE_TABLE_LAYOUT } from "#core/ledger/types.ts";
 
 export const LOCK_PREFIX = "lock#";
-export const LOCK_OWNER_PREFIX = "lockowner#";
 
 /**
  * A lock outlives the longest execution (the ASL's `TimeoutSeconds` 86400) by an hour: past that
@@ -52,12 +52,21 @@ export interface LockRequest {
   isActive(executionArn: string): Promise<boolean>;
 }
 
+/** Which locks a run takes: its issue and repositories (entry `trigger.key`, `repos[].name`). */
+export interface LockScope {
+  issueKey: string;
+  repos: readonly string[];
+}
+
 export type LockOutcome = { acquired: true } | { acquired: false; holder: LockHolder };
 
 export interface RunLock {
   acquire(request: LockRequest): Promise<LockOutcome>;
-  /** Release every lock `executionArn` holds; returns the released lock keys. Idempotent. */
-  release(executionArn: string): Promise<string[]>;
+  /**
+   * Release the locks of `scope` that `executionArn` holds (its run's issue and repositories, from
+   * its input); returns the released lock keys. Idempotent.
+   */
+  release(executionArn: string, scope: LockScope): Promise<string[]>;
   holder(issueKey: string, repo: string): Promise<LockHolder | undefined>;
 }
 
@@ -104,24 +113,11 @@ export class DynamoRunLock implements RunLock {
     const now = this.#clock();
     const nowSec = Math.floor(now.getTime() / 1000);
     const leaseUntil = nowSec + this.#lease;
-    // The owner record first: whatever happens next, a release finds every key this owner took.
-    await this.#client.send(
-      new PutItemCommand({
-        TableName: this.#table,
-        Item: {
-          [K]: { S: `${LOCK_OWNER_PREFIX}${r.executionArn}` },
-          lock_keys: { L: keys.map((k) => ({ S: k })) },
-          run_id: { S: r.runId },
-          [TTL]: { N: String(leaseUntil + 86_400) },
-        },
-      }),
-    );
     const taken: string[] = [];
     for (const key of keys) {
       const holder = await this.#take(key, r, now, leaseUntil);
       if (holder !== undefined) {
         for (const k of taken) await this.#drop(k, r.executionArn);
-        await this.#dropOwner(r.executionArn);
         return { acquired: false, holder };
       }
       taken.push(key);
@@ -213,28 +209,13 @@ export class DynamoRunLock implements RunLock {
     }
   }
 
-  async #dropOwner(executionArn: string): Promise<void> {
-    await this.#client.send(
-      new DeleteItemCommand({
-        TableName: this.#table,
-        Key: { [K]: { S: `${LOCK_OWNER_PREFIX}${executionArn}` } },
-      }),
-    );
-  }
-
-  async release(executionArn: string): Promise<string[]> {
-    const out = await this.#client.send(
-      new GetItemCommand({
-        TableName: this.#table,
-        Key: { [K]: { S: `${LOCK_OWNER_PREFIX}${executionArn}` } },
-        ConsistentRead: true,
-      }),
-    );
-    const keys = (out.Item?.lock_keys?.L ?? []).flatMap((v) => (v.S === undefined ? [] : [v.S]));
+  async release(executionArn: string, scope: LockScope): Promise<string[]> {
     const released: string[] = [];
     // Only locks still owned by this execution go: one taken over by a later run stays.
-    for (const key of keys) if (await this.#drop(key, executionArn)) released.push(key);
-    if (out.Item !== undefined) await this.#dropOwner(executionArn);
+    for (const repo of [...new Set(scope.repos)].sort()) {
+      const key = lockKey(scope.issueKey, repo);
+      if (await this.#drop(key, executionArn)) released.push(key);
+    }
     return released;
   }
 

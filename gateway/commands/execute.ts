@@ -227,7 +227,11 @@ async function cancel(deps: GatewayDeps, ctx: CommentContext, line: number): Pro
   const cause = `cancelled by ${ctx.principal} on ${formatMrRef(ctx.mr)}`;
   if (execution?.status !== "ABORTED") await deps.sfn.stop(arn, cause);
   // The ABORTED status event releases it too; releasing now lets the next trigger start at once.
-  await deps.runLock.release(arn);
+  const repos = events[0]?.detail.repos;
+  await deps.runLock.release(arn, {
+    issueKey: run.trigger_key,
+    repos: Array.isArray(repos) ? repos.filter((r): r is string => typeof r === "string") : [],
+  });
   const bundle = await writeFailureBundle(
     {
       runId: run.run_id,

@@ -19,7 +19,15 @@ export const ExecutionStatusChangeEvent = z.looseObject({
     executionArn: z.string().min(1).max(2048),
     stateMachineArn: z.string().min(1).max(2048),
     status: z.string(),
+    /** The execution's input (a JSON string): it names the run's issue and repositories. */
+    input: z.string().nullish(),
   }),
+});
+
+/** What the release reads of the entry input: which locks the run took (gateway/start-run.ts). */
+const LockScopeOfInput = z.looseObject({
+  trigger: z.looseObject({ key: z.string().min(1) }),
+  repos: z.array(z.looseObject({ name: z.string().min(1) })),
 });
 export type ExecutionStatusChangeEvent = z.infer<typeof ExecutionStatusChangeEvent>;
 
@@ -49,6 +57,17 @@ export async function releaseRunLock(event: unknown, deps: ReleaseRunLockDeps): 
   if (!(TERMINAL_STATUSES as readonly string[]).includes(status)) {
     return { status: "ignored", reason: `status ${status} is not terminal` };
   }
-  const released = await deps.lock.release(executionArn);
+  let scope: z.infer<typeof LockScopeOfInput>;
+  try {
+    scope = LockScopeOfInput.parse(JSON.parse(parsed.detail.input ?? "null"));
+  } catch {
+    // Not a run's entry input (an operator's execution, or an event without its input): nothing to
+    // release by name; a lock it might hold ends with its lease or its owner's DescribeExecution.
+    return { status: "ignored", reason: "the event's execution input names no issue and repositories" };
+  }
+  const released = await deps.lock.release(executionArn, {
+    issueKey: scope.trigger.key,
+    repos: scope.repos.map((r) => r.name),
+  });
   return { status: "released", execution_arn: executionArn, released };
 }

@@ -76,7 +76,8 @@ t.test("the release handler: terminal statuses only, this state machine only, id
     executionArn: arn,
     stateMachineArn: h.sfn.stateMachineArn,
     name: arn.split(":").at(-1)!,
-    input: "{}",
+    // The entry input the gateway started the execution with: it names the locks to release.
+    input: h.sfn.executions.find((e) => e.executionArn === arn)!.input,
     startDate: Date.now(),
   };
   const deps = { lock, stateMachineArn: h.sfn.stateMachineArn };
@@ -91,6 +92,14 @@ t.test("the release handler: terminal statuses only, this state machine only, id
     status: "ignored",
     reason: /detail-type/,
   });
+  t.match(
+    await releaseRunLock(
+      statusChangeEvent({ ...record, status: "SUCCEEDED", input: "{}" }, "us-east-1"),
+      deps,
+    ),
+    { status: "ignored", reason: /names no issue and repositories/ },
+    "an execution whose input is no entry input releases nothing",
+  );
   t.ok(await lock.holder("LOCATE-125", "locate-round-publisher"), "still held after the ignored events");
   for (const status of ["ABORTED", "ABORTED"] as const) {
     const out = await releaseRunLock(statusChangeEvent({ ...record, status }, "us-east-1"), deps);
@@ -124,9 +133,10 @@ t.test("a release by an old owner never frees a lock a later run took over", asy
   now += 120_000;
   t.match(await lock.acquire(req(2, true)), { acquired: false }, "owner still running: refused");
   t.same(await lock.acquire(req(2, false)), { acquired: true }, "owner ended: taken over");
-  t.same(await lock.release("arn:exec:1"), [], "the old owner's late release frees nothing");
+  const scope = { issueKey: "ABC-1", repos: ["b", "a"] };
+  t.same(await lock.release("arn:exec:1", scope), [], "the old owner's late release frees nothing");
   t.equal((await lock.holder("ABC-1", "a"))?.run_id, "run-2");
-  t.same((await lock.release("arn:exec:2")).sort(), ["lock#ABC-1#a", "lock#ABC-1#b"]);
+  t.same((await lock.release("arn:exec:2", scope)).sort(), ["lock#ABC-1#a", "lock#ABC-1#b"]);
   // A refusal on the second repository gives back the first.
   t.same(await lock.acquire({ ...req(3, true), repos: ["c"] }), { acquired: true });
   t.match(await lock.acquire({ ...req(4, true), repos: ["a", "c"] }), { acquired: false });
