@@ -61,7 +61,7 @@ t.test("verifier under the local Step Functions endpoint: success and Verificati
   const launcher: AgentLauncher = (ctx) => {
     const controller = new AbortController();
     const { input } = parseAgentEnv(
-      { ...ctx.env, LEDGER_TABLE: engines.ledgerTable, EVIDENCE_BUCKET: engines.bucket },
+      { ...ctx.env, LEDGER_TABLE: engines.ledgerTable, ...engines.writer, EVIDENCE_BUCKET: engines.bucket },
       ctx.role,
     );
     void runAgent({

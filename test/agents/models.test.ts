@@ -19,6 +19,7 @@ async function setup(
     budgets?: Partial<PolicyDocument["budgets"]>;
     recordings?: Recording[];
     forceReplay?: boolean;
+    policyEdit?: (doc: PolicyDocument) => void;
   } = {},
 ) {
   const fake = await startFakeModel(script);
@@ -179,6 +180,10 @@ t.test("cost and wall-clock budgets", async (tt) => {
 
   const late = await setup(tt, () => ({ content: '{"answer":"x"}' }), {
     budgets: { max_wall_clock_seconds: 60 },
+    // The policy refuses a builder loop longer than the whole run; this run is a planner's only.
+    policyEdit: (doc) => {
+      delete doc.builder_loop;
+    },
   });
   await late.world.ledger.append({
     run_id: late.world.runId,

@@ -162,6 +162,7 @@ t.test("parseAgentEnv validates the environment and names the bad field", async 
     RUN_ID: runId,
     INPUT_REF: JSON.stringify(input),
     LEDGER_TABLE: "pf-ledger",
+    LEDGER_WRITER_FUNCTION: "pf-ledger-writer",
     EVIDENCE_BUCKET: "pf-evidence",
   };
   const parsed = parseAgentEnv(env, "verifier");
