@@ -185,7 +185,9 @@ t.test("without planner_loop the planner answers in one shot with the plan schem
   const { fake, result } = await setup(
     tt,
     () => ({ content: JSON.stringify(PLAN) }),
-    () => undefined,
+    (doc) => {
+      delete doc.planner_loop;
+    },
   );
   tt.equal(result.status, "succeeded");
   tt.equal(fake.requests.length, 1);

@@ -29,7 +29,13 @@ const PLAN = {
 async function plannerSetup(tt: { teardown(fn: () => unknown): void }, replies: string[]) {
   const fake = await startFakeModel((_req, i) => ({ content: replies[Math.min(i, replies.length - 1)] }));
   tt.teardown(() => fake.close());
-  const world = await makeWorld(tt, { baseUrl: fake.baseUrl });
+  // The one-shot planner: the shipped policy's planner_loop is covered by planner-loop.test.ts.
+  const world = await makeWorld(tt, {
+    baseUrl: fake.baseUrl,
+    policyEdit: (doc) => {
+      delete doc.planner_loop;
+    },
+  });
   const remote = createRemote(tt, {
     branch: "pf/LOCATE-123",
     files: {

@@ -16,14 +16,34 @@ t.test(
     t.teardown(() => app.close());
     const baseURL = `${await app.listen({ host: "127.0.0.1", port: 0 })}/v1`;
     const openai = new OpenAI({ apiKey: "unused", baseURL, maxRetries: 0 });
+    // The shipped planner loops: explore, then submit_plan with the plan.
+    const plannerTools = ["search", "list_files", "read_file", "submit_plan"].map((name) => ({
+      type: "function" as const,
+      function: { name, parameters: { type: "object" } },
+    }));
+    const planner = [
+      { role: "system" as const, content: "You are the planning agent of Protocol Factory." },
+      { role: "user" as const, content: "## Issue LOCATE-123 (Story, priority Medium)\nSummary: …" },
+    ];
+    const explore = await openai.chat.completions.create({
+      model: "gpt-4.1",
+      messages: planner,
+      tools: plannerTools,
+    });
+    const search = explore.choices[0]?.message.tool_calls?.[0];
+    t.equal(search?.type === "function" ? search.function.name : undefined, "search");
     const done = await openai.chat.completions.create({
       model: "gpt-4.1",
+      tools: plannerTools,
       messages: [
-        { role: "system", content: "You are the planning agent of Protocol Factory." },
-        { role: "user", content: "## Issue LOCATE-123 (Story, priority Medium)\nSummary: …" },
+        ...planner,
+        { role: "assistant", content: null, tool_calls: explore.choices[0]!.message.tool_calls! },
+        { role: "tool", tool_call_id: search!.id, content: "src/index.mjs:30: publish(message) {" },
       ],
     });
-    const plan = JSON.parse(done.choices[0]?.message.content ?? "{}");
+    const submit = done.choices[0]?.message.tool_calls?.[0];
+    t.equal(submit?.type === "function" ? submit.function.name : undefined, "submit_plan");
+    const plan = JSON.parse(submit?.type === "function" ? submit.function.arguments : "{}");
     t.match(plan.summary, /peek\(\)/);
     t.ok((done.usage?.total_tokens ?? 0) > 0);
     // A conversation script answers turn by turn: the turn is the number of assistant messages + 1.
@@ -59,7 +79,12 @@ t.test(
       JSON.parse(finish?.type === "function" ? finish.function.arguments : "{}").commit_title,
       /^LOCATE-124:/,
     );
-    t.same(app.calls, ["LOCATE-123:planner", "LOCATE-124:builder#1", "LOCATE-124:builder#3"]);
+    t.same(app.calls, [
+      "LOCATE-123:planner#1",
+      "LOCATE-123:planner#2",
+      "LOCATE-124:builder#1",
+      "LOCATE-124:builder#3",
+    ]);
     await t.rejects(
       openai.chat.completions.create({ model: "gpt-4.1", messages: [system, task] }),
       { status: 400, message: /LOCATE-124:builder is a tool conversation, but the request offers no tools/ },
@@ -89,6 +114,25 @@ t.test(
     );
   },
 );
+
+t.test("a one-shot script answers the plain text of its JSON, for a one-shot agent", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "pf-scripts-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "ABC-7.planner.json"), JSON.stringify({ summary: "one shot" }));
+  const app = buildScriptedModel(loadScripts(dir));
+  t.teardown(() => app.close());
+  const baseURL = `${await app.listen({ host: "127.0.0.1", port: 0 })}/v1`;
+  const openai = new OpenAI({ apiKey: "unused", baseURL, maxRetries: 0 });
+  const done = await openai.chat.completions.create({
+    model: "gpt-4.1",
+    messages: [
+      { role: "system", content: "You are the planning agent of Protocol Factory." },
+      { role: "user", content: "## Issue ABC-7 (Task)\nSummary: …" },
+    ],
+  });
+  t.same(JSON.parse(done.choices[0]?.message.content ?? "{}"), { summary: "one shot" });
+  t.equal(done.choices[0]?.message.tool_calls, undefined);
+});
 
 t.test(
   "local Jira speaks Jira REST: the production JiraClient reads envelopes and REST issues",
