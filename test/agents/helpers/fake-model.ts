@@ -41,7 +41,9 @@ export interface FakeModelServer {
 }
 
 export async function startFakeModel(script: ModelScript): Promise<FakeModelServer> {
-  const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024 });
+  // forceCloseConnections: a client that aborted a slow answer (the loop's wall clock) leaves its
+  // connection open until the server's keep-alive gives up (~70 s); close() must not wait for it.
+  const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024, forceCloseConnections: true });
   const requests: RecordedModelRequest[] = [];
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     try {
