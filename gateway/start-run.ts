@@ -56,10 +56,11 @@ export async function startRunOnce(
   // A bad payload is refused before anything is written.
   const input = validateEntryInput(request.buildInput(newRunId(deps.clock().getTime())));
   const expectedArn = executionArnFor(deps.sfn.stateMachineArn, name);
+  // The locks this run takes, and the ones a stale redelivery gives back below.
+  const scope = { issueKey: input.trigger.key, repos: input.repos.map((r) => r.name) };
   // The lock's owner is the execution: a redelivery of this delivery owns it already.
   const lock = await deps.runLock.acquire({
-    issueKey: input.trigger.key,
-    repos: input.repos.map((r) => r.name),
+    ...scope,
     runId: input.run_id,
     executionArn: expectedArn,
     isActive: (arn) => executionIsActive(deps.sfn, arn),
@@ -91,11 +92,7 @@ export async function startRunOnce(
   // A redelivery: answer the run it started. Re-taking the lock above was a no-op while that run
   // runs; once it has ended, give the lock back (its release event came and went).
   const existing = await deps.sfn.describe(started.executionArn);
-  if (existing?.status !== "RUNNING")
-    await deps.runLock.release(started.executionArn, {
-      issueKey: input.trigger.key,
-      repos: input.repos.map((r) => r.name),
-    });
+  if (existing?.status !== "RUNNING") await deps.runLock.release(started.executionArn, scope);
   return {
     status: "duplicate",
     run_id: runIdOfExecution(existing?.input) ?? input.run_id,

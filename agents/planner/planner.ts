@@ -166,8 +166,8 @@ export const planner: RoleHandler<"planner"> = async (ctx) => {
     ...blocks,
   ].join("\n");
 
-  // With the policy's planner_loop the model reads the checkouts itself before planning; without
-  // it, one answer (the shipped demo's recordings are of that).
+  // With the policy's planner_loop (the shipped policy sets it) the model reads the checkouts
+  // itself before planning; without it, one answer.
   const loop = deps.policy.doc.planner_loop;
   const generated =
     loop !== undefined
