@@ -1,29 +1,25 @@
 // Gateway throughput: `npm run bench -- gateway [seconds]`.
 // A realistic ~10 KB signed Jira webhook through the gateway's full path (HMAC verify on the raw
-// bytes, JSON parse, policy trigger/routing/risk, redaction, DynamoDB dedupe reservation,
-// StartExecution, run→execution record, mark started, all through the real AWS SDK clients) vs a
-// bare Fastify JSON echo route, measured in the same run with autocannon. The headline puts
-// DynamoDB and Step Functions in a separate child process answering in constant time over the real
-// wire protocols (bench/support/constant-aws.ts), so the figure is the gateway's own cost. For
-// context it then measures the same gateway over dynalite + the local Step Functions endpoint,
-// which run in this process on the same cores. Every gateway request is a new delivery (unique
-// X-Atlassian-Webhook-Identifier), so each one really reserves and starts an execution.
+// bytes, JSON parse, policy trigger/routing/risk, label redaction, the run lock's conditional
+// PutItem, StartExecution named by the idempotency key; docs/gateway.md "Calls per delivery"), built
+// by the production composition (composeGateway, as gateway/main.ts builds it, info-level logging
+// into a discarding stream), against the floor route and a bare Fastify JSON echo, measured in the
+// same run with autocannon. The headline puts DynamoDB and Step Functions in a separate child
+// process answering in constant time over the real wire protocols (bench/support/constant-aws.ts),
+// so the figure is the gateway's own cost. For context it then measures the same composition over
+// dynalite + the local Step Functions endpoint, which run in this process on the same cores. Every
+// gateway request is a new delivery (its own signed timestamp and issue key), so each one really
+// takes a lock and starts an execution.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import autocannon from "autocannon";
 import Fastify, { type FastifyInstance } from "fastify";
 import { LAMBDA_TASKS } from "#core/contracts/tasks.ts";
-import { buildApp } from "#gateway/app.ts";
-import { DynamoDedupeStore } from "#gateway/dedupe.ts";
-import { GatewaySecrets } from "#gateway/secrets.ts";
-import { createForgeResolver } from "#integrations/forge-for-repo.ts";
-import { envSource } from "#integrations/secrets/env-source.ts";
+import { composeGateway } from "#gateway/compose.ts";
 import {
   ensureDedupeTable,
   ensureLedgerTable,
@@ -33,11 +29,6 @@ import {
   startDynalite,
 } from "#local/runtime/engines.ts";
 import { startLocalSfn } from "#local/runtime/sfn/server.ts";
-import { loadPolicyFile } from "#policies/engine/index.ts";
-import { createRedactor } from "#policies/redaction/index.ts";
-import { DynamoLedger } from "#storage/dynamo-ledger.ts";
-import { DynamoRunLock } from "#storage/run-lock.ts";
-import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 
 const seconds = Number.parseInt(process.argv[2] ?? "10", 10);
 const connections = 10;
@@ -138,31 +129,33 @@ async function listen(app: FastifyInstance): Promise<string> {
 }
 
 const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:protocol-factory-mvp";
-const policy = loadPolicyFile("policies/pf-policy-v1.json");
 
-/** The same gateway as production (`buildApp`), over the given SDK clients. */
-function gatewayOver(dynamo: DynamoDBClient, sfnClient: SFNClient, stateMachineArn: string) {
-  return buildApp({
-    secrets: new GatewaySecrets({
-      refs: { JIRA_WEBHOOK_SECRET: { kind: "env" } },
-      secretsManager: undefined,
-      env: envSource({ JIRA_WEBHOOK_SECRET: SECRET }),
-      sources: new Set(["jira-webhook"]),
-    }),
-    policy,
-    redactorFactory: createRedactor,
-    sfn: { client: sfnClient, stateMachineArn },
-    dedupe: new DynamoDedupeStore({ client: dynamo, tableName: "pf-dedupe" }),
-    runLock: new DynamoRunLock({ client: dynamo, tableName: "pf-dedupe" }),
-    ledger: new DynamoLedger({ client: dynamo, tableName: "pf-ledger" }),
-    // Only `/pf cancel` writes evidence; the Jira path measured here never does.
-    evidence: new S3EvidenceStore({ client: unusedS3, bucket: "pf-evidence" }),
-    // The Jira path reads no forge.
-    forges: createForgeResolver({}),
-    logger: false,
-    rateLimit: false,
-    underPressure: false,
-  });
+/**
+ * The production gateway (composeGateway) over the given DynamoDB and Step Functions endpoints,
+ * configured as a deployment that enables the Jira webhook only. Rate limiting and load shedding
+ * are off: the benchmark is one client sending thousands of deliveries a second.
+ */
+async function gatewayOver(endpoints: { dynamodb: string; sfn: string }, stateMachineArn: string) {
+  const composed = await composeGateway(
+    {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+      STATE_MACHINE_ARN: stateMachineArn,
+      LEDGER_TABLE: "pf-ledger",
+      LEDGER_WRITER_FUNCTION: "pf-ledger-writer",
+      DEDUPE_TABLE: "pf-dedupe",
+      // Only `/pf cancel` writes evidence and reads forges; the Jira path measured here never does.
+      EVIDENCE_BUCKET: "pf-evidence",
+      PF_SOURCES: "jira-webhook",
+      JIRA_WEBHOOK_SECRET: SECRET,
+      LOG_LEVEL: "info",
+    },
+    { logStream: { write: () => undefined }, runtime: { rateLimit: false, underPressure: false } },
+  );
+  return composed;
 }
 
 /** The constant-time DynamoDB + Step Functions endpoints, in their own process. */
@@ -182,16 +175,14 @@ async function startConstantAws(): Promise<{ endpoint: string; child: ChildProce
   return { endpoint, child };
 }
 
-const unusedS3 = new S3Client({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 const aws = await startConstantAws();
-const stubDynamo = localDynamoClient(aws.endpoint);
 const stubSfn = new SFNClient({
   endpoint: aws.endpoint,
   region: LOCAL_REGION,
   credentials: LOCAL_CREDENTIALS,
   maxAttempts: 1,
 });
-const gateway = await gatewayOver(stubDynamo, stubSfn, STATE_MACHINE_ARN);
+const gateway = await gatewayOver({ dynamodb: aws.endpoint, sfn: aws.endpoint }, STATE_MACHINE_ARN);
 const bare = Fastify({ logger: false });
 bare.post("/echo", async (request) => request.body);
 
@@ -237,7 +228,7 @@ async function probe(url: string) {
   if (res.status !== 202) throw new Error(`gateway probe answered ${res.status}: ${await res.text()}`);
 }
 
-const gatewayUrl = await listen(gateway);
+const gatewayUrl = await listen(gateway.app);
 const bareUrl = await listen(bare);
 const floorUrl = await listen(floor);
 await probe(gatewayUrl);
@@ -257,7 +248,6 @@ const perDelivery = Object.fromEntries(
 );
 await gateway.close();
 await floor.close();
-stubDynamo.destroy();
 stubSfn.destroy();
 aws.child.kill("SIGTERM");
 
@@ -279,14 +269,8 @@ const sfn = await startLocalSfn({
   >[0]["lambdas"],
   agents: { planner: () => ({ stop() {} }), builder: () => ({ stop() {} }), verifier: () => ({ stop() {} }) },
 });
-const sfnClient = new SFNClient({
-  endpoint: sfn.endpoint,
-  region: LOCAL_REGION,
-  credentials: LOCAL_CREDENTIALS,
-  maxAttempts: 1,
-});
-const engineGateway = await gatewayOver(dynamo, sfnClient, sfn.stateMachineArn);
-const engineUrl = await listen(engineGateway);
+const engineGateway = await gatewayOver({ dynamodb: ddb.endpoint, sfn: sfn.endpoint }, sfn.stateMachineArn);
+const engineUrl = await listen(engineGateway.app);
 await probe(engineUrl);
 const engines = await measure(`${engineUrl}/webhooks/jira`, template, jiraHeaders, true);
 
@@ -317,10 +301,8 @@ for (const [name, f] of [
 
 await engineGateway.close();
 await bare.close();
-sfnClient.destroy();
 await sfn.close();
 dynamo.destroy();
-unusedS3.destroy();
 rmSync(dataDir, { recursive: true, force: true });
 // dynalite may still be finishing writes of requests autocannon abandoned at the deadline; its
 // in-memory store goes away with the process.
