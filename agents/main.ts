@@ -1,27 +1,53 @@
 // Agent container entrypoint: `node dist/agents/main.mjs <planner|builder|verifier>` (or AGENT_ROLE),
 // and `main.mjs sandbox-worker` in the ECS sandbox task (agents/sandbox/worker.ts).
 // Thin adapter: parse the environment, compose the role's dependencies (agents/compose.ts), run the
-// role through the runtime-neutral core, exit. The logger and SFN client live at module scope.
+// role through the runtime-neutral core, exit (one role per process: main() builds the logger and
+// the SFN client once).
 import { pathToFileURL } from "node:url";
-import { Logger } from "@aws-lambda-powertools/logger";
-import { SendTaskFailureCommand } from "@aws-sdk/client-sfn";
-import { agentSecrets, agentSfnClient, type ComposedAgent, composeAgent } from "./compose.ts";
-import { ROLE_HANDLERS } from "./roles.ts";
+import type { ComposedAgent } from "./compose.ts";
 import type { RoleHandler } from "./runtime/context.ts";
-import { parseAgentEnv } from "./runtime/env.ts";
-import { AgentInfrastructureError, classifyFailure } from "./runtime/errors.ts";
-import { runAgent } from "./runtime/run-agent.ts";
-import { sfnTaskCallbacks } from "./runtime/task-callbacks.ts";
-import { SANDBOX_WORKER_COMMAND } from "./sandbox/ecs.ts";
+import { SANDBOX_WORKER_COMMAND } from "./sandbox/exchange.ts";
 import { runWorker } from "./sandbox/worker.ts";
 
-const logger = new Logger({ serviceName: "pf-agent" });
-// Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
-const sfn = agentSfnClient(process.env);
+/**
+ * What an agent role needs and the sandbox worker does not (the AWS SDK clients, the model
+ * providers, every role): loaded only for a role, so an ECS sandbox task (and each test that starts
+ * one) skips about a second of module loading.
+ */
+async function agentModules() {
+  const [{ Logger }, { SendTaskFailureCommand }, compose, roles, env, errors, run, callbacks] =
+    await Promise.all([
+      import("@aws-lambda-powertools/logger"),
+      import("@aws-sdk/client-sfn"),
+      import("./compose.ts"),
+      import("./roles.ts"),
+      import("./runtime/env.ts"),
+      import("./runtime/errors.ts"),
+      import("./runtime/run-agent.ts"),
+      import("./runtime/task-callbacks.ts"),
+    ]);
+  return { Logger, SendTaskFailureCommand, ...compose, ...roles, ...env, ...errors, ...run, ...callbacks };
+}
 
 export async function main(argv: readonly string[], rawEnv: NodeJS.ProcessEnv): Promise<number> {
   // Inside the ECS sandbox task (same image, no role, no secrets): the worker, not an agent.
   if (argv[0] === SANDBOX_WORKER_COMMAND[0]) return runWorker(rawEnv);
+  const {
+    Logger,
+    SendTaskFailureCommand,
+    agentSecrets,
+    agentSfnClient,
+    composeAgent,
+    ROLE_HANDLERS,
+    parseAgentEnv,
+    AgentInfrastructureError,
+    classifyFailure,
+    runAgent,
+    sfnTaskCallbacks,
+  } = await agentModules();
+  const logger = new Logger({ serviceName: "pf-agent" });
+  // Endpoints come from AWS_ENDPOINT_URL_<SERVICE> (local engines) or the defaults (AWS).
+  const sfn = agentSfnClient(process.env);
   let parsed: ReturnType<typeof parseAgentEnv>;
   try {
     parsed = parseAgentEnv(rawEnv, argv[0]);

@@ -24,6 +24,7 @@ import { AgentInfrastructureError } from "#agents/runtime/errors.ts";
 import {
   SANDBOX_INBOX_ENV,
   SANDBOX_INBOX_EXPIRES_ENV,
+  SANDBOX_WORKER_COMMAND,
   type SandboxJob,
   SandboxJobResult,
 } from "./exchange.ts";
@@ -36,11 +37,6 @@ const run = promisify(execFile);
 export const SANDBOX_EXCHANGE_PREFIX = "sandbox-exchange/";
 /** The sandbox task definition's one container (infra/components/agents.ts). */
 export const SANDBOX_CONTAINER_NAME = "sandbox";
-/**
- * The sandbox container's command override. The image is the agent image, whose entrypoint is
- * main.mjs (RunTask cannot override an entrypoint): main() runs the worker for this "role".
- */
-export const SANDBOX_WORKER_COMMAND = ["sandbox-worker"] as const;
 
 export interface EcsSandboxOptions {
   ecs: ECSClient;

@@ -10,6 +10,11 @@ import { z } from "zod";
  * bounded backoff; each job found there carries the URLs of its tree (GET), its result (PUT) and
  * of the next mailbox (GET). The worker never learns a URL for anything else.
  */
+/**
+ * The sandbox container's command override. The image is the agent image, whose entrypoint is
+ * main.mjs (RunTask cannot override an entrypoint): main() runs the worker for this "role".
+ */
+export const SANDBOX_WORKER_COMMAND = ["sandbox-worker"] as const;
 export const SANDBOX_INBOX_ENV = "PF_SANDBOX_INBOX";
 export const SANDBOX_INBOX_EXPIRES_ENV = "PF_SANDBOX_INBOX_EXPIRES";
 

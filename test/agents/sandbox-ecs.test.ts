@@ -9,8 +9,12 @@ import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import t from "tap";
 import { AgentInfrastructureError } from "#agents/runtime/errors.ts";
 import { runAgent } from "#agents/runtime/run-agent.ts";
-import { SANDBOX_CONTAINER_NAME, SANDBOX_WORKER_COMMAND } from "#agents/sandbox/ecs.ts";
-import { SANDBOX_INBOX_ENV, SANDBOX_INBOX_EXPIRES_ENV } from "#agents/sandbox/exchange.ts";
+import { SANDBOX_CONTAINER_NAME } from "#agents/sandbox/ecs.ts";
+import {
+  SANDBOX_INBOX_ENV,
+  SANDBOX_INBOX_EXPIRES_ENV,
+  SANDBOX_WORKER_COMMAND,
+} from "#agents/sandbox/exchange.ts";
 import { selectSandbox } from "#agents/sandbox/select.ts";
 import type { VerifyReport } from "#agents/verifier/verifier.ts";
 import { verifier } from "#agents/verifier/verifier.ts";

@@ -96,21 +96,4 @@ t.test("two concurrent takeovers: one effect", async (t) => {
   t.equal((await approvals(h, runId)).length, 1, "one approval");
 });
 
-t.test("dedupe store: only one of two replicas takes over an expired lease", async (t) => {
-  const engines = await withEngines(t);
-  let now = new Date("2026-01-01T00:00:00Z");
-  const replica = () =>
-    new DynamoDedupeStore({ client: engines.dynamo, tableName: engines.dedupeTable, clock: () => now });
-  const [a, b] = [replica(), replica()];
-  t.match(await a.reserve("line", {}), { fresh: true, takeover: false });
-  now = new Date(now.getTime() + LEASE_MS - 1000);
-  t.match(await b.reserve("line", {}), { fresh: false, takeover: false }, "lease still held");
-  now = new Date(now.getTime() + 2000);
-  const both = await Promise.all([a.reserve("line", {}), b.reserve("line", {})]);
-  t.equal(both.filter((r) => r.takeover).length, 1, "exactly one takeover");
-  t.equal(both.filter((r) => r.fresh).length, 1);
-  t.match(await a.reserve("line", {}), { fresh: false }, "the new holder has a fresh lease");
-  await a.markDone("line");
-  now = new Date(now.getTime() + 10 * LEASE_MS);
-  t.match(await b.reserve("line", {}), { fresh: false, takeover: false }, "done lines are never taken over");
-});
+// One takeover of two replicas at the store itself: the storage contract (test/storage/contract.ts).

@@ -1,7 +1,6 @@
 // A delivery seen many times, concurrently, through several replicas: one execution, one run_id.
 import { readFileSync } from "node:fs";
 import t from "tap";
-import { DynamoDedupeStore } from "#gateway/dedupe.ts";
 import { executionName } from "#gateway/start-execution.ts";
 import { startFakeSfn } from "#test/gateway/helpers/fake-sfn.ts";
 import { makeHarness } from "#test/gateway/helpers/harness.ts";
@@ -137,27 +136,5 @@ t.test("two gateway replicas sharing one dynalite: one execution per delivery", 
   t.equal(fakeSfn.executions.length, 1);
 });
 
-t.test("dedupe store: expired keys are reusable; released reservations start over", async (t) => {
-  const engines = await withEngines(t);
-  let now = new Date("2026-01-01T00:00:00Z");
-  const store = new DynamoDedupeStore({
-    client: engines.dynamo,
-    tableName: engines.dedupeTable,
-    clock: () => now,
-    ttlSeconds: 60,
-  });
-  const first = await store.reserve("k", { run_id: "r1" });
-  t.equal(first.fresh, true);
-  const second = await store.reserve("k", { run_id: "r2" });
-  t.equal(second.fresh, false);
-  t.equal(second.record.run_id, "r1");
-  // Kept for the retention plus the clock-skew allowance (5 min).
-  now = new Date(now.getTime() + 361_000);
-  const third = await store.reserve("k", { run_id: "r3" });
-  t.equal(third.fresh, true, "expired record is replaced");
-  await store.release("k");
-  t.equal((await store.reserve("k", { run_id: "r4" })).record.run_id, "r4");
-  await store.markDone("k");
-  await store.release("k");
-  t.equal((await store.reserve("k", {})).record.state, "done", "done records are never released");
-});
+// The store itself (expiry, release, done records) is checked by the storage contract
+// (test/storage/contract.ts), over dynalite and in memory.

@@ -3,7 +3,7 @@
 // refused, and the Jira source follows from the authentication, not from the body's shape.
 import { readFileSync } from "node:fs";
 import t from "tap";
-import { DEDUPE_RETENTION_SECONDS, DynamoDedupeStore } from "#gateway/dedupe.ts";
+import { DEDUPE_RETENTION_SECONDS } from "#gateway/dedupe.ts";
 import { withCurrentTimestamp } from "#local/demo/webhooks.ts";
 import { loadPolicyFile, parsePolicy } from "#policies/engine/index.ts";
 import { endExecution } from "#test/gateway/helpers/end-execution.ts";
@@ -17,7 +17,6 @@ import {
   SECRETS,
   standardWebhookSignature,
 } from "#test/gateway/helpers/sign.ts";
-import { withEngines } from "#test/helpers/engines.ts";
 
 const DAY_MS = 86_400_000;
 const signingEnv = { GITLAB_SIGNING_TOKEN: SECRETS.gitlabSigning };
@@ -121,21 +120,8 @@ t.test("signed timestamps older than the dedupe retention are refused with their
   t.match(old.json().message, /webhook-timestamp is 2 h old/);
 });
 
-t.test("the dedupe retention covers Step Functions' 90 days plus clock skew", async (t) => {
-  const engines = await withEngines(t);
-  let now = new Date("2026-01-01T00:00:00Z");
-  const store = new DynamoDedupeStore({
-    client: engines.dynamo,
-    tableName: engines.dedupeTable,
-    clock: () => now,
-  });
-  t.equal(store.retentionSeconds, 90 * 86_400);
-  t.equal((await store.reserve("k", { run_id: "r1" })).fresh, true);
-  now = new Date(now.getTime() + 90 * DAY_MS + 60_000);
-  t.equal((await store.reserve("k", { run_id: "r2" })).record.run_id, "r1", "kept past 90 days");
-  now = new Date(now.getTime() + 300_000);
-  t.equal((await store.reserve("k", { run_id: "r3" })).fresh, true, "expired after the skew allowance");
-});
+// The retention of the store itself (90 days plus the skew allowance): the storage contract
+// (test/storage/contract.ts), over dynalite and in memory.
 
 t.test("a signed GitLab delivery dedupes on webhook-id, not on Idempotency-Key", async (t) => {
   const h = await makeHarness(t, {}, { env: signingEnv, policy: policyForGitlabUser("alice", ["run"]) });

@@ -112,33 +112,5 @@ t.test("the release handler: terminal statuses only, this state machine only, id
   );
 });
 
-t.test("a release by an old owner never frees a lock a later run took over", async (t) => {
-  const h = await makeHarness(t);
-  let now = Date.now();
-  const lock = new DynamoRunLock({
-    client: h.engines.dynamo,
-    tableName: h.engines.dedupeTable,
-    clock: () => new Date(now),
-  });
-  const req = (n: number, active: boolean) => ({
-    issueKey: "ABC-1",
-    repos: ["b", "a"],
-    runId: `run-${n}`,
-    executionArn: `arn:exec:${n}`,
-    isActive: async () => active,
-  });
-  t.same(await lock.acquire(req(1, true)), { acquired: true });
-  t.match(await lock.acquire(req(2, true)), { acquired: false, holder: { run_id: "run-1" } });
-  t.same(await lock.acquire(req(1, true)), { acquired: true }, "the same owner again (a retry) holds it");
-  now += 120_000;
-  t.match(await lock.acquire(req(2, true)), { acquired: false }, "owner still running: refused");
-  t.same(await lock.acquire(req(2, false)), { acquired: true }, "owner ended: taken over");
-  const scope = { issueKey: "ABC-1", repos: ["b", "a"] };
-  t.same(await lock.release("arn:exec:1", scope), [], "the old owner's late release frees nothing");
-  t.equal((await lock.holder("ABC-1", "a"))?.run_id, "run-2");
-  t.same((await lock.release("arn:exec:2", scope)).sort(), ["lock#ABC-1#a", "lock#ABC-1#b"]);
-  // A refusal on the second repository gives back the first.
-  t.same(await lock.acquire({ ...req(3, true), repos: ["c"] }), { acquired: true });
-  t.match(await lock.acquire({ ...req(4, true), repos: ["a", "c"] }), { acquired: false });
-  t.equal(await lock.holder("ABC-1", "a"), undefined, "nothing half-taken stays behind");
-});
+// The lock itself (a late release by an old owner, takeover, nothing half-taken, the start grace):
+// the storage contract (test/storage/contract.ts), over dynalite and in memory.

@@ -3,13 +3,17 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import t from "tap";
+import { DynamoDedupeStore } from "#gateway/dedupe.ts";
+import { MemoryDedupeStore } from "#gateway/memory-dedupe.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
 import { MemoryEvidenceStore } from "#storage/memory-evidence.ts";
 import { MemoryLedger } from "#storage/memory-ledger.ts";
+import { MemoryRunLock } from "#storage/memory-run-lock.ts";
 import { RemoteLedger } from "#storage/remote-ledger.ts";
+import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { withEngines } from "#test/helpers/engines.ts";
-import { evidenceContract, ledgerContract } from "./contract.ts";
+import { dedupeContract, evidenceContract, ledgerContract, runLockContract } from "./contract.ts";
 import { WRITER_ARN, writerEndpoint } from "./writer-endpoint.ts";
 
 t.test("DynamoLedger (dynalite)", async (t) => {
@@ -89,5 +93,33 @@ t.test("MemoryEvidenceStore", async (t) => {
         store.objects.set(key, Buffer.from(body));
       },
     };
+  });
+});
+
+t.test("DynamoDedupeStore (dynalite)", async (t) => {
+  dedupeContract(t, async (t) => {
+    const e = await withEngines(t);
+    return { store: (o) => new DynamoDedupeStore({ client: e.dynamo, tableName: e.dedupeTable, ...o }) };
+  });
+});
+
+t.test("MemoryDedupeStore", async (t) => {
+  dedupeContract(t, async () => {
+    const records: MemoryDedupeStore["records"] = new Map();
+    return { store: (o) => new MemoryDedupeStore({ records, ...o }) };
+  });
+});
+
+t.test("DynamoRunLock (dynalite)", async (t) => {
+  runLockContract(t, async (t) => {
+    const e = await withEngines(t);
+    return { lock: (o) => new DynamoRunLock({ client: e.dynamo, tableName: e.dedupeTable, ...o }) };
+  });
+});
+
+t.test("MemoryRunLock", async (t) => {
+  runLockContract(t, async () => {
+    const locks: MemoryRunLock["locks"] = new Map();
+    return { lock: (o) => new MemoryRunLock({ locks, ...o }) };
   });
 });
