@@ -1,16 +1,28 @@
-// The operator's tools on one factory, in order: `pf run --watch` / runs / status / evidence against
-// the running local factory, then `/pf rerun` on the MR that run opened and `/pf cancel` of the rerun
-// while it runs.
+// On one factory, in order:
+//  1. the operator's tools: `pf run --watch` / runs / status / evidence against the running local
+//     factory;
+//  2. `/pf rerun` on the MR that run opened and `/pf cancel` of the rerun while it runs;
+//  3. the run's risk class end to end: the gateway rates the delivery, FetchJiraIssue rates the
+//     issue in (local) Jira, and the MR and the ledger carry the stricter of the two. Here the
+//     delivery claims a risky label the issue does not have (stale or mislabelled): the run stays high.
 import { DescribeExecutionCommand, ListExecutionsCommand } from "@aws-sdk/client-sfn";
 import t from "tap";
-import { gitlabNoteHook, localMrFor, runArtifacts, sendGitlabNote } from "#local/demo/demo-client.ts";
+import {
+  checklist,
+  gitlabNoteHook,
+  localMrFor,
+  runArtifacts,
+  sendGitlabNote,
+  sendJiraWebhook,
+} from "#local/demo/demo-client.ts";
 import { localDynamoClient } from "#local/runtime/engines.ts";
 import { executionArnFor, followExecution } from "#local/runtime/executions.ts";
 import { SAMPLE_REPO_NAME } from "#local/runtime/factory.ts";
+import { loadPolicyFile } from "#policies/engine/index.ts";
 import { DynamoRunLock } from "#storage/run-lock.ts";
-import { historyOf, pf, startE2E } from "./helpers.ts";
+import { historyOf, issueBody, pf, startE2E } from "./helpers.ts";
 
-t.test("pf CLI, then /pf rerun and /pf cancel on the MR its run opened", async (t) => {
+t.test("pf CLI, /pf rerun and /pf cancel on the MR its run opened, the run's risk class", async (t) => {
   const e = await startE2E(t);
   const { factory } = e;
   // The run `pf run` started, for the MR commands.
@@ -161,4 +173,48 @@ t.test("pf CLI, then /pf rerun and /pf cancel on the MR its run opened", async (
     );
     t.match(again.body.results, [{ command: "cancel", status: "refused" }], "cancelling twice is refused");
   });
+
+  await t.test(
+    "a delivery labelled security for an issue that rates low: MR and ledger stay high",
+    async (t) => {
+      const policy = loadPolicyFile("policies/pf-policy-v1.json");
+      const delivery = JSON.parse(issueBody("LOCATE-123"));
+      const jiraLabels: string[] = delivery.issue.fields.labels;
+      t.equal(policy.riskClass({ labels: jiraLabels }), "low", "the issue in Jira rates low (demo)");
+      delivery.issue.fields.labels = [...jiraLabels, "security"];
+
+      const started = await sendJiraWebhook(
+        factory.urls.webhooks.jira,
+        JSON.stringify(delivery),
+        factory.secrets.values.JIRA_WEBHOOK_SECRET,
+      );
+      t.equal(started.status, 202, JSON.stringify(started.body));
+      const runId = started.body.run_id as string;
+      const final = await followExecution(e.sfn, started.body.execution_arn as string, { pollMs: 50 });
+      t.equal(final.status, "SUCCEEDED", `${final.error ?? ""} ${final.cause ?? ""}`);
+
+      const events = await e.ledger.read(runId);
+      const fetched = events.find(
+        (ev) => ev.event_type === "tool_result" && ev.detail.tool === "jira.getIssue",
+      );
+      t.match(fetched?.detail, { risk_from_trigger: "high", risk_from_issue: "low", risk_class: "high" });
+      const opened = events.find((ev) => ev.event_type === "pr_opened");
+      t.equal(opened?.detail.risk_class, "high");
+      t.same(opened?.detail.required_gates, policy.requiredGates("high"), "the gate names the gateway reads");
+      const request = events.find((ev) => ev.event_type === "approval_request");
+      t.same(request?.detail.gates, policy.requiredGates("high"));
+
+      const branch = runArtifacts(await historyOf(e.sfn, started.body.execution_arn as string)).branches[0]!;
+      const mr = await localMrFor(e.dataDir, SAMPLE_REPO_NAME, branch.branch);
+      t.ok(mr, "the MR was opened");
+      const lines = checklist(mr!.body);
+      t.equal(lines.length, 4);
+      t.same(
+        lines.filter((l) => l.includes("optional for this risk class")),
+        [],
+        "every gate is required on the MR",
+      );
+      t.ok((await e.ledger.verify(runId)).ok, "the ledger verifies");
+    },
+  );
 });
