@@ -42,7 +42,8 @@ const SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock"];
 
 /**
  * The sandbox's init, run by bash as root before the step (bash: POSIX sh cannot name fds above 9).
- * Without namespaces only the first part runs (`$1` = 0 mounts wanted).
+ * Without namespaces only the first part runs (`$1` = 0 mounts wanted). The loops use builtins and
+ * expansions only (no `$(…)`, no basename): they run once per descriptor and per mount of every step.
  * 1. close every descriptor above stdio the agent may have inherited without close-on-exec;
  * 2. in the new mount namespace: every mount read-only, an empty tmpfs over each agent path
  *    (hidden) and over each shared writable place (private scratch, thrown away), then the run's
@@ -53,7 +54,8 @@ const SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock"];
  */
 const INIT_SCRIPT = [
   "for fd in /proc/self/fd/*; do",
-  '  fd="$(basename "$fd")"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${fd##*/} (basename without a process)
+  '  fd="${fd##*/}"',
   '  if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null; fi',
   "done",
   'fail() { echo "pf-sandbox: $*" >&2; exit 125; }',
@@ -62,7 +64,7 @@ const INIT_SCRIPT = [
   '  exec 9<"$base" || fail "cannot open $base"',
   '  if [ -n "$tool" ]; then exec 8<"$tool" || fail "cannot open $tool"; fi',
   "  while read -r _ _ _ _ mp _; do",
-  '    mp="$(printf \'%b\' "$mp")"',
+  "    printf -v mp '%b' \"$mp\"",
   '    mount -o remount,bind,ro "$mp" 2>/dev/null || [ "$mp" = /proc ] || fail "cannot make $mp read-only"',
   "  done < /proc/self/mountinfo",
   '  n="$1"; shift',

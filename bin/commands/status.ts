@@ -39,7 +39,7 @@ export function statusCommand(io: Io, setExit: SetExit): Command {
             if (opts.json) io.stdout(`${JSON.stringify({ run_id: runId, status: desc.status })}\n`);
             else io.stdout(`${runId}  ${desc.status}\n`);
           } else {
-            const visits = stateVisits(await executionHistory(target.sfn, arn));
+            const visits = stateVisits(await executionHistory(target.sfn, arn, { includeData: false }));
             if (opts.json) {
               printJson(io, {
                 run_id: runId,

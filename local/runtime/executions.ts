@@ -159,7 +159,12 @@ export function stateVisits(events: readonly HistoryEvent[]): StateVisit[] {
   return visits;
 }
 
-export async function executionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+/** Every history event of an execution; `includeData: false` leaves out the states' inputs and outputs. */
+export async function executionHistory(
+  sfn: SFNClient,
+  executionArn: string,
+  opts: { includeData?: boolean } = {},
+): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
@@ -168,7 +173,7 @@ export async function executionHistory(sfn: SFNClient, executionArn: string): Pr
         executionArn,
         maxResults: 1000,
         nextToken,
-        includeExecutionData: true,
+        includeExecutionData: opts.includeData ?? true,
       }),
     );
     events.push(...(page.events ?? []));
@@ -195,7 +200,9 @@ export async function followExecution(
   const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
   let reported = 0;
   for (;;) {
-    const events = await executionHistory(sfn, executionArn);
+    // Each poll reads the whole history: without the inputs and outputs, which following never
+    // shows (a visit is a name, a type and times), that is a few KB instead of every payload.
+    const events = await executionHistory(sfn, executionArn, { includeData: false });
     const visits = stateVisits(events);
     for (; reported < visits.length; reported += 1) opts.onState?.(visits[reported]!);
     const ended = events.some((e) => e.type !== undefined && TERMINAL_EVENTS.has(e.type));

@@ -84,7 +84,7 @@ export async function countExecutions(sfn: SFNClient, stateMachineArn: string): 
 }
 
 export async function visitedStates(sfn: SFNClient, arn: string): Promise<string[]> {
-  return stateVisits(await executionHistory(sfn, arn)).map((v) => v.name);
+  return stateVisits(await executionHistory(sfn, arn, { includeData: false })).map((v) => v.name);
 }
 
 export async function historyOf(sfn: SFNClient, arn: string): Promise<HistoryEvent[]> {

@@ -18,6 +18,8 @@ export const ECS_RESOURCE = "arn:aws:states:::ecs:runTask.waitForTaskToken";
 const LIBRARY_TIMEOUT_SECONDS = 2_000_000;
 export const MIN_TASK_TIMEOUT_MS = 15_000;
 const JSON_TO_STRING = /^States\.JsonToString\((\$[^()']*)\)$/;
+/** Definition texts this process has validated (only valid ones: an invalid one throws first). */
+const validatedDefinitions = new Set<string>();
 
 export interface TaskMeta {
   state: string;
@@ -151,8 +153,14 @@ export function prepareDefinition(
   } catch (err) {
     throw new Error(`state machine definition is not JSON: ${String(err)}`, { cause: err });
   }
-  // Validates the definition exactly as written (throws with the validator's messages).
-  new StateMachine(structuredClone(parsed));
+  // Validates the definition exactly as written (throws with the validator's messages), once per
+  // process for a given text: the validator compiles its JSON schemas on every call (~0.5 s of CPU),
+  // and a process that starts the endpoint again (a restart, a test file's second factory) would
+  // validate the same bytes to the same answer.
+  if (!validatedDefinitions.has(definition)) {
+    new StateMachine(structuredClone(parsed));
+    validatedDefinitions.add(definition);
+  }
   const runnable = structuredClone(parsed) as unknown as StatesHolder & Json;
   const tasks = new Map<string, TaskMeta>();
   walk(runnable, { scale, minTaskTimeoutMs }, [], tasks);
