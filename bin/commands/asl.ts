@@ -1,6 +1,6 @@
+// `pf asl graph`: the graph renderer is imported when it runs.
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { buildAslGraph, renderAslGraph } from "../lib/asl-graph.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 
 export const DEFAULT_ASL = "infra/stepfunctions/protocol_factory_mvp.asl.json";
@@ -15,6 +15,7 @@ export function aslCommand(io: Io, setExit: SetExit): Command {
     .addHelpText("after", "\nExit codes: 0 drawn, 2 file missing or not JSON.")
     .action((opts: { file: string; json?: boolean }) =>
       runAction(io, setExit, async () => {
+        const { buildAslGraph, renderAslGraph } = await import("../lib/asl-graph.ts");
         let definition: unknown;
         try {
           definition = JSON.parse(readFileSync(opts.file, "utf8"));

@@ -1,78 +1,9 @@
-import { createHash } from "node:crypto";
+// `pf evidence`: the SDK and the local factory's modules are imported when it runs.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { Command } from "commander";
-import { S3Ref } from "#core/contracts/ledger-event.ts";
-import { EvidenceManifest } from "#core/evidence/bundle.ts";
-import { executionHistory, resolveRun } from "#local/runtime/executions.ts";
-import { resolveTarget } from "#local/runtime/target.ts";
+import type { S3Ref } from "#core/contracts/ledger-event.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
-
-/**
- * The objects a bundle lists: a pf-evidence-bundle/v1 manifest's artifacts (in the manifest's
- * bucket), otherwise every S3Ref found anywhere in the JSON.
- */
-export function bundleParts(value: unknown): S3Ref[] {
-  const manifest = EvidenceManifest.safeParse(value);
-  if (manifest.success) {
-    return manifest.data.artifacts.map((a) => ({
-      bucket: manifest.data.bucket,
-      key: a.key,
-      sha256: a.sha256,
-      size: a.size,
-      kind: a.kind,
-    }));
-  }
-  return collectRefs(value);
-}
-
-/** Every S3Ref found anywhere in a JSON value. */
-export function collectRefs(value: unknown, out: S3Ref[] = []): S3Ref[] {
-  if (Array.isArray(value)) {
-    for (const v of value) collectRefs(v, out);
-  } else if (typeof value === "object" && value !== null) {
-    const ref = S3Ref.safeParse(value);
-    if (ref.success) out.push(ref.data);
-    else for (const v of Object.values(value)) collectRefs(v, out);
-  }
-  return out;
-}
-
-/** The bundle refs (`bundle_ref`) in the outputs of UploadEvidenceBundle / FailAndBundle. */
-export function bundleRefs(events: readonly HistoryEvent[]): Array<{ state: string; ref: S3Ref }> {
-  const found: Array<{ state: string; ref: S3Ref }> = [];
-  for (const e of events) {
-    const d = e.stateExitedEventDetails;
-    if (d?.output === undefined || d.name === undefined) continue;
-    let output: unknown;
-    try {
-      output = JSON.parse(d.output);
-    } catch {
-      continue;
-    }
-    const stack: unknown[] = [output];
-    while (stack.length > 0) {
-      const v = stack.pop();
-      if (typeof v !== "object" || v === null) continue;
-      const record = v as Record<string, unknown>;
-      const ref = S3Ref.safeParse(record.bundle_ref);
-      if (ref.success && !found.some((f) => f.ref.sha256 === ref.data.sha256)) {
-        found.push({ state: d.name, ref: ref.data });
-      }
-      stack.push(...Object.values(record));
-    }
-  }
-  return found;
-}
-
-async function fetchVerified(s3: S3Client, ref: S3Ref): Promise<{ bytes: Uint8Array; ok: boolean }> {
-  const obj = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-  const bytes = (await obj.Body?.transformToByteArray()) ?? new Uint8Array();
-  const ok = createHash("sha256").update(bytes).digest("hex") === ref.sha256;
-  return { bytes, ok };
-}
 
 export function evidenceCommand(io: Io, setExit: SetExit): Command {
   return new Command("evidence")
@@ -86,6 +17,15 @@ export function evidenceCommand(io: Io, setExit: SetExit): Command {
     )
     .action((runId: string, opts: { out?: string; json?: boolean }) =>
       runAction(io, setExit, async () => {
+        const [
+          { bundleParts, bundleRefs, fetchVerified },
+          { executionHistory, resolveRun },
+          { resolveTarget },
+        ] = await Promise.all([
+          import("../lib/evidence-bundle.ts"),
+          import("#local/runtime/executions.ts"),
+          import("#local/runtime/target.ts"),
+        ]);
         const target = resolveTarget(io.env);
         try {
           const events = await executionHistory(

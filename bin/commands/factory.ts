@@ -1,10 +1,9 @@
 // The factory commands of `pf` beyond `ledger`: run, runs, status, evidence, asl graph. Also makes
 // every `pf` command (ledger included) find a running local factory: before an action runs, when
 // no AWS target is configured, the local factory's endpoints and names are put in the environment
-// the SDK and the commands read.
+// the SDK and the commands read. The commands' modules and the local factory's are imported only
+// when an action runs, so `pf --help` and a usage error load commander and little else.
 import type { Command } from "commander";
-import { readEndpoints } from "#local/runtime/data-dir.ts";
-import { LOCAL_REGION, S3RVER_CREDENTIALS } from "#local/runtime/engines.ts";
 import type { Io, SetExit } from "../lib/cli.ts";
 import { aslCommand } from "./asl.ts";
 import { evidenceCommand } from "./evidence.ts";
@@ -16,8 +15,12 @@ import { statusCommand } from "./status.ts";
  * When STATE_MACHINE_ARN and the AWS endpoint variables are unset and a factory runs on
  * FACTORY_DATA_DIR, point `env` at it (values already set are kept). Returns whether it did.
  */
-export function applyLocalFactoryEnv(env: NodeJS.ProcessEnv): boolean {
+export async function applyLocalFactoryEnv(env: NodeJS.ProcessEnv): Promise<boolean> {
   if (env.STATE_MACHINE_ARN !== undefined || env.AWS_ENDPOINT_URL_DYNAMODB !== undefined) return false;
+  const [{ readEndpoints }, { LOCAL_REGION, S3RVER_CREDENTIALS }] = await Promise.all([
+    import("#local/runtime/data-dir.ts"),
+    import("#local/runtime/engines.ts"),
+  ]);
   const local = readEndpoints(env.FACTORY_DATA_DIR ?? ".factory");
   if (local === undefined) return false;
   const values: Record<string, string> = {
@@ -38,8 +41,8 @@ export function registerFactoryCommands(program: Command, io: Io, setExit: SetEx
   for (const make of [runCommand, runsCommand, statusCommand, evidenceCommand, aslCommand]) {
     program.addCommand(make(io, setExit));
   }
-  program.hook("preAction", () => {
-    applyLocalFactoryEnv(io.env);
+  program.hook("preAction", async () => {
+    await applyLocalFactoryEnv(io.env);
   });
   return program;
 }

@@ -1,15 +1,15 @@
 // `pf ledger show|verify <run_id>`: read and check a run's ledger with the same code the
 // runtime uses. Configuration comes from the environment (LEDGER_TABLE, EVIDENCE_BUCKET,
 // AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3, AWS_REGION), read by local/runtime/target.ts.
+// What an action needs beyond commander is imported when it runs (`pf --help` loads none of it).
 import type { Command } from "commander";
 import type { LedgerEvent } from "#core/contracts/ledger-event.ts";
-import { Sha256 } from "#core/contracts/ledger-event.ts";
 import { ConfigError } from "#core/errors.ts";
 import { isRunId } from "#core/ids.ts";
-import { openLedger as openCliLedger } from "#local/runtime/target.ts";
 import { type CliIo, type CommandModule, EXIT, UsageError } from "./types.ts";
 
-function openLedger(env: NodeJS.ProcessEnv, withEvidence: boolean) {
+async function openLedger(env: NodeJS.ProcessEnv, withEvidence: boolean) {
+  const { openLedger: openCliLedger } = await import("#local/runtime/target.ts");
   try {
     return openCliLedger(env, withEvidence);
   } catch (err) {
@@ -39,7 +39,7 @@ function register(program: Command, io: CliIo, setExit: (code: number) => void):
     .option("--json", "print the events as a JSON array")
     .action(async (runId: string, options: { json?: boolean }) => {
       checkRunId(runId);
-      const events = await openLedger(io.env, false).read(runId);
+      const events = await (await openLedger(io.env, false)).read(runId);
       if (options.json === true) io.stdout(`${JSON.stringify(events, null, 2)}\n`);
       else {
         io.stdout(`run ${runId}: ${events.length} event(s)\n`);
@@ -62,10 +62,11 @@ function register(program: Command, io: CliIo, setExit: (code: number) => void):
     .option("--json", "print the verification result as JSON")
     .action(async (runId: string, options: { expectHead?: string; json?: boolean }) => {
       checkRunId(runId);
+      const { Sha256 } = await import("#core/contracts/ledger-event.ts");
       if (options.expectHead !== undefined && !Sha256.safeParse(options.expectHead).success) {
         throw new UsageError("--expect-head must be a 64-character lower-case hex SHA-256");
       }
-      const result = await openLedger(io.env, true).verify(
+      const result = await (await openLedger(io.env, true)).verify(
         runId,
         options.expectHead === undefined ? {} : { expectedHead: options.expectHead },
       );

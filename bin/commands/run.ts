@@ -1,13 +1,10 @@
+// `pf run`: the SDK, the policy engine and the local factory's modules are imported when it runs.
 import { join } from "node:path";
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { Command, Option } from "commander";
 import type { RiskClass } from "#core/contracts/entry-input.ts";
 import { PolicyLoadError } from "#core/errors.ts";
-import { followExecution, formatMs } from "#local/runtime/executions.ts";
-import { resolveTarget } from "#local/runtime/target.ts";
-import { loadPolicyFile } from "#policies/engine/index.ts";
+import type { loadPolicyFile } from "#policies/engine/index.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
-import { buildEntryInput } from "../lib/entry.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -42,6 +39,19 @@ export function runCommand(io: Io, setExit: SetExit): Command {
         json?: boolean;
       }) =>
         runAction(io, setExit, async () => {
+          const [
+            { StartExecutionCommand },
+            { followExecution, formatMs },
+            { resolveTarget },
+            policies,
+            entries,
+          ] = await Promise.all([
+            import("@aws-sdk/client-sfn"),
+            import("#local/runtime/executions.ts"),
+            import("#local/runtime/target.ts"),
+            import("#policies/engine/index.ts"),
+            import("../lib/entry.ts"),
+          ]);
           const target = resolveTarget(io.env);
           try {
             const policyPath =
@@ -51,12 +61,12 @@ export function runCommand(io: Io, setExit: SetExit): Command {
                 : join(target.dataDir, "policy.json"));
             let policy: ReturnType<typeof loadPolicyFile>;
             try {
-              policy = loadPolicyFile(policyPath);
+              policy = policies.loadPolicyFile(policyPath);
             } catch (err) {
               if (err instanceof PolicyLoadError) throw new CliError(err.message, EXIT.USAGE, { cause: err });
               throw err;
             }
-            const entry = buildEntryInput(policy, {
+            const entry = entries.buildEntryInput(policy, {
               issue: opts.issue,
               repos: opts.repo,
               labels: opts.label,

@@ -1,7 +1,6 @@
+// `pf runs`: the SDK and the local factory's modules are imported when it runs.
 import type { ExecutionStatus } from "@aws-sdk/client-sfn";
 import { Command, Option } from "commander";
-import { listRuns } from "#local/runtime/executions.ts";
-import { resolveTarget } from "#local/runtime/target.ts";
 import { EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 
 const STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"] as const;
@@ -15,6 +14,10 @@ export function runsCommand(io: Io, setExit: SetExit): Command {
     .addHelpText("after", "\nExit codes: 0 listed; 2 bad arguments or factory unreachable.")
     .action((opts: { status?: ExecutionStatus; limit: number; json?: boolean }) =>
       runAction(io, setExit, async () => {
+        const [{ listRuns }, { resolveTarget }] = await Promise.all([
+          import("#local/runtime/executions.ts"),
+          import("#local/runtime/target.ts"),
+        ]);
         const target = resolveTarget(io.env);
         try {
           const runs = await listRuns(target.sfn, target.stateMachineArn, {

@@ -2,14 +2,12 @@
 // lands in shell history) and `pf secrets status` (which secrets exist and have a value; values are
 // never printed). Against the running local factory (its Secrets Manager endpoint from
 // endpoints.json) by default, or AWS with `--prefix pf/<stack>` when no local factory runs (the SDK's
-// usual region and credentials; AWS_ENDPOINT_URL_SECRETS_MANAGER is honoured).
+// usual region and credentials; AWS_ENDPOINT_URL_SECRETS_MANAGER is honoured). The SDK and the
+// local factory's modules are imported when an action runs, not for `pf --help`.
 
-import { DescribeSecretCommand, ResourceNotFoundException } from "@aws-sdk/client-secrets-manager";
 import { Command } from "commander";
-import { GATEWAY_SECRET_SPECS, type GatewaySecretName } from "#gateway/secrets.ts";
+import type { GatewaySecretName } from "#gateway/secrets.ts";
 import { SECRET_SPECS, type SecretId } from "#infra/secret-specs.ts";
-import { ensureSecret, putValue } from "#local/runtime/secrets-manager/seed.ts";
-import { resolveSecretsTarget } from "#local/runtime/target.ts";
 import { CliError, EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 import type { CommandModule } from "./types.ts";
 
@@ -24,7 +22,8 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, "");
 }
 
-function gatewayCheck(key: SecretId): ((v: string) => string | undefined) | undefined {
+async function gatewayCheck(key: SecretId): Promise<((v: string) => string | undefined) | undefined> {
+  const { GATEWAY_SECRET_SPECS } = await import("#gateway/secrets.ts");
   const env = SECRET_SPECS[key].env as string;
   return env in GATEWAY_SECRET_SPECS ? GATEWAY_SECRET_SPECS[env as GatewaySecretName].check : undefined;
 }
@@ -53,8 +52,14 @@ export function secretsCommand(io: Io, setExit: SetExit, stdin: () => Promise<st
         const value = (await stdin()).replace(/\r?\n$/, "");
         if (value === "")
           throw new CliError("no value on stdin (pipe it in: `pf secrets set <key> < file`)", EXIT.USAGE);
-        const problem = gatewayCheck(key as SecretId)?.(value);
+        const problem = (await gatewayCheck(key as SecretId))?.(value);
         if (problem !== undefined) throw new CliError(`${key}: the value ${problem}`, EXIT.USAGE);
+        const [{ ResourceNotFoundException }, { ensureSecret, putValue }, { resolveSecretsTarget }] =
+          await Promise.all([
+            import("@aws-sdk/client-secrets-manager"),
+            import("#local/runtime/secrets-manager/seed.ts"),
+            import("#local/runtime/target.ts"),
+          ]);
         const t = resolveSecretsTarget(io.env, opts.prefix);
         try {
           const id = `${t.prefix}/${key}`;
@@ -89,6 +94,8 @@ export function secretsCommand(io: Io, setExit: SetExit, stdin: () => Promise<st
     .option("--json", "machine-readable output")
     .action((opts: { prefix?: string; json?: boolean }) =>
       runAction(io, setExit, async () => {
+        const [{ DescribeSecretCommand, ResourceNotFoundException }, { resolveSecretsTarget }] =
+          await Promise.all([import("@aws-sdk/client-secrets-manager"), import("#local/runtime/target.ts")]);
         const t = resolveSecretsTarget(io.env, opts.prefix);
         try {
           const rows: Array<{ key: string; id: string; exists: boolean; value: boolean; previous: boolean }> =

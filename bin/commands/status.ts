@@ -1,17 +1,10 @@
-import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
+// `pf status`: the SDK and the local factory's modules are imported when it runs.
 import { Command } from "commander";
-import {
-  executionHistory,
-  followExecution,
-  formatMs,
-  resolveRun,
-  type StateVisit,
-  stateVisits,
-} from "#local/runtime/executions.ts";
-import { resolveTarget } from "#local/runtime/target.ts";
+import type { StateVisit } from "#local/runtime/executions.ts";
 import { EXIT, type Io, printJson, runAction, type SetExit } from "../lib/cli.ts";
 
-function line(v: StateVisit): string {
+/** One state of the run: elapsed since start, name, type, duration (formatMs from executions.ts). */
+function line(formatMs: (ms: number | null) => string, v: StateVisit): string {
   return `  +${formatMs(v.elapsed_ms).padStart(9)}  ${v.name.padEnd(28)} ${v.type.padEnd(9)} ${formatMs(v.duration_ms)}\n`;
 }
 
@@ -27,6 +20,15 @@ export function statusCommand(io: Io, setExit: SetExit): Command {
     )
     .action((runId: string, opts: { watch?: boolean; json?: boolean }) =>
       runAction(io, setExit, async () => {
+        const [
+          { DescribeExecutionCommand },
+          { executionHistory, followExecution, formatMs, resolveRun, stateVisits },
+          { resolveTarget },
+        ] = await Promise.all([
+          import("@aws-sdk/client-sfn"),
+          import("#local/runtime/executions.ts"),
+          import("#local/runtime/target.ts"),
+        ]);
         const target = resolveTarget(io.env);
         try {
           const arn = await resolveRun(target.sfn, target.stateMachineArn, runId);
@@ -34,7 +36,8 @@ export function statusCommand(io: Io, setExit: SetExit): Command {
           if (opts.watch) {
             if (!opts.json) io.stdout(`${runId}  ${desc.status}\n`);
             desc = await followExecution(target.sfn, arn, {
-              onState: (v) => (opts.json ? io.stdout(`${JSON.stringify(v)}\n`) : io.stdout(line(v))),
+              onState: (v) =>
+                opts.json ? io.stdout(`${JSON.stringify(v)}\n`) : io.stdout(line(formatMs, v)),
             });
             if (opts.json) io.stdout(`${JSON.stringify({ run_id: runId, status: desc.status })}\n`);
             else io.stdout(`${runId}  ${desc.status}\n`);
@@ -52,7 +55,7 @@ export function statusCommand(io: Io, setExit: SetExit): Command {
               });
             } else {
               io.stdout(`${runId}  ${desc.status}  started ${desc.startDate?.toISOString() ?? "?"}\n`);
-              for (const v of visits) io.stdout(line(v));
+              for (const v of visits) io.stdout(line(formatMs, v));
               if (desc.error !== undefined) io.stdout(`  error: ${desc.error}: ${desc.cause ?? ""}\n`);
             }
           }

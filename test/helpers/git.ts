@@ -1,6 +1,6 @@
 // Real git repositories for the local forge tests: a bare "remote" with one commit on `main`.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -33,17 +33,24 @@ const IDENTITY = [
   "init.defaultBranch=main",
 ];
 
-export function createBareRemote(t: Teardown, name = "repo"): BareRemote {
-  const root = mkdtempSync(join(tmpdir(), "pf-git-"));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const gitDir = join(root, `${name}.git`);
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", [...IDENTITY, ...args], {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
+
+/**
+ * The initial state (bare remote + work tree with one commit on main), built with git once per
+ * process and copied for every remote: the copy is the same repository, without six git spawns.
+ */
+let template: { root: string; mainCommit: string } | undefined;
+function initialRepository(): { root: string; mainCommit: string } {
+  if (template !== undefined) return template;
+  const root = mkdtempSync(join(tmpdir(), "pf-git-template-"));
+  process.once("exit", () => rmSync(root, { recursive: true, force: true }));
+  const gitDir = join(root, "remote.git");
   const work = join(root, "work");
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync("git", [...IDENTITY, ...args], {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
   execFileSync("git", [...IDENTITY, "init", "--bare", "--quiet", gitDir]);
   execFileSync("git", [...IDENTITY, "init", "--quiet", work]);
   writeFileSync(join(work, "README.md"), "# test\n");
@@ -51,7 +58,19 @@ export function createBareRemote(t: Teardown, name = "repo"): BareRemote {
   git(work, "commit", "--quiet", "-m", "initial");
   git(work, "branch", "-M", "main");
   git(work, "push", "--quiet", gitDir, "main");
-  const mainCommit = git(work, "rev-parse", "HEAD");
+  template = { root, mainCommit: git(work, "rev-parse", "HEAD") };
+  return template;
+}
+
+export function createBareRemote(t: Teardown, name = "repo"): BareRemote {
+  const root = mkdtempSync(join(tmpdir(), "pf-git-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const gitDir = join(root, `${name}.git`);
+  const work = join(root, "work");
+  const initial = initialRepository();
+  cpSync(join(initial.root, "remote.git"), gitDir, { recursive: true });
+  cpSync(join(initial.root, "work"), work, { recursive: true });
+  const mainCommit = initial.mainCommit;
   return {
     url: pathToFileURL(gitDir).href,
     gitDir,

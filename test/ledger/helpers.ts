@@ -3,6 +3,7 @@
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { newRunId } from "#core/ids.ts";
 import { DynamoLedger } from "#storage/dynamo-ledger.ts";
+import type { MemoryLedger } from "#storage/memory-ledger.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import type { TestEngines } from "#test/helpers/engines.ts";
 
@@ -45,5 +46,27 @@ export function rawTable(e: TestEngines) {
       doc.send(new PutCommand({ TableName: e.ledgerTable, Item: item })),
     delete: (run: string, seq: string) =>
       doc.send(new DeleteCommand({ TableName: e.ledgerTable, Key: { run_id: run, seq } })),
+  };
+}
+
+/** The same tamperer's view of a MemoryLedger's stored items (copies out, replace by seq in). */
+export function rawMemory(ledger: MemoryLedger) {
+  return {
+    async items(run: string): Promise<Record<string, unknown>[]> {
+      return JSON.parse(JSON.stringify(ledger.items.get(run) ?? [])) as Record<string, unknown>[];
+    },
+    async put(item: Record<string, unknown>): Promise<void> {
+      const run = String(item.run_id);
+      const items = (ledger.items.get(run) ?? []).filter((i) => i.seq !== item.seq);
+      items.push(item as (typeof items)[number]);
+      items.sort((a, b) => (String(a.seq) < String(b.seq) ? -1 : 1));
+      ledger.items.set(run, items);
+    },
+    async delete(run: string, seq: string): Promise<void> {
+      ledger.items.set(
+        run,
+        (ledger.items.get(run) ?? []).filter((i) => i.seq !== seq),
+      );
+    },
   };
 }

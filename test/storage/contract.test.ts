@@ -13,6 +13,7 @@ import { RemoteLedger } from "#storage/remote-ledger.ts";
 import { DynamoRunLock } from "#storage/run-lock.ts";
 import { S3EvidenceStore } from "#storage/s3-evidence.ts";
 import { withEngines } from "#test/helpers/engines.ts";
+import { rawMemory } from "../ledger/helpers.ts";
 import { dedupeContract, evidenceContract, ledgerContract, runLockContract } from "./contract.ts";
 import { WRITER_ARN, writerEndpoint } from "./writer-endpoint.ts";
 
@@ -53,22 +54,8 @@ t.test("RemoteLedger → local Lambda endpoint → ledger writer → DynamoLedge
 t.test("MemoryLedger", async (t) => {
   ledgerContract(t, async () => {
     const ledger = new MemoryLedger();
-    return {
-      ledger,
-      deleteEvent: async (run, seq) => {
-        ledger.items.set(
-          run,
-          (ledger.items.get(run) ?? []).filter((i) => i.seq !== seq),
-        );
-      },
-      putRawEvent: async (item) => {
-        const run = String(item.run_id);
-        const items = (ledger.items.get(run) ?? []).filter((i) => i.seq !== item.seq);
-        items.push(item);
-        items.sort((a, b) => (String(a.seq) < String(b.seq) ? -1 : 1));
-        ledger.items.set(run, items);
-      },
-    };
+    const raw = rawMemory(ledger);
+    return { ledger, deleteEvent: raw.delete, putRawEvent: raw.put };
   });
 });
 
