@@ -12,6 +12,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();
   for (const module of COMMAND_MODULES) module.register(program, io, setExit);
+  // Commands built with `new Command()` and added with addCommand inherit nothing from the program:
+  // without this, a subcommand's parse error (a missing required option, a bad choice) would exit
+  // the process with commander's 1 instead of the documented usage code 2, and write to the real
+  // stderr instead of `io`.
+  const inherit = (parent: Command) => {
+    for (const sub of parent.commands) {
+      sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+      inherit(sub);
+    }
+  };
+  inherit(program);
   return program;
 }
 

@@ -82,3 +82,19 @@ t.test("show --json, verify --expect-head/--json, and error paths", async (t) =>
   await main(["--help"], help.io);
   t.match(help.out.stdout, /ledger/);
 });
+
+t.test("a subcommand's parse error is a usage error (exit 2), written to the CLI's stderr", async (t) => {
+  for (const argv of [
+    ["run"],
+    ["runs", "--status", "bogus"],
+    ["ledger", "verify"],
+    ["secrets", "set"],
+  ]) {
+    const out = io({});
+    t.equal(await main(argv, out.io), 2, `pf ${argv.join(" ")} → 2`);
+    t.match(out.out.stderr, /^error: /m, `pf ${argv.join(" ")}: commander's message reaches io.stderr`);
+  }
+  const help = io({});
+  t.equal(await main(["run", "--help"], help.io), 0, "a subcommand's --help still exits 0");
+  t.match(help.out.stdout, /Usage: pf run/);
+});
