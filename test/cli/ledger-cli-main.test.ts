@@ -84,12 +84,7 @@ t.test("show --json, verify --expect-head/--json, and error paths", async (t) =>
 });
 
 t.test("a subcommand's parse error is a usage error (exit 2), written to the CLI's stderr", async (t) => {
-  for (const argv of [
-    ["run"],
-    ["runs", "--status", "bogus"],
-    ["ledger", "verify"],
-    ["secrets", "set"],
-  ]) {
+  for (const argv of [["run"], ["runs", "--status", "bogus"], ["ledger", "verify"], ["secrets", "set"]]) {
     const out = io({});
     t.equal(await main(argv, out.io), 2, `pf ${argv.join(" ")} → 2`);
     t.match(out.out.stderr, /^error: /m, `pf ${argv.join(" ")}: commander's message reaches io.stderr`);
