@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:f
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { bundleOptions } from "../infra/esbuild-options.mjs";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const { values } = parseArgs({ options: { "out-dir": { type: "string" } } });
@@ -34,34 +35,10 @@ for (const [runtime, rel] of [
   entries.push({ runtime, name: basename(rel, ".ts"), file: join(root, rel) });
 }
 
-const EXTERNAL = {
-  // The AWS SDK v3 ships in the Lambda Node.js 22 runtime; bundling it would pin versions twice.
-  lambda: ["@aws-sdk/*"],
-  // The CLI's local engines (`pf up`/`pf demo`) load native LevelDB bindings (dynalite →
-  // classic-level, via node-gyp-build and __dirname) that cannot live inside a bundle; the CLI
-  // runs from a checkout with node_modules installed, so they resolve from there.
-  cli: ["dynalite", "s3rver", "aws-local-stepfunctions"],
-};
-
 async function bundle(e) {
   const isLambda = e.runtime === "lambda";
   const outfile = join(out, e.runtime, isLambda ? `${e.name}/index.mjs` : `${e.name}.mjs`);
-  await build({
-    entryPoints: [e.file],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "esm",
-    sourcemap: true,
-    minify: false,
-    external: EXTERNAL[e.runtime] ?? [],
-    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-    banner: {
-      js: "import { createRequire as __pfCreateRequire } from 'node:module'; const require = __pfCreateRequire(import.meta.url);",
-    },
-    logLevel: "warning",
-  });
+  await build(bundleOptions(e.runtime, e.file, outfile));
   if (isLambda) {
     // FACTORY_POLICY (set by infra/components/functions.ts) is relative to the function's working
     // directory, /var/task = the bundle directory: ship the policy document next to index.mjs.
