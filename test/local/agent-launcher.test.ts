@@ -53,6 +53,8 @@ t.test("agents run as child processes with only the factory's environment", asyn
     run: RUN,
     base: "base",
     leaked: null,
+    // A built entry (.mjs) runs with plain node: no TypeScript loader per start.
+    execArgv: [],
   });
 });
 
