@@ -12,6 +12,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { setPriority } from "node:os";
 import { join } from "node:path";
 import { roleMayHold } from "#agents/runtime/role-env.ts";
 import type { AgentRole } from "#core/contracts/tasks.ts";
@@ -66,6 +67,12 @@ export interface AgentPool {
   /** Drops the queue, SIGTERMs every child, SIGKILL after `graceMs`; resolves when all have exited. */
   stopAll(graceMs?: number): Promise<void>;
 }
+
+/**
+ * Agents (and the checks they run) are batch work: on a busy machine the CPU goes first to the
+ * gateway and the engines, whose answers someone waits for (webhook acks, SendTask* calls).
+ */
+export const AGENT_NICENESS = 10;
 
 const tsxLoader = createRequire(import.meta.url).resolve("tsx");
 
@@ -150,6 +157,13 @@ export function createAgentPool(opts: AgentLauncherOptions): AgentPool {
     });
     children.add(child);
     peak = Math.max(peak, children.size);
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, AGENT_NICENESS);
+      } catch {
+        // Gone already, or not permitted: the agent simply runs at the factory's priority.
+      }
+    }
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     let stopped = false;
@@ -160,9 +174,12 @@ export function createAgentPool(opts: AgentLauncherOptions): AgentPool {
       children.delete(child);
       next();
     };
-    child.once("exit", (code, signal) => {
+    // "close" comes after the child's stdout/stderr are drained: the log has all of it then.
+    child.once("close", () => {
       forget();
       log.end();
+    });
+    child.once("exit", (code, signal) => {
       if (!stopped && !shuttingDown && code !== 0) {
         const detail = `agent ${role} exited with ${signal ?? `code ${code}`} (log: ${log.path})`;
         void Promise.resolve(opts.onCrash?.(ctx, detail)).catch(() => undefined);
@@ -222,13 +239,13 @@ export function createAgentPool(opts: AgentLauncherOptions): AgentPool {
         [...children].map(
           (child) =>
             new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              if (!children.has(child)) return resolve();
               const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-              child.once("exit", () => {
+              child.once("close", () => {
                 clearTimeout(timer);
                 resolve();
               });
-              child.kill("SIGTERM");
+              if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
             }),
         ),
       );

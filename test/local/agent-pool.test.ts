@@ -63,8 +63,10 @@ t.test("at most `concurrency` agents run; the rest start in FIFO order as slots 
   t.ok(maxSeen <= 2);
   t.same(startOrder(dir), runs, "started in launch order");
   for (const run of runs) {
-    const out = JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.startsWith(run))!), "utf8"));
-    t.equal(out.token, `tok-${run}`, `${run} got its own task token`);
+    const file = join(dir, readdirSync(dir).find((f) => f.startsWith(run))!);
+    // The log stream flushes after the child is gone.
+    await until(`${run}'s log`, () => readFileSync(file, "utf8").endsWith("\n"));
+    t.equal(JSON.parse(readFileSync(file, "utf8")).token, `tok-${run}`, `${run} got its own task token`);
   }
 });
 
@@ -126,5 +128,8 @@ t.test("stopAll() drops the queue and stops the running agents", async (t) => {
   await idle;
   t.equal(pool.running(), 0);
   t.equal(pool.queued(), 0);
+  // Log files are opened asynchronously: give them (and any wrongly started agent) time to appear.
+  await until("the two logs", () => readdirSync(dir).length >= 2);
+  await new Promise((r) => setTimeout(r, 200));
   t.same(startOrder(dir), ["a", "b"], "queued launches never start after a shutdown");
 });
