@@ -214,8 +214,13 @@ export async function startFactory(
     // esbuild works in its own process: the bundle builds while the engines start.
     const bundling =
       opts.agentEntry === undefined ? ensureAgentBundle(root, join(config.dataDir, "bundle")) : undefined;
-    // Never left unhandled if a step below fails first; awaited (and its error thrown) before use.
-    bundling?.catch(() => undefined);
+    // Never left unhandled if a step below fails first (awaited, its error thrown, before use); a
+    // failed start waits for it before releasing the data dir.
+    const bundled = bundling?.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (bundled !== undefined) cleanup.push(() => bundled);
 
     // 2. AWS engines on loopback, persisted in the data dir; tables and bucket created if missing.
     const ddb: RunningEngine = await startEngine("dynalite", config.enginePorts.dynamodb, () =>
