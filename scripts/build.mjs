@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:f
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { runtimeOptions } from "../infra/esbuild-options.mjs";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const { values } = parseArgs({ options: { "out-dir": { type: "string" } } });
@@ -34,15 +35,6 @@ for (const [runtime, rel] of [
   entries.push({ runtime, name: basename(rel, ".ts"), file: join(root, rel) });
 }
 
-const EXTERNAL = {
-  // The AWS SDK v3 ships in the Lambda Node.js 22 runtime; bundling it would pin versions twice.
-  lambda: ["@aws-sdk/*"],
-  // The CLI's local engines (`pf up`/`pf demo`) load native LevelDB bindings (dynalite →
-  // classic-level, via node-gyp-build and __dirname) that cannot live inside a bundle; the CLI
-  // runs from a checkout with node_modules installed, so they resolve from there.
-  cli: ["dynalite", "s3rver", "aws-local-stepfunctions"],
-};
-
 // One esbuild build per set of options (the Lambdas, the containers, the CLI): each source file is
 // parsed once for all the bundles of its build, not once per bundle; every bundle is still whole
 // (no code splitting). Three builds instead of one per entry cut the build's CPU by about two thirds.
@@ -50,24 +42,14 @@ async function bundleGroup(runtimes) {
   const group = entries.filter((e) => runtimes.includes(e.runtime));
   const isLambda = runtimes.includes("lambda");
   await build({
+    // The runtimes of a group share their options (infra/esbuild-options.mjs).
+    ...runtimeOptions(runtimes[0]),
     entryPoints: group.map((e) => ({
       in: e.file,
       out: isLambda ? join(e.runtime, e.name, "index") : join(e.runtime, e.name),
     })),
     outdir: out,
     outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "esm",
-    sourcemap: true,
-    minify: false,
-    external: EXTERNAL[runtimes[0]] ?? [],
-    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
-    banner: {
-      js: "import { createRequire as __pfCreateRequire } from 'node:module'; const require = __pfCreateRequire(import.meta.url);",
-    },
-    logLevel: "warning",
   });
   for (const e of group) {
     if (isLambda) {
@@ -82,6 +64,6 @@ async function bundleGroup(runtimes) {
 }
 
 if (!existsSync(join(root, POLICY))) throw new Error(`${POLICY} is missing`);
-// The groups share EXTERNAL: each group is one set of build options.
+// Each group is one set of build options: its runtimes share their externals.
 await Promise.all([["lambda"], ["agents", "gateway"], ["cli"]].map(bundleGroup));
 process.stdout.write(`${entries.length} bundle(s) in ${out}\n`);

@@ -1,6 +1,9 @@
 // AWS Secrets Manager through Powertools Parameters, read at run time with a short cache, so a
 // rotation applies within `maxAgeSeconds` without a restart. AWSCURRENT and AWSPREVIOUS are read
 // through two providers because Powertools' cache key is the name alone (not the version stage).
+// An absent value (no AWSPREVIOUS outside a rotation, a secret without a value yet) is cached for
+// `maxAgeSeconds` too: Powertools caches only values, and without this every webhook's
+// verification paid a GetSecretValue round trip for the missing AWSPREVIOUS.
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PermanentError } from "#core/errors.ts";
@@ -23,7 +26,21 @@ export function secretsManagerSource(options: SecretsManagerSourceOptions): Secr
   const maxAge = options.maxAgeSeconds ?? 60;
   const current = new SecretsProvider({ awsSdkV3Client: options.client });
   const previous = new SecretsProvider({ awsSdkV3Client: options.client });
+  /** `${stage} ${id}` → when the cached absence expires (ms since the epoch). */
+  const absentUntil = new Map<string, number>();
   async function read(provider: SecretsProvider, id: string, stage: string): Promise<string | undefined> {
+    const key = `${stage} ${id}`;
+    if ((absentUntil.get(key) ?? 0) > Date.now()) return undefined;
+    const value = await readStage(provider, id, stage);
+    if (value === undefined && maxAge > 0) absentUntil.set(key, Date.now() + maxAge * 1000);
+    else absentUntil.delete(key);
+    return value;
+  }
+  async function readStage(
+    provider: SecretsProvider,
+    id: string,
+    stage: string,
+  ): Promise<string | undefined> {
     try {
       const value = await provider.get(id, { maxAge, sdkOptions: { VersionStage: stage } });
       if (value === undefined) return undefined;

@@ -1,7 +1,17 @@
 // Configuration of the local factory, read once from the environment and validated with zod.
+import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { BucketName, type Env, PathValue, PolicyPath, Port, parseEnv, TableName } from "#core/config.ts";
+import {
+  BucketName,
+  type Env,
+  IntValue,
+  PathValue,
+  PolicyPath,
+  Port,
+  parseEnv,
+  TableName,
+} from "#core/config.ts";
 import { ConfigError } from "#core/errors.ts";
 import { StartupError } from "./errors.ts";
 
@@ -33,6 +43,8 @@ export const LocalEnv = z.object({
   FACTORY_RECORDINGS_DIR: PathValue.default("examples/recordings"),
   /** `replay` (default locally: no network, no keys) or `policy` (the models of the policy file). */
   FACTORY_MODEL_PROVIDER: z.enum(["replay", "policy"]).default("replay"),
+  /** At most this many agent processes at once; further agent tasks wait in FIFO order. */
+  FACTORY_AGENT_CONCURRENCY: IntValue(1, 256).optional(),
   JIRA_WEBHOOK_SECRET: Secret,
   JIRA_AUTOMATION_TOKEN: Secret,
   GITHUB_WEBHOOK_SECRET: Secret,
@@ -64,6 +76,8 @@ export interface FactoryConfig {
   sampleRepoDir: string;
   recordingsDir: string;
   modelProvider: "replay" | "policy";
+  /** Bound of the agent pool (FACTORY_AGENT_CONCURRENCY, default {@link defaultAgentConcurrency}). */
+  agentConcurrency: number;
   /** Secrets supplied by the environment; the rest are generated once into secrets.json. */
   suppliedSecrets: Partial<Record<SecretName, string>>;
   /** `<NAME>_PREVIOUS` values (rotation overlap); never stored. */
@@ -80,6 +94,15 @@ export const SECRET_NAMES = [
 ] as const;
 /** GITLAB_SIGNING_TOKEN is optional (Standard Webhooks signing) and never generated. */
 export type SecretName = (typeof SECRET_NAMES)[number] | "GITLAB_SIGNING_TOKEN";
+
+/**
+ * Two agents per core: an agent spends much of its time waiting (git, the local engines, model
+ * calls), but more than that only makes them compete for the CPU with the gateway and the engines
+ * (bench e2e, docs/local.md "Under load").
+ */
+export function defaultAgentConcurrency(): number {
+  return Math.max(2, 2 * availableParallelism());
+}
 
 /** Parse the environment; a bad value throws a StartupError naming the variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): FactoryConfig {
@@ -117,6 +140,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Factory
     sampleRepoDir: abs(e.FACTORY_SAMPLE_REPO),
     recordingsDir: abs(e.FACTORY_RECORDINGS_DIR),
     modelProvider: e.FACTORY_MODEL_PROVIDER,
+    agentConcurrency: e.FACTORY_AGENT_CONCURRENCY ?? defaultAgentConcurrency(),
     suppliedSecrets: supplied,
     previousSecrets: previous,
     logLevel: e.LOG_LEVEL,

@@ -7,8 +7,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SendTaskFailureCommand, type SFNClient } from "@aws-sdk/client-sfn";
-import type { FastifyInstance } from "fastify";
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import { modelKeySecretNames } from "#agents/models/secrets.ts";
 import { lambdaSecrets } from "#handlers/compose.ts";
 import * as ReleaseRunLock from "#handlers/lambda/ReleaseRunLock.ts";
@@ -16,7 +15,8 @@ import type { Policy } from "#policies/engine/index.ts";
 import { seedLocalJira, startLocalJira } from "../fakes/local-jira.ts";
 import { startLocalSlack } from "../fakes/local-slack.ts";
 import { ensureSampleRemote, type SampleRemote } from "../fakes/sample-remote.ts";
-import { createAgentPool } from "./agent-launcher.ts";
+import { ensureAgentBundle } from "./agent-bundle.ts";
+import { type AgentPool, createAgentPool } from "./agent-launcher.ts";
 import type { FactoryConfig } from "./config.ts";
 import {
   acquireLock,
@@ -42,7 +42,7 @@ import {
   startS3rver,
 } from "./engines.ts";
 import { StartupError } from "./errors.ts";
-import { buildLocalGateway } from "./gateway-wiring.ts";
+import { startGatewayThread } from "./gateway-thread.ts";
 import { startLocalLedgerWriter } from "./lambda/ledger-writer.ts";
 import { composeLocalTasks } from "./lambdas.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
@@ -75,13 +75,18 @@ export interface RunningFactory {
   stateMachineArn: string;
   /** Environment the agents (and any child process) get: endpoints, names, policy, models. */
   childEnv: Record<string, string>;
+  /** The agent pool's load: children running and queued now, the most that ran at once. */
+  agents: Pick<AgentPool, "running" | "queued" | "peak">;
   /** Stop everything (agents, gateway, SFN, engines); the data dir keeps all state. */
   close(): Promise<void>;
 }
 
 export interface StartFactoryOptions {
   root?: string;
-  /** The agent entry script (tests may point it at a stand-in); default agents/main.ts. */
+  /**
+   * The agent entry script (tests may point it at a stand-in; a .ts one runs through tsx); default:
+   * agents/main.ts bundled into `<data dir>/bundle/agents/main.mjs` (local/runtime/agent-bundle.ts).
+   */
   agentEntry?: string;
   log?: (line: string) => void;
   /** Applied to the derived local policy document before validation (record-demo points models at a scripted API). */
@@ -106,33 +111,6 @@ const POWERTOOLS_LEVEL: Record<FactoryConfig["logLevel"], string> = {
   trace: "TRACE",
   silent: "SILENT",
 };
-
-async function listenGateway(app: FastifyInstance, host: string, port: number): Promise<string> {
-  try {
-    return await app.listen({ host, port });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") {
-      throw new StartupError(
-        "PORT_IN_USE",
-        `port ${port} on ${host} is already in use`,
-        `stop what is using it (\`lsof -i :${port}\`), or start with PORT=<another port>`,
-        { cause: err },
-      );
-    }
-    if (code === "EADDRNOTAVAIL" || code === "EACCES") {
-      throw new StartupError(
-        "CONFIG_INVALID",
-        `cannot listen on ${host}:${port} (${code})`,
-        "check HOST and PORT",
-        {
-          cause: err,
-        },
-      );
-    }
-    throw err;
-  }
-}
 
 /**
  * With FACTORY_MODEL_PROVIDER=policy the agents need the models' API keys: pass exactly the
@@ -225,14 +203,24 @@ export async function startFactory(
     await assertPortFree(config.host, config.port);
     cleanup.push(acquireLock(config.dataDir));
     const secrets = loadOrCreateSecrets(config.dataDir, config.suppliedSecrets, config.previousSecrets);
-    const agentEntry = opts.agentEntry ?? join(root, "agents", "main.ts");
-    if (!existsSync(agentEntry)) {
+    const agentSource = opts.agentEntry ?? join(root, "agents", "main.ts");
+    if (!existsSync(agentSource)) {
       throw new StartupError(
         "DEPENDENCY_MISSING",
-        `${agentEntry} (the agent entrypoint) is missing`,
+        `${agentSource} (the agent entrypoint) is missing`,
         "merge main (agents/main.ts is built by the agents engineer)",
       );
     }
+    // esbuild works in its own process: the bundle builds while the engines start.
+    const bundling =
+      opts.agentEntry === undefined ? ensureAgentBundle(root, join(config.dataDir, "bundle")) : undefined;
+    // Never left unhandled if a step below fails first (awaited, its error thrown, before use); a
+    // failed start waits for it before releasing the data dir.
+    const bundled = bundling?.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (bundled !== undefined) cleanup.push(() => bundled);
 
     // 2. AWS engines on loopback, persisted in the data dir; tables and bucket created if missing.
     const ddb: RunningEngine = await startEngine("dynalite", config.enginePorts.dynamodb, () =>
@@ -309,10 +297,28 @@ export async function startFactory(
     Object.assign(childEnv, writer.env);
 
     // 5. Agents as child processes, the handlers in-process, the local Step Functions endpoint.
+    let agentEntry = agentSource;
+    if (bundling !== undefined) {
+      const bundle = await bundling.catch((err: unknown) => {
+        throw new StartupError(
+          "DEPENDENCY_MISSING",
+          `the agent bundle could not be built: ${(err as Error).message}`,
+          "fix the build error above (`npm run build` shows the same), or delete <data dir>/bundle",
+          { cause: err },
+        );
+      });
+      agentEntry = bundle.file;
+      log(`agents: ${bundle.file} (${bundle.built ? "built" : "cached"}, ${Math.round(bundle.ms)} ms)`);
+    }
     const sfnClientRef: { current?: SFNClient } = {};
     const pool = createAgentPool({
       root,
       entry: agentEntry,
+      concurrency: config.agentConcurrency,
+      // Queued agent tasks are kept alive until an agent takes them (HeartbeatSeconds in the ASL).
+      heartbeat: async (ctx) => {
+        await sfnClientRef.current?.send(new SendTaskHeartbeatCommand({ taskToken: ctx.taskToken }));
+      },
       baseEnv: childEnv,
       modelKeyNames: modelKeySecretNames(policy),
       logsDir: dataPath(config.dataDir, "logs"),
@@ -386,21 +392,25 @@ export async function startFactory(
     cleanup.push(() => sfnClient.destroy());
     log(`step functions ${sfn.endpoint} (${sfn.stateMachineArn})`);
 
-    // 6. The gateway on PORT.
-    const gatewayRuntime = await buildLocalGateway({
-      engineEnv: childEnv,
-      secrets,
-      secretsManagerEndpoint: secretsManager.endpoint,
-      stateMachineArn: sfn.stateMachineArn,
-      sfnEndpoint: sfn.endpoint,
-      dataDir: config.dataDir,
-      jira: { baseUrl: jira.url, token: jiraToken },
-      logLevel: config.logLevel,
-    });
-    const app = gatewayRuntime.app;
-    cleanup.push(() => gatewayRuntime.close());
-    const address = await listenGateway(app, config.host, config.port);
-    const gateway = address.replace("[::1]", "127.0.0.1");
+    // 6. The gateway on PORT, in a thread of its own (local/runtime/gateway-thread.ts).
+    const gatewayThread = await startGatewayThread(
+      {
+        engineEnv: childEnv,
+        secrets,
+        secretsManagerEndpoint: secretsManager.endpoint,
+        stateMachineArn: sfn.stateMachineArn,
+        sfnEndpoint: sfn.endpoint,
+        dataDir: config.dataDir,
+        jira: { baseUrl: jira.url, token: jiraToken },
+        logLevel: config.logLevel,
+      },
+      config.host,
+      config.port,
+      log,
+    );
+    cleanup.push(() => gatewayThread.close());
+    log(`gateway ${gatewayThread.address} (thread ${gatewayThread.threadId})`);
+    const gateway = gatewayThread.address.replace("[::1]", "127.0.0.1");
 
     const urls: FactoryUrls = {
       gateway,
@@ -438,6 +448,7 @@ export async function startFactory(
       remote,
       stateMachineArn: sfn.stateMachineArn,
       childEnv,
+      agents: { running: pool.running, queued: pool.queued, peak: pool.peak },
       close: () => {
         closing ??= unwind();
         return closing;

@@ -132,6 +132,27 @@ t.test("secretsManagerSource: current + previous, cached up to maxAgeSeconds", a
   const uncached = secretsManagerSource({ client, maxAgeSeconds: 0 });
   t.same(await uncached.get(ARN!), { current: "operator-new-0000", previous: "operator-old-0000" });
   t.same(accepted(await uncached.get(ARN!)), ["operator-new-0000", "operator-old-0000"]);
+  // An absent AWSPREVIOUS is cached like a value: one read per maxAge, not one per get().
+  const { ARN: other } = await client.send(
+    new CreateSecretCommand({ Name: "pf/local/jira-webhook-secret", SecretString: "jira-only-current-0" }),
+  );
+  let reads = 0;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      reads += 1;
+      return next(args);
+    },
+    { step: "initialize", name: "countReads" },
+  );
+  const counted = secretsManagerSource({ client, maxAgeSeconds: 60 });
+  for (let i = 0; i < 5; i += 1) t.same(await counted.get(other!), { current: "jira-only-current-0" });
+  t.equal(reads, 2, "AWSCURRENT once, the missing AWSPREVIOUS once");
+  reads = 0;
+  const uncachedAbsent = secretsManagerSource({ client, maxAgeSeconds: 0 });
+  await uncachedAbsent.get(other!);
+  await uncachedAbsent.get(other!);
+  t.equal(reads, 4, "maxAgeSeconds 0 caches neither values nor absences");
+  client.middlewareStack.remove("countReads");
 });
 
 t.test("throttling and 5xx are transient, access denied is permanent; no value in errors", async (t) => {

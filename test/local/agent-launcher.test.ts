@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import t from "tap";
-import { createAgentPool } from "#local/runtime/agent-launcher.ts";
+import { AGENT_NICENESS, createAgentPool } from "#local/runtime/agent-launcher.ts";
 
 const entry = resolve("test/fixtures/stand-in-agent.mjs");
 const RUN = "pf-01JD0000000000000000000000";
@@ -53,6 +53,10 @@ t.test("agents run as child processes with only the factory's environment", asyn
     run: RUN,
     base: "base",
     leaked: null,
+    // A built entry (.mjs) runs with plain node: no TypeScript loader per start.
+    execArgv: [],
+    // Batch work: the gateway and the engines get the CPU first.
+    priority: AGENT_NICENESS,
   });
 });
 

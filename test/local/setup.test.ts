@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { jiraCurlExample, jiraSignature } from "#local/demo/webhooks.ts";
 import { ensureSampleRemote, git } from "#local/fakes/sample-remote.ts";
-import { loadConfig } from "#local/runtime/config.ts";
+import { defaultAgentConcurrency, loadConfig } from "#local/runtime/config.ts";
 import { acquireLock, prepareDataDir, readEndpoints, writeEndpoints } from "#local/runtime/data-dir.ts";
 import type { StartupError } from "#local/runtime/errors.ts";
 import { writeLocalPolicy } from "#local/runtime/local-policy.ts";
@@ -36,6 +36,18 @@ t.test("config: a bad variable is named, with the fix", async (t) => {
   t.equal(err.exitCode, 2);
   t.throws(() => loadConfig({ PORT: "70000" }), { code: "CONFIG_INVALID", message: /PORT/ });
   t.throws(() => loadConfig({ FACTORY_MODEL_PROVIDER: "openai" }), { message: /FACTORY_MODEL_PROVIDER/ });
+  for (const bad of ["0", "-2", "four", "1.5", "257"]) {
+    t.throws(() => loadConfig({ FACTORY_AGENT_CONCURRENCY: bad }), {
+      code: "CONFIG_INVALID",
+      message: /FACTORY_AGENT_CONCURRENCY: must be an integer 1-256/,
+    });
+  }
+});
+
+t.test("config: the agent pool bound", async (t) => {
+  t.equal(loadConfig({ FACTORY_AGENT_CONCURRENCY: "3" }).agentConcurrency, 3);
+  t.equal(loadConfig({}).agentConcurrency, defaultAgentConcurrency(), "unset: the machine's default");
+  t.equal(defaultAgentConcurrency(), Math.max(2, 2 * availableParallelism()));
 });
 
 t.test("secrets: generated once with mode 0600, kept across restarts, env wins", async (t) => {
