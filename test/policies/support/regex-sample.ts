@@ -55,7 +55,10 @@ function escapeSet(c: string): string {
 
 class Parser {
   i = 0;
-  constructor(private readonly src: string) {}
+  private readonly src: string;
+  constructor(src: string) {
+    this.src = src;
+  }
 
   parseAlt(): Node {
     const options: Node[] = [this.parseSeq()];
