@@ -26,6 +26,7 @@ import { LOCAL_REGION, S3RVER_CREDENTIALS } from "../local/runtime/engines.ts";
 import { executionHistory, followExecution, stateVisits } from "../local/runtime/executions.ts";
 import { REPO_ROOT, startFactory } from "../local/runtime/factory.ts";
 import { startLocalSfn } from "../local/runtime/sfn/server.ts";
+import type { ProbeData, ProbeResult } from "./support/ack-probe.ts";
 
 const TARGET_MS = 15_000;
 const ROUNDS = Number.parseInt(process.argv[2] ?? "3", 10);
@@ -163,13 +164,17 @@ if (RUNS > 0) {
   const secret = load.secrets.values.JIRA_WEBHOOK_SECRET;
   const probeBody = withCurrentTimestamp(issueBody(probeKey));
 
-  async function probe(
-    seconds: number | Promise<unknown>,
-  ): Promise<{ latencies: number[]; failures: string[] }> {
+  async function probe(seconds: number | Promise<unknown>): Promise<ProbeResult> {
     const worker = new Worker(new URL("./support/ack-probe.ts", import.meta.url), {
-      workerData: { url: load.urls.webhooks.jira, body: probeBody, secret, rateHz: PROBE_HZ },
+      workerData: {
+        url: load.urls.webhooks.jira,
+        healthUrl: `${load.urls.gateway}/healthz`,
+        body: probeBody,
+        secret,
+        rateHz: PROBE_HZ,
+      } satisfies ProbeData,
     });
-    const result = new Promise<{ latencies: number[]; failures: string[] }>((resolve, reject) => {
+    const result = new Promise<ProbeResult>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
     });
@@ -262,6 +267,8 @@ if (RUNS > 0) {
     process.stdout.write(row("ack, duplicate delivery, idle", idle.latencies));
     process.stdout.write(row(`ack, duplicate delivery, under load`, busy.latencies));
     process.stdout.write(row(`ack, the ${RUNS} new deliveries`, acks));
+    process.stdout.write(row("context: /healthz, idle", idle.health));
+    process.stdout.write(row("context: /healthz, under load", busy.health));
     process.stdout.write(
       `  ratio under load/idle (p99)         ${(percentile(busy.latencies, 99) / percentile(idle.latencies, 99)).toFixed(1)}x\n`,
     );

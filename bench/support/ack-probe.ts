@@ -2,24 +2,31 @@
 // not include the delay of the bench process's main event loop, which hosts the local engines the
 // runs keep busy. Sends the same signed Jira delivery (a duplicate: verified, parsed, deduplicated,
 // answered 200) `rateHz` times a second, on schedule whatever the previous answers took, and
-// reports every ack latency (ms) and any answer other than 200 when told "stop".
+// reports every ack latency (ms) and any answer other than 200 when told "stop". Beside each
+// delivery it times a `GET /healthz`, which the gateway thread answers alone (no engine call): the
+// two series together tell the gateway's own delay from the engines' it waits on.
 import { parentPort, workerData } from "node:worker_threads";
 import { sendJiraWebhook } from "../../local/demo/demo-client.ts";
 
 export interface ProbeData {
   url: string;
+  /** The gateway's `/healthz`. */
+  healthUrl: string;
   body: string;
   secret: string;
   rateHz: number;
 }
 export interface ProbeResult {
   latencies: number[];
+  /** `/healthz` latencies (ms), sent at the same moments. */
+  health: number[];
   failures: string[];
 }
 
 const port = parentPort!;
-const { url, body, secret, rateHz } = workerData as ProbeData;
+const { url, healthUrl, body, secret, rateHz } = workerData as ProbeData;
 const latencies: number[] = [];
+const health: number[] = [];
 const failures: string[] = [];
 const inFlight = new Set<Promise<void>>();
 const timer = setInterval(() => {
@@ -33,13 +40,25 @@ const timer = setInterval(() => {
       failures.push((err as Error).message);
     },
   );
-  inFlight.add(p);
-  void p.finally(() => inFlight.delete(p));
+  const h = fetch(healthUrl).then(
+    async (res) => {
+      await res.arrayBuffer();
+      health.push(performance.now() - t0);
+      if (res.status !== 200) failures.push(`/healthz ${res.status}`);
+    },
+    (err: unknown) => {
+      failures.push(`/healthz ${(err as Error).message}`);
+    },
+  );
+  for (const q of [p, h]) {
+    inFlight.add(q);
+    void q.finally(() => inFlight.delete(q));
+  }
 }, 1000 / rateHz);
 port.once("message", () => {
   clearInterval(timer);
   void Promise.all(inFlight).then(() => {
-    port.postMessage({ latencies, failures } satisfies ProbeResult);
+    port.postMessage({ latencies, health, failures } satisfies ProbeResult);
     port.close();
   });
 });

@@ -27,6 +27,7 @@ import {
   removeEndpoints,
   writeEndpoints,
 } from "./data-dir.ts";
+import { startDynaliteProcess } from "./dynalite/process.ts";
 import {
   ensureBucket,
   ensureDedupeTable,
@@ -38,11 +39,10 @@ import {
   localSfnClient,
   type RunningEngine,
   S3RVER_CREDENTIALS,
-  startDynalite,
   startS3rver,
 } from "./engines.ts";
 import { StartupError } from "./errors.ts";
-import { startGatewayThread } from "./gateway-thread.ts";
+import { gatewayStartupError, startGatewayThread } from "./gateway-thread.ts";
 import { startLocalLedgerWriter } from "./lambda/ledger-writer.ts";
 import { composeLocalTasks } from "./lambdas.ts";
 import { writeLocalPolicy } from "./local-policy.ts";
@@ -132,27 +132,20 @@ async function assertPortFree(host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "EADDRINUSE") {
-        reject(
-          new StartupError(
-            "PORT_IN_USE",
-            `port ${port} on ${host} is already in use`,
-            `stop what is using it (\`lsof -i :${port}\`), or start with PORT=<another port>`,
-            { cause: err },
-          ),
-        );
-      } else {
-        reject(
-          new StartupError(
-            "CONFIG_INVALID",
-            `cannot listen on ${host}:${port} (${err.code})`,
-            "check HOST and PORT",
-            {
-              cause: err,
-            },
-          ),
-        );
-      }
+      // The same mapping as a listen failure in the gateway thread; any other code is a bad address.
+      const mapped = gatewayStartupError(err, host, port);
+      reject(
+        mapped instanceof StartupError
+          ? mapped
+          : new StartupError(
+              "CONFIG_INVALID",
+              `cannot listen on ${host}:${port} (${err.code})`,
+              "check HOST and PORT",
+              {
+                cause: err,
+              },
+            ),
+      );
     });
     probe.listen(port, host, () => probe.close(() => resolve()));
   });
@@ -224,7 +217,9 @@ export async function startFactory(
 
     // 2. AWS engines on loopback, persisted in the data dir; tables and bucket created if missing.
     const ddb: RunningEngine = await startEngine("dynalite", config.enginePorts.dynamodb, () =>
-      startDynalite({ path: dataPath(config.dataDir, "dynamodb"), port: config.enginePorts.dynamodb }),
+      // In a process of its own: its answers (the gateway's run-lock writes among them) do not wait
+      // behind the main thread's engines and tasks (docs/local.md "Under load").
+      startDynaliteProcess({ path: dataPath(config.dataDir, "dynamodb"), port: config.enginePorts.dynamodb }),
     );
     cleanup.push(() => ddb.close());
     const s3e: RunningEngine = await startEngine("s3rver", config.enginePorts.s3, () =>
