@@ -85,7 +85,7 @@ export interface StartFactoryOptions {
   root?: string;
   /**
    * The agent entry script (tests may point it at a stand-in; a .ts one runs through tsx); default:
-   * agents/main.ts bundled into `<data dir>/bundle/agents/main.mjs` (local/runtime/agent-bundle.ts).
+   * agents/main.ts bundled into the checkout's cache, `node_modules/.cache/protocol-factory/agent-bundle/<hash>/main.mjs` (local/runtime/agent-bundle.ts).
    */
   agentEntry?: string;
   log?: (line: string) => void;
@@ -205,8 +205,7 @@ export async function startFactory(
       );
     }
     // esbuild works in its own process: the bundle builds while the engines start.
-    const bundling =
-      opts.agentEntry === undefined ? ensureAgentBundle(root, join(config.dataDir, "bundle")) : undefined;
+    const bundling = opts.agentEntry === undefined ? ensureAgentBundle(root) : undefined;
     // Never left unhandled if a step below fails first (awaited, its error thrown, before use); a
     // failed start waits for it before releasing the data dir.
     const bundled = bundling?.then(
@@ -298,7 +297,7 @@ export async function startFactory(
         throw new StartupError(
           "DEPENDENCY_MISSING",
           `the agent bundle could not be built: ${(err as Error).message}`,
-          "fix the build error above (`npm run build` shows the same), or delete <data dir>/bundle",
+          "fix the build error above (`npm run build` shows the same), or delete node_modules/.cache/protocol-factory",
           { cause: err },
         );
       });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import t from "tap";
+import { agentBundleCache } from "#local/runtime/agent-bundle.ts";
 import { loadConfig } from "#local/runtime/config.ts";
 import { acquireLock } from "#local/runtime/data-dir.ts";
 import { REPO_ROOT, startFactory } from "#local/runtime/factory.ts";
@@ -39,8 +40,13 @@ t.test("the gateway answers while the factory's main event loop is blocked", asy
     },
   );
   t.teardown(() => factory.close());
-  // The agents start from the bundle built into the data dir, not through tsx.
-  t.match(lines.join("\n"), new RegExp(`agents: ${dir}/bundle/agents/main\\.mjs \\(built, \\d+ ms\\)`));
+  // The agents start from the bundle in the checkout's cache, not through tsx.
+  t.match(
+    lines.join("\n"),
+    new RegExp(
+      `agents: ${agentBundleCache(REPO_ROOT)}/[0-9a-f]{64}/main\\.mjs \\((built|cached), \\d+ ms\\)`,
+    ),
+  );
 
   const warm = await fetch(`${factory.urls.gateway}/healthz`);
   t.equal(warm.status, 200);
