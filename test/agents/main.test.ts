@@ -48,7 +48,8 @@ async function launch(
     files: { ".factory/verify.json": JSON.stringify({ steps }) },
   });
   const e = await engines;
-  const child = spawn(process.execPath, ["--import", "tsx", "agents/main.ts", "verifier"], {
+  // Node 22 strips the types itself, as for the test files (the image runs the bundle; no loader).
+  const child = spawn(process.execPath, ["agents/main.ts", "verifier"], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -67,7 +67,7 @@ t.test("each agent role holds exactly its credentials, whatever it was given", a
     const dump = join(dumps, `${role}.json`);
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "--import", resolve("test/fixtures/env-dump.mjs"), "agents/main.ts", role],
+      ["--import", resolve("test/fixtures/env-dump.mjs"), "agents/main.ts", role],
       {
         env: {
           PATH: process.env.PATH,

@@ -7,7 +7,8 @@ import { startFakeSfn } from "#test/gateway/helpers/fake-sfn.ts";
 import { withEngines } from "#test/helpers/engines.ts";
 
 function run(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
+  // Node 22 strips the types itself, as for the test files (the image runs the bundle; no loader).
+  return spawn(process.execPath, ["gateway/main.ts"], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

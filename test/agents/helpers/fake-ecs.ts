@@ -87,7 +87,8 @@ export async function startFakeEcs(): Promise<FakeEcs> {
         (overrides?.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name, e.value]),
       );
       const command = overrides?.containerOverrides?.[0]?.command ?? [];
-      const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...command], {
+      // Node 22 strips the types itself, as for the test files (the image runs the bundle; no loader).
+      const child = spawn(process.execPath, [ENTRY, ...command], {
         cwd: REPO,
         env,
         detached: true,
